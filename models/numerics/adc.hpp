@@ -1,0 +1,38 @@
+#pragma once
+// ADC transfer of the CIM column (NUMERICS.md 2.5): a symmetric B-bit quantizer on the analog
+// partial sum, with optional Gaussian noise in LSB and an ENOB below B modelled as noise.
+#include <cstdint>
+
+namespace cimba::numerics {
+
+enum class AdcRange { Dynamic, Static, Bypass };
+
+struct AdcConfig {
+  int bits = 10;                      // B, 1..16
+  AdcRange range = AdcRange::Dynamic;
+  double noise_lsb = 0.0;             // sigma of additive Gaussian noise, in LSB of the ADC
+  double enob = 0.0;                  // 0: ideal; else effective bits in (0, B]
+};
+
+/// Validates the ADC settings; throws InvalidArgument naming the parameter.
+void check_adc(const AdcConfig& adc);
+
+/// Total noise sigma in LSB: sqrt(noise_lsb^2 + (2^(2(B - enob)) - 1) / 12) (independent sources
+/// add in variance; the ENOB term is the spec's quantization-noise equivalent).
+double adc_noise_sigma_lsb(const AdcConfig& adc);
+
+/// Counts of one batch of conversions.
+struct AdcStats {
+  std::int64_t conversions = 0;
+  std::int64_t saturated = 0;
+};
+
+/// Converts n partial sums and accumulates the result: acc[e] += ADC(psum[e]) * weight.
+/// ADC(v) = clamp(round((v + noise) / s), qmin(B), qmax(B)) * s with s = full_scale / qmax(B)
+/// (s = 1 for a zero full scale); Bypass: ADC(v) = v. Noise sample e of stream `noise_key` is used
+/// for element e. A conversion saturates when its rounded level leaves [qmin, qmax].
+AdcStats adc_convert_accumulate(const float* psum, std::int64_t n, double full_scale,
+                                const AdcConfig& adc, double weight, double* acc,
+                                std::uint64_t noise_key);
+
+}  // namespace cimba::numerics

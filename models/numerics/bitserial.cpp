@@ -1,0 +1,170 @@
+#include "models/numerics/bitserial.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "models/common/error.hpp"
+#include "models/numerics/observers.hpp"
+#include "models/numerics/quantize.hpp"
+#include "models/numerics/rng.hpp"
+
+namespace cimba::numerics {
+namespace {
+// Float32 holds every integer below 2^24 exactly, so a float GEMM of integer operands is exact
+// (whatever the summation order) while rows x max|x| x max|w| stays below it.
+constexpr double kFloatExactLimit = 16777216.0;  // 2^24
+}  // namespace
+
+BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config)
+    : config_(config) {
+  if (config.w_bits < 2 || config.w_bits > 16)
+    throw InvalidArgument("w_bits must be in 2..16, got " + std::to_string(config.w_bits));
+  if (config.a_bits < 1 || config.a_bits > 16)
+    throw InvalidArgument("a_bits must be in 1..16, got " + std::to_string(config.a_bits));
+  if (!(config.w_clip_pct > 0.0 && config.w_clip_pct <= 100.0))
+    throw InvalidArgument("w_clip_pct must be in (0, 100]");
+  if (config.rows_per_adc < 0) throw InvalidArgument("rows_per_adc must be >= 0");
+  check_adc(config.adc);
+  plan_ = plan_slices(config.a_bits, config.slice_bits, config.overlap_bits);
+  k_ = W.cols();
+  if (k_ <= 0 || W.rows() <= 0) throw InvalidArgument("weight matrix is empty");
+  rows_ = config.rows_per_adc == 0 ? static_cast<int>(k_)
+                                   : static_cast<int>(std::min<std::int64_t>(config.rows_per_adc, k_));
+  n_tiles_ = static_cast<int>((k_ + rows_ - 1) / rows_);
+  if (config.adc.range == AdcRange::Static) {
+    if (static_cast<int>(config.acc_full_scale.size()) != plan_.n_slices)
+      throw InvalidArgument("static ADC range needs acc_full_scale for " +
+                            std::to_string(plan_.n_slices) + " slices, got " +
+                            std::to_string(config.acc_full_scale.size()));
+    for (const auto& row : config.acc_full_scale)
+      if (static_cast<int>(row.size()) != n_tiles_)
+        throw InvalidArgument("static ADC range needs acc_full_scale with " +
+                              std::to_string(n_tiles_) + " row tiles per slice");
+  }
+  range_w_ = config.w_clip_pct >= 100.0 ? absmax(W.data(), W.size())
+                                        : abs_quantile(W.data(), W.size(), config.w_clip_pct / 100.0);
+  scale_w_ = scale_for_range(range_w_, config.w_bits);
+  w_q_.resize(W.rows(), W.cols());
+  quantize(W.data(), W.size(), Quantizer::from_range(range_w_, config.w_bits), w_q_.data(), nullptr);
+  max_w_level_ = w_q_.size() ? static_cast<double>(w_q_.cwiseAbs().maxCoeff()) : 0.0;
+}
+
+std::vector<double> BitSerialLinear::quantize_and_slice(const MatrixF& X, const Quantizer& qx,
+                                                        std::vector<MatrixF>& slices,
+                                                        std::int64_t* act_saturated) const {
+  const int ns = plan_.n_slices;
+  slices.resize(ns);
+  for (auto& s : slices) s.resize(X.rows(), X.cols());
+  std::vector<float*> dst(ns);
+  for (int i = 0; i < ns; ++i) dst[i] = slices[i].data();
+  std::vector<std::int64_t> max_digit(ns, 0);
+  const double lo = static_cast<double>(qmin(plan_.a_bits)), hi = static_cast<double>(qmax(plan_.a_bits));
+  const float* src = X.data();
+  const std::int64_t n = X.size();
+  std::int64_t saturated = 0;
+  std::int64_t digits[32];
+  for (std::int64_t e = 0; e < n; ++e) {
+    double r = qx.rounded(static_cast<double>(src[e]));
+    if (r < lo || r > hi) {
+      ++saturated;
+      r = r < lo ? lo : hi;
+    }
+    slice_value(plan_, static_cast<std::int64_t>(r), digits);
+    for (int i = 0; i < ns; ++i) {
+      dst[i][e] = static_cast<float>(digits[i]);
+      const std::int64_t m = digits[i] < 0 ? -digits[i] : digits[i];
+      if (m > max_digit[i]) max_digit[i] = m;
+    }
+  }
+  if (act_saturated) *act_saturated = saturated;
+  return {max_digit.begin(), max_digit.end()};
+}
+
+void BitSerialLinear::partial_sum(const MatrixF& slice, int tile, double max_digit, MatrixF& P,
+                                  bool* float_exact) const {
+  const std::int64_t k0 = static_cast<std::int64_t>(tile) * rows_;
+  const std::int64_t rows = std::min<std::int64_t>(rows_, k_ - k0);
+  const bool exact = static_cast<double>(rows) * max_digit * max_w_level_ < kFloatExactLimit;
+  if (exact) {
+    P.noalias() = slice.middleCols(k0, rows) * w_q_.middleCols(k0, rows).transpose();
+  } else {
+    // Rare (e.g. very wide tiles with 16-bit slices): accumulate in double, exact below 2^53.
+    P = (slice.middleCols(k0, rows).cast<double>() *
+         w_q_.middleCols(k0, rows).cast<double>().transpose())
+            .cast<float>();
+    if (float_exact) *float_exact = false;
+  }
+}
+
+MatrixF BitSerialLinear::forward(const MatrixF& X, const float* bias, BitSerialStats* stats) const {
+  if (X.cols() != k_)
+    throw InvalidArgument("bitserial_linear: input has " + std::to_string(X.cols()) +
+                          " columns, weights have " + std::to_string(k_));
+  const double range_x = config_.range_x ? *config_.range_x : absmax(X.data(), X.size());
+  const Quantizer qx = Quantizer::from_range(range_x, plan_.a_bits);
+  const double scale_x = qx.scale;
+  std::vector<MatrixF> slices;
+  std::int64_t act_saturated = 0;
+  const std::vector<double> max_digit = quantize_and_slice(X, qx, slices, &act_saturated);
+
+  const std::int64_t n_out = X.rows() * w_q_.rows();
+  std::vector<double> acc(static_cast<std::size_t>(n_out), 0.0);
+  MatrixF P;
+  BitSerialStats st;
+  st.n_slices = plan_.n_slices;
+  st.n_tiles = n_tiles_;
+  st.range_x = range_x;
+  st.scale_x = scale_x;
+  st.scale_w = scale_w_;
+  st.act_saturated = act_saturated;
+  st.full_scale.assign(plan_.n_slices, std::vector<double>(n_tiles_, 0.0));
+  for (int i = 0; i < plan_.n_slices; ++i) {
+    const double weight = std::ldexp(1.0, plan_.shifts[i]);
+    for (int t = 0; t < n_tiles_; ++t) {
+      partial_sum(slices[i], t, max_digit[i], P, &st.float_gemm_exact);
+      double full_scale = 0.0;
+      switch (config_.adc.range) {
+        case AdcRange::Dynamic: full_scale = P.size() ? P.cwiseAbs().maxCoeff() : 0.0; break;
+        case AdcRange::Static: full_scale = config_.acc_full_scale[i][t]; break;
+        case AdcRange::Bypass: break;
+      }
+      st.full_scale[i][t] = full_scale;
+      const AdcStats a = adc_convert_accumulate(P.data(), P.size(), full_scale, config_.adc, weight,
+                                                acc.data(), stream_key(config_.noise_key, i, t));
+      st.conversions += a.conversions;
+      st.saturated += a.saturated;
+    }
+  }
+  st.mac_ops = X.rows() * w_q_.rows() * k_ * plan_.n_slices;
+
+  MatrixF Y(X.rows(), w_q_.rows());
+  const double out_scale = scale_x * scale_w_;
+  float* y = Y.data();
+  const std::int64_t m = w_q_.rows();
+  for (std::int64_t e = 0; e < n_out; ++e)
+    y[e] = static_cast<float>(acc[e] * out_scale + (bias ? static_cast<double>(bias[e % m]) : 0.0));
+  if (stats) *stats = std::move(st);
+  return Y;
+}
+
+void BitSerialLinear::visit_partial_sums(
+    const MatrixF& X, double range_x,
+    const std::function<void(int, int, const MatrixF&)>& fn) const {
+  if (X.cols() != k_) throw InvalidArgument("visit_partial_sums: input width does not match weights");
+  std::vector<MatrixF> slices;
+  const std::vector<double> max_digit =
+      quantize_and_slice(X, Quantizer::from_range(range_x, plan_.a_bits), slices, nullptr);
+  MatrixF P;
+  for (int i = 0; i < plan_.n_slices; ++i)
+    for (int t = 0; t < n_tiles_; ++t) {
+      partial_sum(slices[i], t, max_digit[i], P, nullptr);
+      fn(i, t, P);
+    }
+}
+
+MatrixF bitserial_linear(const MatrixF& X, const MatrixF& W, const float* bias,
+                         const BitSerialConfig& config, BitSerialStats* stats) {
+  return BitSerialLinear(W, config).forward(X, bias, stats);
+}
+
+}  // namespace cimba::numerics

@@ -1,0 +1,95 @@
+// Every golden case of shared/data/golden-numerics (an independent float64 implementation of
+// NUMERICS.md) must pass through the numerics library within the README's tolerances.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "models/common/error.hpp"
+#include "workloads/golden_numerics.hpp"
+#include "workloads/safetensors.hpp"
+
+namespace fs = std::filesystem;
+using namespace cimba::workloads;
+
+namespace {
+const fs::path kGoldenDir = fs::path(CIMBA_SHARED_DATA_DIR) / "golden-numerics";
+
+fs::path temp_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("cimba_test_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+}  // namespace
+
+TEST(GoldenNumerics, EveryCaseInTheSharedDirectoryPasses) {
+  const auto results = run_golden_dir(kGoldenDir);
+  ASSERT_EQ(results.size(), 24u);  // INDEX.json lists 24 cases today
+  for (const auto& r : results) {
+    EXPECT_TRUE(r.pass()) << r.name << " (" << r.kind << "): worst " << r.worst().what << " = "
+                          << r.worst().error << " > " << r.worst().tolerance;
+    for (const auto& c : r.checks) EXPECT_TRUE(c.pass()) << r.name << ": " << c.what << " = " << c.error;
+  }
+}
+
+TEST(GoldenNumerics, EachKindIsCovered) {
+  std::set<std::string> kinds;
+  for (const auto& r : run_golden_dir(kGoldenDir)) kinds.insert(r.kind);
+  EXPECT_EQ(kinds, (std::set<std::string>{"quantize", "slice", "bitserial_linear", "dual_scale",
+                                          "group_lookup", "observers", "selective_scan"}));
+}
+
+TEST(GoldenNumerics, ATamperedExpectationFails) {
+  // Copy quant_0 with one q value moved by 2 steps: the check must fail, not pass silently.
+  const fs::path dir = temp_dir("tampered");
+  SafetensorsFile f = SafetensorsFile::read(kGoldenDir / "quant_0.safetensors");
+  std::vector<Tensor> tensors;
+  for (const auto& name : f.names()) tensors.push_back(f.at(name));
+  for (auto& t : tensors)
+    if (t.name == "q") {
+      std::vector<float> q = t.to_f32();
+      q[3] += 2.0f;
+      t = make_tensor_f32("q", t.shape, q);
+    }
+  write_safetensors(dir / "quant_0.safetensors", tensors, f.metadata());
+  std::ofstream(dir / "INDEX.json") << R"({"cases": ["quant_0"]})";
+  const auto results = run_golden_dir(dir);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].pass());
+  EXPECT_EQ(results[0].worst().what, "q mismatch fraction");
+}
+
+TEST(GoldenNumerics, MalformedCasesNameTheFileAndProblem) {
+  const fs::path dir = temp_dir("malformed");
+  SafetensorsFile f = SafetensorsFile::read(kGoldenDir / "quant_0.safetensors");
+  // Missing tensor.
+  write_safetensors(dir / "a.safetensors", {f.at("x"), f.at("q")}, f.metadata());
+  try {
+    run_golden_case(dir / "a.safetensors", "a");
+    FAIL() << "expected FormatError";
+  } catch (const cimba::FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("a.safetensors"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("missing tensor 'x_hat'"), std::string::npos) << e.what();
+  }
+  // Unknown kind.
+  auto meta = f.metadata();
+  meta["kind"] = "\"teleport\"";
+  write_safetensors(dir / "b.safetensors", {f.at("x"), f.at("q"), f.at("x_hat")}, meta);
+  EXPECT_THROW(run_golden_case(dir / "b.safetensors", "b"), cimba::FormatError);
+  // Missing parameter.
+  meta = f.metadata();
+  meta.erase("bits");
+  write_safetensors(dir / "c.safetensors", {f.at("x"), f.at("q"), f.at("x_hat")}, meta);
+  try {
+    run_golden_case(dir / "c.safetensors", "c");
+    FAIL() << "expected FormatError";
+  } catch (const cimba::FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing parameter 'bits'"), std::string::npos) << e.what();
+  }
+  // Index naming a case that is not there.
+  std::ofstream(dir / "INDEX.json") << R"({"cases": ["nope"]})";
+  EXPECT_THROW(run_golden_dir(dir), cimba::IoError);
+  std::ofstream(dir / "INDEX.json", std::ios::trunc) << R"({"cases": 3})";
+  EXPECT_THROW(run_golden_dir(dir), cimba::FormatError);
+}
