@@ -25,8 +25,8 @@ namespace {
 // Tolerances of shared/data/golden-numerics/README.md.
 constexpr double kIntExactFraction = 0.999;  // integer outputs: >= 99.9% exact, the rest +-1
 constexpr double kFloatRel = 1e-5;
-constexpr double kBitserialRel = 1e-4;       // sums pass through float32 outputs
-constexpr double kScaleRel = 1e-6;           // ranges and scales
+constexpr double kBitserialRel = 1e-4;  // sums pass through float32 outputs
+constexpr double kScaleRel = 1e-6;      // ranges and scales
 // SQNR is derived from Y, which may differ by kBitserialRel; 0.05 dB covers that at the
 // 10-45 dB SQNRs of the cases (d SQNR ~ 8.7 x relative change of the error norm).
 constexpr double kSqnrAbsDb = 0.05;
@@ -89,7 +89,8 @@ class Case {
   void check_rel(const std::string& what, const std::vector<float>& expected, const float* got,
                  double tol) {
     result.checks.push_back(
-        {what + " rel L2", nm::compare(expected.data(), got, std::int64_t(expected.size())).rel_l2_error, tol});
+        {what + " rel L2",
+         nm::compare(expected.data(), got, std::int64_t(expected.size())).rel_l2_error, tol});
   }
   // Integer tensor: at least 99.9% exact and no element off by more than one step. The error is
   // the mismatch fraction (tolerance 0.1%); an element off by more than one fails outright.
@@ -103,10 +104,12 @@ class Case {
       worst = std::max(worst, d);
     }
     const double fraction = expected.empty() ? 0.0 : double(mismatches) / double(expected.size());
-    result.checks.push_back({what + " mismatch fraction", worst > 1.0 ? 1.0 : fraction, 1.0 - kIntExactFraction});
+    result.checks.push_back(
+        {what + " mismatch fraction", worst > 1.0 ? 1.0 : fraction, 1.0 - kIntExactFraction});
   }
   void check_scalar_rel(const std::string& what, double expected, double got, double tol) {
-    const double err = expected == 0.0 ? std::fabs(got) : std::fabs(got - expected) / std::fabs(expected);
+    const double err =
+        expected == 0.0 ? std::fabs(got) : std::fabs(got - expected) / std::fabs(expected);
     result.checks.push_back({what + " rel", err, tol});
   }
   // A count over `population` integer decisions: may differ by the 0.1% the README allows.
@@ -137,7 +140,8 @@ void run_quantize(Case& c) {
 }
 
 void run_slice(Case& c) {
-  const nm::SlicePlan plan = nm::plan_slices(c.integer("a_bits"), c.integer("slice_bits"), c.integer("overlap_bits"));
+  const nm::SlicePlan plan =
+      nm::plan_slices(c.integer("a_bits"), c.integer("slice_bits"), c.integer("overlap_bits"));
   const json shifts = c.param("shifts");
   if (!shifts.is_array()) c.fail("parameter 'shifts' is not an array");
   std::vector<int> expected_shifts = shifts.get<std::vector<int>>();
@@ -236,8 +240,9 @@ void run_group_lookup(Case& c) {
   std::vector<float> scale(n);
   std::vector<double> hg(n), dg(n);
   for (std::int64_t i = 0; i < n; ++i) {
-    const nm::GroupLookup r = nm::group_lookup(he.data(), de.data(), scales.data(), G, HG, DG,
-                                               int(queries[3 * i]), int(queries[3 * i + 1]), int(queries[3 * i + 2]));
+    const nm::GroupLookup r =
+        nm::group_lookup(he.data(), de.data(), scales.data(), G, HG, DG, int(queries[3 * i]),
+                         int(queries[3 * i + 1]), int(queries[3 * i + 2]));
     scale[i] = r.scale;
     hg[i] = r.head_group;
     dg[i] = r.dim_group;
@@ -265,7 +270,8 @@ void run_observers(Case& c) {
   }
   c.check_scalar_rel("absmax", c.num("absmax"), absmax.range(), kScaleRel);
   c.check_scalar_rel("percentile_ema_range", c.num("percentile_ema_range"), ema.range(), kScaleRel);
-  const double mse = nm::mse_range(batches[0].data(), std::int64_t(batches[0].size()), c.integer("mse_bits"));
+  const double mse =
+      nm::mse_range(batches[0].data(), std::int64_t(batches[0].size()), c.integer("mse_bits"));
   c.check_scalar_rel("mse_range_batch0", c.num("mse_range_batch0"), mse, kScaleRel);
 }
 
@@ -287,7 +293,8 @@ void run_selective_scan(Case& c) {
 }  // namespace
 
 bool GoldenCaseResult::pass() const {
-  return !checks.empty() && std::all_of(checks.begin(), checks.end(), [](const GoldenCheck& k) { return k.pass(); });
+  return !checks.empty() &&
+         std::all_of(checks.begin(), checks.end(), [](const GoldenCheck& k) { return k.pass(); });
 }
 
 const GoldenCheck& GoldenCaseResult::worst() const {
@@ -297,8 +304,9 @@ const GoldenCheck& GoldenCaseResult::worst() const {
     if (k.tolerance > 0.0) return k.error / k.tolerance;
     return k.error > 0.0 ? std::numeric_limits<double>::infinity() : 0.0;
   };
-  return *std::max_element(checks.begin(), checks.end(),
-                           [&](const GoldenCheck& a, const GoldenCheck& b) { return ratio(a) < ratio(b); });
+  return *std::max_element(
+      checks.begin(), checks.end(),
+      [&](const GoldenCheck& a, const GoldenCheck& b) { return ratio(a) < ratio(b); });
 }
 
 GoldenCaseResult run_golden_case(const std::filesystem::path& file, const std::string& name) {
@@ -307,15 +315,24 @@ GoldenCaseResult run_golden_case(const std::filesystem::path& file, const std::s
   c.result.kind = c.str("kind");
   const std::string& kind = c.result.kind;
   try {
-    if (kind == "quantize") run_quantize(c);
-    else if (kind == "slice") run_slice(c);
-    else if (kind == "bitserial_linear") run_bitserial(c);
-    else if (kind == "dual_scale") run_dual_scale(c);
-    else if (kind == "group_lookup") run_group_lookup(c);
-    else if (kind == "observers") run_observers(c);
-    else if (kind == "selective_scan") run_selective_scan(c);
-    else c.fail("unknown kind '" + kind + "' (known: quantize, slice, bitserial_linear, dual_scale, "
-                "group_lookup, observers, selective_scan)");
+    if (kind == "quantize")
+      run_quantize(c);
+    else if (kind == "slice")
+      run_slice(c);
+    else if (kind == "bitserial_linear")
+      run_bitserial(c);
+    else if (kind == "dual_scale")
+      run_dual_scale(c);
+    else if (kind == "group_lookup")
+      run_group_lookup(c);
+    else if (kind == "observers")
+      run_observers(c);
+    else if (kind == "selective_scan")
+      run_selective_scan(c);
+    else
+      c.fail("unknown kind '" + kind +
+             "' (known: quantize, slice, bitserial_linear, dual_scale, "
+             "group_lookup, observers, selective_scan)");
   } catch (const InvalidArgument& e) {
     // Parameters the numerics reject (bits out of range...) make the case malformed.
     c.fail(e.what());
@@ -328,7 +345,9 @@ GoldenCaseResult run_golden_case(const std::filesystem::path& file, const std::s
 std::vector<GoldenCaseResult> run_golden_dir(const std::filesystem::path& dir) {
   const std::filesystem::path index = dir / "INDEX.json";
   std::ifstream in(index);
-  if (!in) throw IoError(index.string() + ": cannot open (is " + dir.string() + " a golden-case directory?)");
+  if (!in)
+    throw IoError(index.string() + ": cannot open (is " + dir.string() +
+                  " a golden-case directory?)");
   json j;
   try {
     j = json::parse(in);
@@ -339,7 +358,8 @@ std::vector<GoldenCaseResult> run_golden_dir(const std::filesystem::path& dir) {
     throw FormatError(index.string() + ": expected an object with a \"cases\" array");
   std::vector<GoldenCaseResult> results;
   for (const auto& name : j["cases"]) {
-    if (!name.is_string()) throw FormatError(index.string() + ": every entry of \"cases\" must be a string");
+    if (!name.is_string())
+      throw FormatError(index.string() + ": every entry of \"cases\" must be a string");
     const std::string n = name.get<std::string>();
     results.push_back(run_golden_case(dir / (n + ".safetensors"), n));
   }

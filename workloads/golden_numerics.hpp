@@ -9,15 +9,15 @@ namespace cimba::workloads {
 
 /// One comparison inside a case.
 struct GoldenCheck {
-  std::string what;       // e.g. "Y rel L2", "q mismatches", "saturated"
-  double error = 0.0;     // the measured error (relative, fraction or count difference)
-  double tolerance = 0.0; // pass when error <= tolerance
+  std::string what;        // e.g. "Y rel L2", "q mismatches", "saturated"
+  double error = 0.0;      // the measured error (relative, fraction or count difference)
+  double tolerance = 0.0;  // pass when error <= tolerance
   bool pass() const { return error <= tolerance; }
 };
 
 struct GoldenCaseResult {
-  std::string name;   // case name from INDEX.json
-  std::string kind;   // metadata "kind"
+  std::string name;  // case name from INDEX.json
+  std::string kind;  // metadata "kind"
   std::vector<GoldenCheck> checks;
   bool pass() const;
   /// The check closest to (or furthest past) its tolerance: largest error / tolerance.

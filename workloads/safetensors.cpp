@@ -20,11 +20,11 @@ struct DTypeInfo {
   const char* name;
   std::size_t size;
 };
-constexpr DTypeInfo kDTypes[] = {
-    {DType::F32, "F32", 4}, {DType::F16, "F16", 2}, {DType::BF16, "BF16", 2},
-    {DType::F64, "F64", 8}, {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
-    {DType::I16, "I16", 2}, {DType::I32, "I32", 4}, {DType::I64, "I64", 8},
-    {DType::BOOL, "BOOL", 1}};
+constexpr DTypeInfo kDTypes[] = {{DType::F32, "F32", 4},   {DType::F16, "F16", 2},
+                                 {DType::BF16, "BF16", 2}, {DType::F64, "F64", 8},
+                                 {DType::I8, "I8", 1},     {DType::U8, "U8", 1},
+                                 {DType::I16, "I16", 2},   {DType::I32, "I32", 4},
+                                 {DType::I64, "I64", 8},   {DType::BOOL, "BOOL", 1}};
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
   throw FormatError(path.string() + ": not a valid safetensors file: " + what);
@@ -103,15 +103,36 @@ std::vector<float> Tensor::to_f32() const {
   std::vector<float> out(n);
   const std::uint8_t* p = bytes.data();
   switch (dtype) {
-    case DType::F32: std::memcpy(out.data(), p, n * 4); break;
-    case DType::F16: for (std::size_t i = 0; i < n; ++i) out[i] = half_to_float(load<std::uint16_t>(p + 2 * i)); break;
-    case DType::BF16: for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_float(load<std::uint16_t>(p + 2 * i)); break;
-    case DType::F64: for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(load<double>(p + 8 * i)); break;
-    case DType::I8: for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int8_t>(p + i); break;
-    case DType::U8: case DType::BOOL: for (std::size_t i = 0; i < n; ++i) out[i] = p[i]; break;
-    case DType::I16: for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int16_t>(p + 2 * i); break;
-    case DType::I32: for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(load<std::int32_t>(p + 4 * i)); break;
-    case DType::I64: for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(load<std::int64_t>(p + 8 * i)); break;
+    case DType::F32:
+      std::memcpy(out.data(), p, n * 4);
+      break;
+    case DType::F16:
+      for (std::size_t i = 0; i < n; ++i) out[i] = half_to_float(load<std::uint16_t>(p + 2 * i));
+      break;
+    case DType::BF16:
+      for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_float(load<std::uint16_t>(p + 2 * i));
+      break;
+    case DType::F64:
+      for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(load<double>(p + 8 * i));
+      break;
+    case DType::I8:
+      for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int8_t>(p + i);
+      break;
+    case DType::U8:
+    case DType::BOOL:
+      for (std::size_t i = 0; i < n; ++i) out[i] = p[i];
+      break;
+    case DType::I16:
+      for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int16_t>(p + 2 * i);
+      break;
+    case DType::I32:
+      for (std::size_t i = 0; i < n; ++i)
+        out[i] = static_cast<float>(load<std::int32_t>(p + 4 * i));
+      break;
+    case DType::I64:
+      for (std::size_t i = 0; i < n; ++i)
+        out[i] = static_cast<float>(load<std::int64_t>(p + 8 * i));
+      break;
   }
   return out;
 }
@@ -121,11 +142,22 @@ std::vector<std::int64_t> Tensor::to_i64() const {
   std::vector<std::int64_t> out(n);
   const std::uint8_t* p = bytes.data();
   switch (dtype) {
-    case DType::I8: for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int8_t>(p + i); break;
-    case DType::U8: case DType::BOOL: for (std::size_t i = 0; i < n; ++i) out[i] = p[i]; break;
-    case DType::I16: for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int16_t>(p + 2 * i); break;
-    case DType::I32: for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int32_t>(p + 4 * i); break;
-    case DType::I64: for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int64_t>(p + 8 * i); break;
+    case DType::I8:
+      for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int8_t>(p + i);
+      break;
+    case DType::U8:
+    case DType::BOOL:
+      for (std::size_t i = 0; i < n; ++i) out[i] = p[i];
+      break;
+    case DType::I16:
+      for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int16_t>(p + 2 * i);
+      break;
+    case DType::I32:
+      for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int32_t>(p + 4 * i);
+      break;
+    case DType::I64:
+      for (std::size_t i = 0; i < n; ++i) out[i] = load<std::int64_t>(p + 8 * i);
+      break;
     default:
       throw FormatError("tensor '" + name + "' has dtype " + dtype_name(dtype) +
                         " where an integer tensor is expected");
@@ -139,11 +171,14 @@ SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
   in.seekg(0, std::ios::end);
   const auto file_size = static_cast<std::uint64_t>(in.tellg());
   in.seekg(0);
-  if (file_size < 8) fail(path, "file has " + std::to_string(file_size) + " bytes, shorter than the 8-byte header length");
+  if (file_size < 8)
+    fail(path,
+         "file has " + std::to_string(file_size) + " bytes, shorter than the 8-byte header length");
   std::uint8_t len_bytes[8];
   in.read(reinterpret_cast<char*>(len_bytes), 8);
   const auto header_len = load<std::uint64_t>(len_bytes);
-  if (header_len > kMaxHeaderBytes) fail(path, "header length " + std::to_string(header_len) + " exceeds 100 MB");
+  if (header_len > kMaxHeaderBytes)
+    fail(path, "header length " + std::to_string(header_len) + " exceeds 100 MB");
   if (header_len > file_size - 8)
     fail(path, "truncated: header length " + std::to_string(header_len) + " but only " +
                    std::to_string(file_size - 8) + " bytes follow");
@@ -173,7 +208,8 @@ SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
     if (name == "__metadata__") {
       if (!v.is_object()) fail(path, "__metadata__ is not an object");
       for (auto m = v.begin(); m != v.end(); ++m) {
-        if (!m.value().is_string()) fail(path, "__metadata__ value '" + m.key() + "' is not a string");
+        if (!m.value().is_string())
+          fail(path, "__metadata__ value '" + m.key() + "' is not a string");
         file.metadata_[m.key()] = m.value().get<std::string>();
       }
       continue;
@@ -221,8 +257,9 @@ SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
     spans.push_back({begin, end, name});
     file.tensors_.emplace(name, std::move(t));
   }
-  std::sort(spans.begin(), spans.end(),
-            [](const Span& a, const Span& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
+    return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
+  });
   for (std::size_t i = 1; i < spans.size(); ++i)
     if (spans[i].begin < spans[i - 1].end)
       fail(path, "tensors '" + spans[i - 1].name + "' and '" + spans[i].name + "' overlap");
@@ -248,8 +285,8 @@ std::vector<float> SafetensorsFile::f32(const std::string& name,
                                         const std::vector<std::int64_t>& expected_shape) const {
   const Tensor& t = at(name);
   if (!expected_shape.empty() && t.shape != expected_shape)
-    throw FormatError(path_.string() + ": tensor '" + name + "' has shape " + shape_string(t.shape) +
-                      ", expected " + shape_string(expected_shape));
+    throw FormatError(path_.string() + ": tensor '" + name + "' has shape " +
+                      shape_string(t.shape) + ", expected " + shape_string(expected_shape));
   return t.to_f32();
 }
 
@@ -260,7 +297,8 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
   std::uint64_t offset = 0;
   for (const auto& t : tensors) {
     if (t.bytes.size() != static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype))
-      throw InvalidArgument("write_safetensors: tensor '" + t.name + "' byte size does not match its shape");
+      throw InvalidArgument("write_safetensors: tensor '" + t.name +
+                            "' byte size does not match its shape");
     header[t.name] = {{"dtype", dtype_name(t.dtype)},
                       {"shape", t.shape},
                       {"data_offsets", {offset, offset + t.bytes.size()}}};
@@ -274,7 +312,8 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
   out.write(reinterpret_cast<const char*>(&len), 8);
   out.write(h.data(), static_cast<std::streamsize>(h.size()));
   for (const auto& t : tensors)
-    out.write(reinterpret_cast<const char*>(t.bytes.data()), static_cast<std::streamsize>(t.bytes.size()));
+    out.write(reinterpret_cast<const char*>(t.bytes.data()),
+              static_cast<std::streamsize>(t.bytes.size()));
   if (!out) throw IoError(path.string() + ": write error");
 }
 

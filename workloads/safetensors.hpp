@@ -48,7 +48,8 @@ class SafetensorsFile {
   const std::vector<std::string>& names() const { return names_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
-  /// Convenience: `at(name).to_f32()` after checking the shape (when `expected_shape` is not empty).
+  /// Convenience: `at(name).to_f32()` after checking the shape (when `expected_shape` is not
+  /// empty).
   std::vector<float> f32(const std::string& name,
                          const std::vector<std::int64_t>& expected_shape = {}) const;
 

@@ -1,5 +1,6 @@
 #include "models/numerics/adc.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -20,61 +21,82 @@ void check_adc(const AdcConfig& adc) {
 
 double adc_noise_sigma_lsb(const AdcConfig& adc) {
   double var = adc.noise_lsb * adc.noise_lsb;
-  if (adc.enob > 0.0 && adc.enob < adc.bits) var += (std::pow(2.0, 2.0 * (adc.bits - adc.enob)) - 1.0) / 12.0;
+  if (adc.enob > 0.0 && adc.enob < adc.bits)
+    var += (std::pow(2.0, 2.0 * (adc.bits - adc.enob)) - 1.0) / 12.0;
   return std::sqrt(var);
 }
+
+namespace {
+
+// Converts psum[0, len) (elements index0.. of the tensor, which key the noise samples) and adds
+// level * s * weight into acc. Returns the number of saturated conversions.
+std::int64_t convert_block(const float* psum, std::int64_t len, std::int64_t index0,
+                           double full_scale, const AdcConfig& adc, double sigma_lsb, double weight,
+                           double* acc, std::uint64_t noise_key) {
+  if (adc.range == AdcRange::Bypass) {
+    for (std::int64_t e = 0; e < len; ++e) acc[e] += static_cast<double>(psum[e]) * weight;
+    return 0;
+  }
+  // Zero full scale (a static calibration that saw only zeros): every level is 0 (NUMERICS.md 1).
+  if (full_scale == 0.0) return 0;
+  const double s = scale_for_range(full_scale, adc.bits);
+  const double lo = static_cast<double>(qmin(adc.bits)), hi = static_cast<double>(qmax(adc.bits));
+  const double step = s * weight;
+  std::int64_t saturated = 0;
+  if (sigma_lsb == 0.0) {
+    // Branch-free so that it vectorises; division (not a reciprocal) keeps the spec's rounding at
+    // exact ties.
+    for (std::int64_t e = 0; e < len; ++e) {
+      const double r = std::nearbyint(static_cast<double>(psum[e]) / s);
+      saturated += (r < lo) | (r > hi);
+      acc[e] += std::min(std::max(r, lo), hi) * step;
+    }
+  } else {
+    const double sigma = sigma_lsb * s;
+    for (std::int64_t e = 0; e < len; ++e) {
+      const double noise = sigma * normal_at(noise_key, static_cast<std::uint64_t>(index0 + e));
+      const double r = std::nearbyint((static_cast<double>(psum[e]) + noise) / s);
+      saturated += (r < lo) | (r > hi);
+      acc[e] += std::min(std::max(r, lo), hi) * step;
+    }
+  }
+  return saturated;
+}
+
+}  // namespace
 
 AdcStats adc_convert_accumulate(const float* psum, std::int64_t n, double full_scale,
                                 const AdcConfig& adc, double weight, double* acc,
                                 std::uint64_t noise_key) {
   AdcStats stats;
   stats.conversions = n;
-  if (adc.range == AdcRange::Bypass) {
-    for (std::int64_t e = 0; e < n; ++e) acc[e] += static_cast<double>(psum[e]) * weight;
-    return stats;
-  }
-  // Zero full scale (a static calibration that saw only zeros): every level is 0 (NUMERICS.md 1).
-  if (full_scale == 0.0) return stats;
-  const double s = scale_for_range(full_scale, adc.bits);
-  const double inv_s = 1.0 / s;
-  const double lo = static_cast<double>(qmin(adc.bits)), hi = static_cast<double>(qmax(adc.bits));
-  const double out_step = s * weight;
-  const double sigma = adc_noise_sigma_lsb(adc);
-  std::int64_t saturated = 0;
-  if (sigma == 0.0) {
-    for (std::int64_t e = 0; e < n; ++e) {
-      const double v = static_cast<double>(psum[e]);
-      double r = v * inv_s;
-      // v * (1/s) can differ from v / s by one ulp; where that could move a rounding tie, use the
-      // exact division of the spec.
-      const double frac = r - std::floor(r);
-      if (std::fabs(frac - 0.5) < 1e-9) r = v / s;
-      r = std::nearbyint(r);
-      if (r < lo) {
-        r = lo;
-        ++saturated;
-      } else if (r > hi) {
-        r = hi;
-        ++saturated;
-      }
-      acc[e] += r * out_step;
-    }
-  } else {
-    for (std::int64_t e = 0; e < n; ++e) {
-      const double v = static_cast<double>(psum[e]) + sigma * s * normal_at(noise_key, static_cast<std::uint64_t>(e));
-      double r = std::nearbyint(v / s);
-      if (r < lo) {
-        r = lo;
-        ++saturated;
-      } else if (r > hi) {
-        r = hi;
-        ++saturated;
-      }
-      acc[e] += r * out_step;
-    }
-  }
-  stats.saturated = saturated;
+  stats.saturated =
+      convert_block(psum, n, 0, full_scale, adc, adc_noise_sigma_lsb(adc), weight, acc, noise_key);
   return stats;
+}
+
+AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n,
+                               const AdcConfig& adc, double out_scale, const float* bias,
+                               std::int64_t bias_period, float* y) {
+  // Blocks small enough that the double accumulator stays in L1 while every term streams by.
+  constexpr std::int64_t kBlock = 512;
+  const double sigma_lsb = adc_noise_sigma_lsb(adc);
+  AdcStats total;
+  total.conversions = n * static_cast<std::int64_t>(terms.size());
+  double acc[kBlock];
+  for (std::int64_t begin = 0; begin < n; begin += kBlock) {
+    const std::int64_t len = std::min(kBlock, n - begin);
+    std::fill(acc, acc + len, 0.0);
+    for (const AdcTerm& t : terms)
+      total.saturated += convert_block(t.psum + begin, len, begin, t.full_scale, adc, sigma_lsb,
+                                       t.weight, acc, t.noise_key);
+    for (std::int64_t e = 0; e < len; ++e) {
+      const std::int64_t i = begin + e;
+      const double b = bias ? static_cast<double>(bias[i % bias_period]) : 0.0;
+      y[i] = static_cast<float>(acc[e] * out_scale + b);
+    }
+  }
+  return total;
 }
 
 }  // namespace cimba::numerics

@@ -2,16 +2,17 @@
 // ADC transfer of the CIM column (NUMERICS.md 2.5): a symmetric B-bit quantizer on the analog
 // partial sum, with optional Gaussian noise in LSB and an ENOB below B modelled as noise.
 #include <cstdint>
+#include <vector>
 
 namespace cimba::numerics {
 
 enum class AdcRange { Dynamic, Static, Bypass };
 
 struct AdcConfig {
-  int bits = 10;                      // B, 1..16
+  int bits = 10;  // B, 1..16
   AdcRange range = AdcRange::Dynamic;
-  double noise_lsb = 0.0;             // sigma of additive Gaussian noise, in LSB of the ADC
-  double enob = 0.0;                  // 0: ideal; else effective bits in (0, B]
+  double noise_lsb = 0.0;  // sigma of additive Gaussian noise, in LSB of the ADC
+  double enob = 0.0;       // 0: ideal; else effective bits in (0, B]
 };
 
 /// Validates the ADC settings; throws InvalidArgument naming the parameter.
@@ -34,5 +35,22 @@ struct AdcStats {
 AdcStats adc_convert_accumulate(const float* psum, std::int64_t n, double full_scale,
                                 const AdcConfig& adc, double weight, double* acc,
                                 std::uint64_t noise_key);
+
+/// One partial-sum matrix to convert: its values, the ADC full scale, its shift-add weight 2^p
+/// and its noise stream.
+struct AdcTerm {
+  const float* psum = nullptr;
+  double full_scale = 0.0;
+  double weight = 1.0;
+  std::uint64_t noise_key = 0;
+};
+
+/// Converts every term and shift-adds them, then rescales, in one cache-blocked pass:
+///   y[e] = (sum_j ADC_j(psum_j[e]) * weight_j) * out_scale + bias[e % bias_period]
+/// with ADC_j as in adc_convert_accumulate. Sums run in double, in term order (deterministic).
+/// bias may be nullptr. Returns the conversion counts over all terms.
+AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n,
+                               const AdcConfig& adc, double out_scale, const float* bias,
+                               std::int64_t bias_period, float* y);
 
 }  // namespace cimba::numerics

@@ -28,8 +28,9 @@ BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config
   plan_ = plan_slices(config.a_bits, config.slice_bits, config.overlap_bits);
   k_ = W.cols();
   if (k_ <= 0 || W.rows() <= 0) throw InvalidArgument("weight matrix is empty");
-  rows_ = config.rows_per_adc == 0 ? static_cast<int>(k_)
-                                   : static_cast<int>(std::min<std::int64_t>(config.rows_per_adc, k_));
+  rows_ = config.rows_per_adc == 0
+              ? static_cast<int>(k_)
+              : static_cast<int>(std::min<std::int64_t>(config.rows_per_adc, k_));
   n_tiles_ = static_cast<int>((k_ + rows_ - 1) / rows_);
   if (config.adc.range == AdcRange::Static) {
     if (static_cast<int>(config.acc_full_scale.size()) != plan_.n_slices)
@@ -41,11 +42,13 @@ BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config
         throw InvalidArgument("static ADC range needs acc_full_scale with " +
                               std::to_string(n_tiles_) + " row tiles per slice");
   }
-  range_w_ = config.w_clip_pct >= 100.0 ? absmax(W.data(), W.size())
-                                        : abs_quantile(W.data(), W.size(), config.w_clip_pct / 100.0);
+  range_w_ = config.w_clip_pct >= 100.0
+                 ? absmax(W.data(), W.size())
+                 : abs_quantile(W.data(), W.size(), config.w_clip_pct / 100.0);
   scale_w_ = scale_for_range(range_w_, config.w_bits);
   w_q_.resize(W.rows(), W.cols());
-  quantize(W.data(), W.size(), Quantizer::from_range(range_w_, config.w_bits), w_q_.data(), nullptr);
+  quantize(W.data(), W.size(), Quantizer::from_range(range_w_, config.w_bits), w_q_.data(),
+           nullptr);
   max_w_level_ = w_q_.size() ? static_cast<double>(w_q_.cwiseAbs().maxCoeff()) : 0.0;
 }
 
@@ -58,7 +61,8 @@ std::vector<double> BitSerialLinear::quantize_and_slice(const MatrixF& X, const 
   std::vector<float*> dst(ns);
   for (int i = 0; i < ns; ++i) dst[i] = slices[i].data();
   std::vector<std::int64_t> max_digit(ns, 0);
-  const double lo = static_cast<double>(qmin(plan_.a_bits)), hi = static_cast<double>(qmax(plan_.a_bits));
+  const double lo = static_cast<double>(qmin(plan_.a_bits)),
+               hi = static_cast<double>(qmax(plan_.a_bits));
   const float* src = X.data();
   const std::int64_t n = X.size();
   std::int64_t saturated = 0;
@@ -97,60 +101,63 @@ void BitSerialLinear::partial_sum(const MatrixF& slice, int tile, double max_dig
 }
 
 MatrixF BitSerialLinear::forward(const MatrixF& X, const float* bias, BitSerialStats* stats) const {
+  MatrixF Y;
+  forward_into(X, bias, Y, stats);
+  return Y;
+}
+
+void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF& Y,
+                                   BitSerialStats* stats) const {
   if (X.cols() != k_)
     throw InvalidArgument("bitserial_linear: input has " + std::to_string(X.cols()) +
                           " columns, weights have " + std::to_string(k_));
   const double range_x = config_.range_x ? *config_.range_x : absmax(X.data(), X.size());
   const Quantizer qx = Quantizer::from_range(range_x, plan_.a_bits);
-  const double scale_x = qx.scale;
-  std::vector<MatrixF> slices;
-  std::int64_t act_saturated = 0;
-  const std::vector<double> max_digit = quantize_and_slice(X, qx, slices, &act_saturated);
-
-  const std::int64_t n_out = X.rows() * w_q_.rows();
-  std::vector<double> acc(static_cast<std::size_t>(n_out), 0.0);
-  MatrixF P;
+  // Buffers reused across calls on the same thread (a layer is replayed many times; allocating
+  // and first-touching ~100 MB per call would cost more than the conversions).
+  thread_local std::vector<MatrixF> slices;
+  thread_local std::vector<MatrixF> psums;
   BitSerialStats st;
+  const std::vector<double> max_digit = quantize_and_slice(X, qx, slices, &st.act_saturated);
+
+  // Every slice x row-tile partial sum first (the dynamic ADC range is a max over the whole
+  // tensor), then one fused convert + shift-add + rescale pass over all of them.
+  const int n_terms = plan_.n_slices * n_tiles_;
+  if (static_cast<int>(psums.size()) < n_terms) psums.resize(n_terms);
+  std::vector<AdcTerm> terms(n_terms);
+  st.full_scale.assign(plan_.n_slices, std::vector<double>(n_tiles_, 0.0));
+  for (int i = 0; i < plan_.n_slices; ++i)
+    for (int t = 0; t < n_tiles_; ++t) {
+      MatrixF& P = psums[i * n_tiles_ + t];
+      partial_sum(slices[i], t, max_digit[i], P, &st.float_gemm_exact);
+      double full_scale = 0.0;
+      if (config_.adc.range == AdcRange::Dynamic)
+        full_scale = P.size() ? static_cast<double>(P.cwiseAbs().maxCoeff()) : 0.0;
+      else if (config_.adc.range == AdcRange::Static)
+        full_scale = config_.acc_full_scale[i][t];
+      st.full_scale[i][t] = full_scale;
+      terms[i * n_tiles_ + t] = {P.data(), full_scale, std::ldexp(1.0, plan_.shifts[i]),
+                                 stream_key(config_.noise_key, i, t)};
+    }
+  Y.resize(X.rows(), w_q_.rows());
+  const AdcStats a = adc_convert_shift_add(terms, Y.size(), config_.adc, qx.scale * scale_w_, bias,
+                                           w_q_.rows(), Y.data());
+  st.conversions = a.conversions;
+  st.saturated = a.saturated;
   st.n_slices = plan_.n_slices;
   st.n_tiles = n_tiles_;
   st.range_x = range_x;
-  st.scale_x = scale_x;
+  st.scale_x = qx.scale;
   st.scale_w = scale_w_;
-  st.act_saturated = act_saturated;
-  st.full_scale.assign(plan_.n_slices, std::vector<double>(n_tiles_, 0.0));
-  for (int i = 0; i < plan_.n_slices; ++i) {
-    const double weight = std::ldexp(1.0, plan_.shifts[i]);
-    for (int t = 0; t < n_tiles_; ++t) {
-      partial_sum(slices[i], t, max_digit[i], P, &st.float_gemm_exact);
-      double full_scale = 0.0;
-      switch (config_.adc.range) {
-        case AdcRange::Dynamic: full_scale = P.size() ? P.cwiseAbs().maxCoeff() : 0.0; break;
-        case AdcRange::Static: full_scale = config_.acc_full_scale[i][t]; break;
-        case AdcRange::Bypass: break;
-      }
-      st.full_scale[i][t] = full_scale;
-      const AdcStats a = adc_convert_accumulate(P.data(), P.size(), full_scale, config_.adc, weight,
-                                                acc.data(), stream_key(config_.noise_key, i, t));
-      st.conversions += a.conversions;
-      st.saturated += a.saturated;
-    }
-  }
   st.mac_ops = X.rows() * w_q_.rows() * k_ * plan_.n_slices;
-
-  MatrixF Y(X.rows(), w_q_.rows());
-  const double out_scale = scale_x * scale_w_;
-  float* y = Y.data();
-  const std::int64_t m = w_q_.rows();
-  for (std::int64_t e = 0; e < n_out; ++e)
-    y[e] = static_cast<float>(acc[e] * out_scale + (bias ? static_cast<double>(bias[e % m]) : 0.0));
   if (stats) *stats = std::move(st);
-  return Y;
 }
 
 void BitSerialLinear::visit_partial_sums(
     const MatrixF& X, double range_x,
     const std::function<void(int, int, const MatrixF&)>& fn) const {
-  if (X.cols() != k_) throw InvalidArgument("visit_partial_sums: input width does not match weights");
+  if (X.cols() != k_)
+    throw InvalidArgument("visit_partial_sums: input width does not match weights");
   std::vector<MatrixF> slices;
   const std::vector<double> max_digit =
       quantize_and_slice(X, Quantizer::from_range(range_x, plan_.a_bits), slices, nullptr);

@@ -32,14 +32,14 @@ struct BitSerialConfig {
 
 /// What one forward did.
 struct BitSerialStats {
-  std::int64_t conversions = 0;          // ADC conversions (partial sums read out)
-  std::int64_t saturated = 0;            // conversions whose level was clamped
-  std::int64_t act_saturated = 0;        // activations clamped by a static range_x
-  std::int64_t mac_ops = 0;              // slice x input x weight products summed (N M K n_slices)
+  std::int64_t conversions = 0;    // ADC conversions (partial sums read out)
+  std::int64_t saturated = 0;      // conversions whose level was clamped
+  std::int64_t act_saturated = 0;  // activations clamped by a static range_x
+  std::int64_t mac_ops = 0;        // slice x input x weight products summed (N M K n_slices)
   int n_slices = 0, n_tiles = 0;
   double range_x = 0.0, scale_x = 0.0, scale_w = 0.0;
   std::vector<std::vector<double>> full_scale;  // the ADC full scale used per [slice][tile]
-  bool float_gemm_exact = true;          // false: partial sums needed the double GEMM
+  bool float_gemm_exact = true;                 // false: partial sums needed the double GEMM
 };
 
 /// A linear layer programmed into the CIM array: the weights are quantized once at construction.
@@ -51,6 +51,9 @@ class BitSerialLinear {
 
   /// Y [N x M] for X [N x K]; bias may be nullptr. `stats` (optional) receives the counts.
   MatrixF forward(const MatrixF& X, const float* bias, BitSerialStats* stats = nullptr) const;
+  /// The same into a caller's matrix (resized when needed), so a replay loop allocates nothing.
+  void forward_into(const MatrixF& X, const float* bias, MatrixF& Y,
+                    BitSerialStats* stats = nullptr) const;
 
   /// Calibration helper: calls fn(slice, tile, P) for every slice/row-tile partial-sum matrix P
   /// [N x M] of X quantized with the given activation range (dynamic: pass absmax(X)).

@@ -8,10 +8,11 @@ namespace cimba::numerics {
 ///   x      [channels, length]   input
 ///   weight [channels, kernel]   (the HF `conv1d.weight` [C, 1, K] with the middle axis dropped)
 ///   bias   [channels] or nullptr
-///   out    [channels, length]   out[c][t] = act(bias[c] + sum_k weight[c][k] * x[c][t - (K-1) + k])
-/// with x[c][t'] = 0 for t' < 0 (left padding K-1, as PyTorch's Conv1d(padding=K-1) truncated to L).
-/// `apply_silu` applies SiLU to the result (Mamba's conv1d is always followed by SiLU).
-/// Throws InvalidArgument for a non-positive size.
+///   out    [channels, length]   out[c][t] = act(bias[c] + sum_k weight[c][k] * x[c][t - (K-1) +
+///   k])
+/// with x[c][t'] = 0 for t' < 0 (left padding K-1, as PyTorch's Conv1d(padding=K-1) truncated to
+/// L). `apply_silu` applies SiLU to the result (Mamba's conv1d is always followed by SiLU). Throws
+/// InvalidArgument for a non-positive size.
 void conv1d_causal(const float* x, std::int64_t channels, std::int64_t length, const float* weight,
                    std::int64_t kernel, const float* bias, float* out, bool apply_silu = true);
 

@@ -11,7 +11,8 @@ namespace cimba::numerics {
 
 DualScaleParams calibrate_dual_scale(const float* x, std::int64_t n, const DualScaleConfig& c) {
   if (c.value_bits < 2 || c.value_bits > 8)
-    throw InvalidArgument("dual_scale value_bits must be in 2..8, got " + std::to_string(c.value_bits));
+    throw InvalidArgument("dual_scale value_bits must be in 2..8, got " +
+                          std::to_string(c.value_bits));
   if (!(c.inlier_pct > 0.0 && c.inlier_pct <= 100.0))
     throw InvalidArgument("dual_scale inlier_pct must be in (0, 100]");
   if (c.fixed_k && !(*c.fixed_k >= 1.0)) throw InvalidArgument("dual_scale fixed k must be >= 1");
@@ -40,7 +41,8 @@ DualScaleStats dual_scale_encode(const float* x, std::int64_t n, const DualScale
                                  std::int8_t* q, std::uint8_t* flag) {
   DualScaleStats st;
   st.elements = n;
-  const double lo = static_cast<double>(qmin(p.value_bits)), hi = static_cast<double>(qmax(p.value_bits));
+  const double lo = static_cast<double>(qmin(p.value_bits)),
+               hi = static_cast<double>(qmax(p.value_bits));
   for (std::int64_t i = 0; i < n; ++i) {
     const double v = static_cast<double>(x[i]);
     // tau = 0 is the zero-range case of NUMERICS.md 1: every inlier level is 0.

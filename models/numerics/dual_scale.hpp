@@ -8,8 +8,8 @@ namespace cimba::numerics {
 enum class KRound { Pow2, None };
 
 struct DualScaleConfig {
-  int value_bits = 4;          // b, signed, 2..8 (b + 1 bits stored per element with the flag)
-  double inlier_pct = 99.0;    // tau = this percentile of |x|, in (0, 100]
+  int value_bits = 4;             // b, signed, 2..8 (b + 1 bits stored per element with the flag)
+  double inlier_pct = 99.0;       // tau = this percentile of |x|, in (0, 100]
   KRound k_round = KRound::Pow2;  // k = max|x| / tau rounded up to a power of two (a shift in hw)
   std::optional<double> fixed_k;  // a fixed k (e.g. a uniform "scale enhancement" factor), >= 1
 };

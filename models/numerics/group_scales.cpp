@@ -34,12 +34,14 @@ GroupLookup group_lookup(const std::int32_t* head_group_end, const std::int32_t*
   int hg = 0;
   while (hg < HG && !(h < head_group_end[g * HG + hg])) ++hg;
   r.comparisons += std::min(hg + 1, HG);
-  if (hg == HG || h < 0) throw InvalidArgument("group lookup: head index " + std::to_string(h) + " outside the table");
+  if (hg == HG || h < 0)
+    throw InvalidArgument("group lookup: head index " + std::to_string(h) + " outside the table");
   const std::int32_t* dim_end = dim_group_end + (std::int64_t{g} * HG + hg) * DG;
   int dg = 0;
   while (dg < DG && !(d < dim_end[dg])) ++dg;
   r.comparisons += std::min(dg + 1, DG);
-  if (dg == DG || d < 0) throw InvalidArgument("group lookup: dim index " + std::to_string(d) + " outside the table");
+  if (dg == DG || d < 0)
+    throw InvalidArgument("group lookup: dim index " + std::to_string(d) + " outside the table");
   r.head_group = hg;
   r.dim_group = dg;
   r.scale = scales[(std::int64_t{g} * HG + hg) * DG + dg];
@@ -53,7 +55,8 @@ GroupLookup group_lookup(const GroupTables& t, int g, int h, int d) {
 
 GroupLookup group_lookup_channel(const GroupTables& t, std::int64_t c) {
   const int P = t.layout.head_dim, H = t.layout.heads_per_group;
-  if (c < 0 || c >= t.layout.channels()) throw InvalidArgument("group lookup: channel out of range");
+  if (c < 0 || c >= t.layout.channels())
+    throw InvalidArgument("group lookup: channel out of range");
   const int d = static_cast<int>(c % P);
   const int h = static_cast<int>((c / P) % H);
   const int g = static_cast<int>(c / (std::int64_t{P} * H));
@@ -67,7 +70,8 @@ GroupLookup group_lookup_channel(const GroupTables& t, std::int64_t c) {
 std::vector<std::int32_t> split_sorted(const std::vector<double>& v, int k, Grouping grouping) {
   const int n = static_cast<int>(v.size());
   if (k < 1 || n < k)
-    throw InvalidArgument("cannot split " + std::to_string(n) + " items into " + std::to_string(k) + " groups");
+    throw InvalidArgument("cannot split " + std::to_string(n) + " items into " + std::to_string(k) +
+                          " groups");
   std::vector<std::int32_t> ends(k);
   if (grouping == Grouping::EqualSize) {
     for (int i = 0; i < k; ++i) ends[i] = static_cast<std::int32_t>((std::int64_t{i + 1} * n) / k);
@@ -123,7 +127,8 @@ GroupTables calibrate_group_scales(const std::vector<double>& channel_range,
     throw InvalidArgument("calibrate_group_scales: " + std::to_string(channel_range.size()) +
                           " channel ranges for a layout of " + std::to_string(layout.channels()));
   if (HG < 1 || HG > H)
-    throw InvalidArgument("n_head_groups must be in 1..heads per SSD group (" + std::to_string(H) + ")");
+    throw InvalidArgument("n_head_groups must be in 1..heads per SSD group (" + std::to_string(H) +
+                          ")");
   if (DG < 1 || DG > P)
     throw InvalidArgument("n_dim_groups must be in 1..head_dim (" + std::to_string(P) + ")");
   GroupTables t;
@@ -136,7 +141,9 @@ GroupTables calibrate_group_scales(const std::vector<double>& channel_range,
   t.scales.resize(std::size_t(G) * HG * DG);
   t.head_pos.resize(std::size_t(G) * H);
   t.dim_pos.resize(std::size_t(G) * HG * P);
-  auto range_of = [&](int g, int h, int d) { return channel_range[(std::size_t(g) * H + h) * P + d]; };
+  auto range_of = [&](int g, int h, int d) {
+    return channel_range[(std::size_t(g) * H + h) * P + d];
+  };
   for (int g = 0; g < G; ++g) {
     std::vector<double> head_range(H, 0.0);
     for (int h = 0; h < H; ++h)
@@ -153,7 +160,8 @@ GroupTables calibrate_group_scales(const std::vector<double>& channel_range,
       t.head_group_end[std::size_t(g) * HG + hg] = head_ends[hg];
       std::vector<double> dim_range(P, 0.0);
       for (int i = h_begin; i < head_ends[hg]; ++i)
-        for (int d = 0; d < P; ++d) dim_range[d] = std::max(dim_range[d], range_of(g, head_order[i], d));
+        for (int d = 0; d < P; ++d)
+          dim_range[d] = std::max(dim_range[d], range_of(g, head_order[i], d));
       const std::vector<int> dim_order = order_by(dim_range);
       std::vector<double> sorted_dims(P);
       for (int i = 0; i < P; ++i) {
@@ -166,7 +174,8 @@ GroupTables calibrate_group_scales(const std::vector<double>& channel_range,
         const std::size_t at = (std::size_t(g) * HG + hg) * DG + dg;
         t.dim_group_end[at] = dim_ends[dg];
         double group_max = 0.0;
-        for (int i = d_begin; i < dim_ends[dg]; ++i) group_max = std::max(group_max, sorted_dims[i]);
+        for (int i = d_begin; i < dim_ends[dg]; ++i)
+          group_max = std::max(group_max, sorted_dims[i]);
         t.scales[at] = static_cast<float>(scale_for_range(group_max, bits));
         d_begin = dim_ends[dg];
       }

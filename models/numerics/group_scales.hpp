@@ -9,9 +9,9 @@ namespace cimba::numerics {
 enum class Grouping { EqualSize, KMeans };
 
 struct GroupLayout {
-  int n_ssd_groups = 8;      // G
-  int heads_per_group = 0;   // H (Mamba1: d_inner / (G P))
-  int head_dim = 64;         // P
+  int n_ssd_groups = 8;     // G
+  int heads_per_group = 0;  // H (Mamba1: d_inner / (G P))
+  int head_dim = 64;        // P
   std::int64_t channels() const { return std::int64_t{n_ssd_groups} * heads_per_group * head_dim; }
   /// Layout of a Mamba1 layer (no real heads): d_inner channels seen as G x (d_inner / (G P)) x P.
   /// Throws InvalidArgument unless P divides d_inner / G.
@@ -57,8 +57,8 @@ GroupLookup group_lookup_channel(const GroupTables& tables, std::int64_t channel
 /// over the group's heads) into DG groups. Scale = group max / qmax(bits) (1 for a zero range).
 /// Ties are broken by original index. Throws InvalidArgument if H < HG or P < DG.
 GroupTables calibrate_group_scales(const std::vector<double>& channel_range,
-                                   const GroupLayout& layout, int n_head_groups,
-                                   int n_dim_groups, Grouping grouping, int bits = 8);
+                                   const GroupLayout& layout, int n_head_groups, int n_dim_groups,
+                                   Grouping grouping, int bits = 8);
 
 /// Quantizes token-major x [tokens, C] with each channel's group scale (INT`bits`) into x_hat
 /// (may alias x). Returns the number of clamped elements.

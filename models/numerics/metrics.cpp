@@ -18,8 +18,9 @@ ErrorMetrics compare(const float* ref, const float* y, std::int64_t n) {
   }
   ErrorMetrics m;
   m.max_abs_error = max_err;
-  m.sqnr_db = err2 == 0.0 ? std::numeric_limits<double>::infinity() : 10.0 * std::log10(ref2 / err2);
-  m.cosine = (ref2 == 0.0 && y2 == 0.0) ? 1.0
+  m.sqnr_db =
+      err2 == 0.0 ? std::numeric_limits<double>::infinity() : 10.0 * std::log10(ref2 / err2);
+  m.cosine = (ref2 == 0.0 && y2 == 0.0)   ? 1.0
              : (ref2 == 0.0 || y2 == 0.0) ? 0.0
                                           : dot / std::sqrt(ref2 * y2);
   m.rel_l2_error = ref2 == 0.0 ? (err2 == 0.0 ? 0.0 : std::numeric_limits<double>::infinity())

@@ -10,7 +10,8 @@ enum class ExpImpl { Exact, Pwl, Lut };
 /// How the SSM core evaluates exp and softplus.
 ///  - Exact: std::exp / log1p(exp) in FP32 (PyTorch's softplus threshold 20).
 ///  - Pwl:   piecewise-linear interpolation between exact nodes; `exp_segments` equal segments
-///           over [exp_min_input, 0] for exp and over [-softplus_limit, softplus_limit] for softplus.
+///           over [exp_min_input, 0] for exp and over [-softplus_limit, softplus_limit] for
+///           softplus.
 ///  - Lut:   `lut_entries` equal cells over the same domains, each holding the function at the
 ///           cell centre (no interpolation).
 /// Outside the domains: exp(x) = 0 for x < exp_min_input and 1 for x > 0 (the scan only evaluates
@@ -18,8 +19,8 @@ enum class ExpImpl { Exact, Pwl, Lut };
 /// +softplus_limit.
 struct ScanConfig {
   ExpImpl exp_impl = ExpImpl::Exact;
-  int exp_segments = 64;        // >= 1
-  int lut_entries = 256;        // >= 2
+  int exp_segments = 64;         // >= 1
+  int lut_entries = 256;         // >= 2
   float exp_min_input = -16.0f;  // < 0
   float softplus_limit = 16.0f;  // > 0
 };
@@ -42,7 +43,8 @@ class ScanFunctions {
   Table exp_table_, softplus_table_;
 };
 
-/// Strided view of a [rows, length] tensor: element (r, t) at data[r * row_stride + t * time_stride].
+/// Strided view of a [rows, length] tensor: element (r, t) at data[r * row_stride + t *
+/// time_stride].
 struct SeqView {
   const float* data = nullptr;
   std::int64_t row_stride = 0;
@@ -56,8 +58,8 @@ struct SeqView {
 ///   dt_bias [D] (nullptr: zero), A_log [D, N] row-major, Dv [D] (nullptr: zero)
 /// Writes out [D, L] through `out` (same strides as `out_row_stride`, `out_time_stride`):
 ///   delta = softplus(delta_raw + dt_bias); A = -exp(A_log)
-///   h_t = exp(delta_t * A) .* h_{t-1} + delta_t * Bm_t * u_t;  y_t = sum_n Cm_t[n] h_t[:, n] + Dv .* u_t
-///   out = y .* silu(z)   (or y when z is absent)
+///   h_t = exp(delta_t * A) .* h_{t-1} + delta_t * Bm_t * u_t;  y_t = sum_n Cm_t[n] h_t[:, n] + Dv
+///   .* u_t out = y .* silu(z)   (or y when z is absent)
 /// `y_out` (optional, same layout as out) receives y before the gate.
 struct ScanSequence {
   std::int64_t d_inner = 0, d_state = 0, length = 0;

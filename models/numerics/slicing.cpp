@@ -10,8 +10,8 @@ SlicePlan plan_slices(int a_bits, int slice_bits, int overlap_bits) {
   if (a_bits < 1 || a_bits > 31)
     throw InvalidArgument("a_bits must be in 1..31, got " + std::to_string(a_bits));
   if (slice_bits < 1 || slice_bits > a_bits)
-    throw InvalidArgument("slice_bits must be in 1..a_bits (" + std::to_string(a_bits) +
-                          "), got " + std::to_string(slice_bits));
+    throw InvalidArgument("slice_bits must be in 1..a_bits (" + std::to_string(a_bits) + "), got " +
+                          std::to_string(slice_bits));
   if (overlap_bits < 0 || overlap_bits >= slice_bits)
     throw InvalidArgument("overlap_bits must be in 0..slice_bits-1 (" +
                           std::to_string(slice_bits - 1) + "), got " +

@@ -29,7 +29,8 @@ TEST(GoldenNumerics, EveryCaseInTheSharedDirectoryPasses) {
   for (const auto& r : results) {
     EXPECT_TRUE(r.pass()) << r.name << " (" << r.kind << "): worst " << r.worst().what << " = "
                           << r.worst().error << " > " << r.worst().tolerance;
-    for (const auto& c : r.checks) EXPECT_TRUE(c.pass()) << r.name << ": " << c.what << " = " << c.error;
+    for (const auto& c : r.checks)
+      EXPECT_TRUE(c.pass()) << r.name << ": " << c.what << " = " << c.error;
   }
 }
 
@@ -85,7 +86,8 @@ TEST(GoldenNumerics, MalformedCasesNameTheFileAndProblem) {
     run_golden_case(dir / "c.safetensors", "c");
     FAIL() << "expected FormatError";
   } catch (const cimba::FormatError& e) {
-    EXPECT_NE(std::string(e.what()).find("missing parameter 'bits'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("missing parameter 'bits'"), std::string::npos)
+        << e.what();
   }
   // Index naming a case that is not there.
   std::ofstream(dir / "INDEX.json") << R"({"cases": ["nope"]})";

@@ -1,0 +1,135 @@
+#include "models/cost/cim.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "models/common/error.hpp"
+#include "models/cost/digital.hpp"
+#include "models/cost/sram.hpp"
+
+namespace cimba::cost {
+namespace {
+
+void check_int(const char* what, int v, int lo, int hi) {
+  if (v < lo || v > hi)
+    throw InvalidArgument(std::string("cost: CIM ") + what + " = " + std::to_string(v) +
+                          " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+}  // namespace
+
+double cim_cell_area_multiple(CimCellType cell) {
+  switch (cell) {
+    case CimCellType::k6T:
+      return 1.0;
+    // Z. Chen, Q. Jin, J. Wang, Y. Wang, K. Yang, "MC2-RAM: An In-8T-SRAM Computing Macro
+    // Featuring Multi-Bit Charge-Domain Computing and ADC-Reduction Weight Encoding" (Rice /
+    // Northeastern, 2021; author copy on ResearchGate): the 8T1C cell "is only 41% larger than the
+    // standard 6T cells" (capacitor above the transistors). A plain 8T (two-port) cell has the same
+    // eight transistors; lacking a per-node 8T source we use the same 1.41 for it.
+    case CimCellType::k8T:
+    case CimCellType::k8T1C:
+      return 1.41;
+  }
+  return 1.0;
+}
+
+double cim_cell_energy_fJ(const TechPoint& tech, const CimCalibration& cal) {
+  check_tech(tech);
+  if (!(cal.cell_energy45_fJ > 0.0)) throw InvalidArgument("cost: CIM cell energy must be > 0");
+  return cal.cell_energy45_fJ *
+         energy_scale(kReferenceNode_nm, kReferenceVdd_V, tech.node_nm, tech.vdd_V);
+}
+
+CimMacroCost cim_macro_cost(const CimMacroParams& p) {
+  check_tech(p.tech);
+  check_int("rows", p.rows, 1, 8192);
+  check_int("cols", p.cols, 1, 8192);
+  check_int("input bits", p.input_bits, 1, 16);
+  check_int("cols per conversion", p.cols_per_conversion, 1, p.cols);
+  check_int("accumulator bits", p.acc_bits, 1, 64);
+  if (p.cols % p.cols_per_conversion != 0)
+    throw InvalidArgument("cost: CIM cols_per_conversion must divide cols");
+  const int conversions = p.cols / p.cols_per_conversion;
+  check_int("conversions per ADC", p.conversions_per_adc, 1, conversions);
+  if (conversions % p.conversions_per_adc != 0)
+    throw InvalidArgument("cost: CIM conversions_per_adc must divide cols / cols_per_conversion");
+  if (p.encoding == InputEncoding::kBitSerial && p.dac_bits != 1)
+    throw InvalidArgument("cost: bit-serial CIM inputs need dac_bits = 1");
+  check_int("DAC bits", p.dac_bits, 1, 8);
+  if (!(p.input_activity >= 0.0 && p.input_activity <= 1.0))
+    throw InvalidArgument("cost: CIM input activity must be in [0, 1]");
+  if (!(p.pulse_width_ns > 0.0)) throw InvalidArgument("cost: CIM pulse width must be > 0 ns");
+  if (!(p.cal.adc_energy_factor > 0.0 && p.cal.adc_area_factor > 0.0))
+    throw InvalidArgument("cost: CIM ADC calibration factors must be > 0");
+
+  CimMacroCost c;
+  const double rows = p.rows, cols = p.cols;
+  const double max_pulses =
+      p.encoding == InputEncoding::kBitSerial ? 1.0 : std::ldexp(1.0, p.dac_bits) - 1.0;
+  const double pulses = p.input_activity * max_pulses;
+  const int slices = (p.input_bits + p.dac_bits - 1) / p.dac_bits;
+
+  // Array.
+  c.cell_area_um2 = sram_bitcell_area_um2(p.tech.node_nm) * cim_cell_area_multiple(p.cell);
+  c.array_area_um2 = rows * cols * c.cell_area_um2;
+  c.array_energy_pJ = rows * cols * pulses * cim_cell_energy_fJ(p.tech, p.cal) * 1e-3;
+
+  // Input drivers: bit-serial -> a 1-bit input register per row written once per activation;
+  // pulse count -> a dac_bits down-counter (register + adder) per row, stepped once per pulse.
+  if (p.encoding == InputEncoding::kBitSerial) {
+    const ComponentCost reg = register_bits(1, p.tech);
+    c.driver_energy_pJ = rows * reg.energy_pJ;
+    c.driver_area_um2 = rows * reg.area_um2;
+    c.leakage_uW += rows * reg.leakage_uW;
+  } else {
+    const ComponentCost reg = register_bits(p.dac_bits, p.tech);
+    const ComponentCost dec = int_adder(p.dac_bits, p.tech);
+    c.driver_energy_pJ = rows * pulses * (reg.energy_pJ + dec.energy_pJ);
+    c.driver_area_um2 = rows * (reg.area_um2 + dec.area_um2);
+    c.leakage_uW += rows * (reg.leakage_uW + dec.leakage_uW);
+  }
+
+  // ADCs: one conversion per (combined) column per activation.
+  c.conversions_per_activation = conversions;
+  c.adc_count = conversions / p.conversions_per_adc;
+  const double drive_ns = max_pulses * p.pulse_width_ns;
+  AdcParams ap;
+  ap.bits = p.adc_bits;
+  ap.node_nm = p.tech.node_nm;
+  ap.vdd_V = p.tech.vdd_V;
+  // Latency of the conversions themselves (rate-independent for the SAR and flash models): the
+  // survey model needs a rate, so first evaluate it at the rate the array could sustain.
+  double sample_rate = p.adc_sample_rate_Hz;
+  if (sample_rate <= 0.0) {
+    // SAR: N + 1 cycles of 1 ns; flash and survey: one 1 ns conversion slot.
+    const double probe_ns = p.adc_model == AdcModel::kNeuroSimSar ? (p.adc_bits + 1.0) : 1.0;
+    sample_rate = 1e9 / (drive_ns / p.conversions_per_adc + probe_ns);
+  }
+  ap.sample_rate_Hz = sample_rate;
+  c.adc = adc_cost(p.adc_model, ap);
+  c.adc.energy_pJ *= p.cal.adc_energy_factor;
+  c.adc.area_um2 *= p.cal.adc_area_factor;
+  c.adc.leakage_uW *= p.cal.adc_energy_factor;
+  c.adc_energy_pJ = conversions * c.adc.energy_pJ;
+  c.adc_area_um2 = c.adc_count * c.adc.area_um2;
+  c.leakage_uW += c.adc_count * c.adc.leakage_uW;
+
+  // Shift-add: only needed when an input spans several slices.
+  if (slices > 1) {
+    const ComponentCost add = int_adder(p.acc_bits, p.tech);
+    const ComponentCost reg = register_bits(p.acc_bits, p.tech);
+    c.shift_add_energy_pJ = conversions * (add.energy_pJ + reg.energy_pJ);
+    c.shift_add_area_um2 = c.adc_count * (add.area_um2 + reg.area_um2);
+    c.leakage_uW += c.adc_count * (add.leakage_uW + reg.leakage_uW);
+  }
+
+  c.leakage_uW += sram_leakage_uW(rows * cols, p.tech);
+  c.energy_per_activation_pJ =
+      c.array_energy_pJ + c.driver_energy_pJ + c.adc_energy_pJ + c.shift_add_energy_pJ;
+  c.area_um2 = c.array_area_um2 + c.driver_area_um2 + c.adc_area_um2 + c.shift_add_area_um2;
+  c.activation_latency_ns = drive_ns + p.conversions_per_adc * c.adc.latency_ns;
+  return c;
+}
+
+}  // namespace cimba::cost

@@ -1,0 +1,72 @@
+#pragma once
+// Digital datapath cost models (adders, multipliers, FP32 units, exp/softplus, comparators,
+// MUXes, registers), cimba::cost.
+//
+// Anchors: M. Horowitz, "1.1 Computing's energy problem (and what we can do about it)",
+// IEEE ISSCC 2014 Digest, pp. 10-14, doi:10.1109/ISSCC.2014.6757323 -- energy (pJ) and area
+// (um^2) of arithmetic units at 45 nm, 0.9 V. Moved to other nodes / supplies with the
+// Stillmaker-Baas rule (tech.hpp). Units composed of Horowitz primitives (exp, softplus, MUX,
+// register) state their composition in digital.cpp.
+//
+// Every function returns a ComponentCost for ONE unit instance and ONE operation:
+//   energy_pJ  : dynamic energy of one operation at tech.node_nm / tech.vdd_V
+//   area_um2   : area of one unit
+//   latency_ns : cycles of the unit (design assumption stated per unit) / tech.clock_GHz
+//   leakage_uW : kLogicLeakageFraction of the power at one operation per clock cycle
+// Bad input (bits outside the documented range, bad tech point) throws cimba::InvalidArgument.
+#include "models/cost/component.hpp"
+#include "models/cost/tech.hpp"
+
+namespace cimba::cost {
+
+/// Horowitz ISSCC 2014 table entries at 45 nm / 0.9 V (exposed for tests and documentation).
+struct HorowitzEntry {
+  double energy_pJ;
+  double area_um2;
+};
+namespace horowitz45 {
+inline constexpr HorowitzEntry kInt8Add{0.03, 36.0};
+inline constexpr HorowitzEntry kInt16Add{0.05, 67.0};
+inline constexpr HorowitzEntry kInt32Add{0.1, 137.0};
+inline constexpr HorowitzEntry kInt8Mul{0.2, 282.0};
+inline constexpr HorowitzEntry kInt32Mul{3.1, 3495.0};
+inline constexpr HorowitzEntry kFp16Add{0.4, 1360.0};
+inline constexpr HorowitzEntry kFp32Add{0.9, 4184.0};
+inline constexpr HorowitzEntry kFp16Mul{1.1, 1640.0};
+inline constexpr HorowitzEntry kFp32Mul{3.7, 7700.0};
+}  // namespace horowitz45
+
+/// Energy (pJ) of one switching transistor and area (um^2) of one placed transistor at 45 nm,
+/// derived from the Horowitz 8-bit adder (0.03 pJ, 36 um^2) assuming the textbook 28-transistor
+/// mirror full adder per bit (8 x 28 = 224 transistors). Used for units Horowitz does not list.
+inline constexpr double kTransistorEnergy45_pJ = 0.03 / 224.0;
+inline constexpr double kTransistorArea45_um2 = 36.0 / 224.0;
+
+/// Integer (two's complement) adder, 1 <= bits <= 64. One cycle.
+ComponentCost int_adder(int bits, const TechPoint& tech);
+/// Integer array multiplier bits x bits, 1 <= bits <= 64. One cycle (pipelined).
+ComponentCost int_multiplier(int bits, const TechPoint& tech);
+/// IEEE binary32 adder / multiplier (Horowitz). One cycle (pipelined).
+ComponentCost fp32_adder(const TechPoint& tech);
+ComponentCost fp32_multiplier(const TechPoint& tech);
+/// IEEE binary16 adder / multiplier (Horowitz). One cycle (pipelined).
+ComponentCost fp16_adder(const TechPoint& tech);
+ComponentCost fp16_multiplier(const TechPoint& tech);
+/// Magnitude comparator of `bits` (1..64): costed as a subtractor = int_adder(bits).
+ComponentCost comparator(int bits, const TechPoint& tech);
+/// `inputs`-to-1 multiplexer of `bits`-wide words (2 <= inputs <= 4096, 1 <= bits <= 1024).
+ComponentCost mux(int bits, int inputs, const TechPoint& tech);
+/// Edge-triggered register of `bits` flip-flops (1..4096); action = one clocked write.
+ComponentCost register_bits(int bits, const TechPoint& tech);
+
+/// Implementation of a transcendental unit.
+enum class FunctionImpl {
+  kExactFp32,  ///< FP32 range reduction + degree-5 polynomial (Horner) in FP32 units
+  kPwlInt16,   ///< piecewise-linear, uniform segments, INT16 datapath, coefficient LUT in flops
+};
+/// exp(x). For kPwlInt16, `segments` (2..1024, power of two) sets the LUT size; ignored otherwise.
+ComponentCost exp_unit(FunctionImpl impl, const TechPoint& tech, int segments = 32);
+/// softplus(x) = log(1 + exp(x)). Same parameters as exp_unit.
+ComponentCost softplus_unit(FunctionImpl impl, const TechPoint& tech, int segments = 32);
+
+}  // namespace cimba::cost

@@ -1,0 +1,170 @@
+#include "sim/bench.hpp"
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "models/common/error.hpp"
+#include "models/numerics/bitserial.hpp"
+#include "models/numerics/rng.hpp"
+
+namespace cimba::sim {
+namespace nm = cimba::numerics;
+namespace po = boost::program_options;
+
+namespace {
+
+double seconds(const std::function<void()>& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Gaussian matrix from the counter-based generator (deterministic inputs for every run).
+nm::MatrixF random_matrix(std::int64_t rows, std::int64_t cols, double sigma, std::uint64_t key) {
+  nm::MatrixF m(rows, cols);
+  for (std::int64_t i = 0; i < m.size(); ++i)
+    m.data()[i] = static_cast<float>(sigma * nm::normal_at(key, static_cast<std::uint64_t>(i)));
+  return m;
+}
+
+// Bit-serial linear on the mamba-130m in_proj shape (N=1024 tokens, K=768, M=3072), W8A12, two
+// overlapped 8-bit slices, 10-bit dynamic ADC, 256 rows per ADC; baseline: the same product as
+// one plain Eigen float GEMM. Target 2.5: two slice GEMMs plus at most 25% for quantize, slice,
+// ADC and shift-add. Weight programming (quantizing W) is done once in setup, as in a replay.
+Benchmark bitserial_benchmark() {
+  Benchmark b;
+  b.name = "bitserial";
+  b.description =
+      "bit-serial CIM linear, mamba-130m in_proj (1024x768 -> 3072), W8A12, 2 slices, "
+      "10-bit dynamic ADC, 256 rows/ADC, vs one Eigen float GEMM";
+  b.baseline_name = "eigen float GEMM";
+  b.subject_name = "bitserial_linear";
+  b.target = 2.5;
+  b.setup = [] {
+    constexpr std::int64_t N = 1024, K = 768, M = 3072;
+    auto X = std::make_shared<nm::MatrixF>(random_matrix(N, K, 1.0, 1));
+    auto W = std::make_shared<nm::MatrixF>(random_matrix(M, K, 0.02, 2));
+    nm::BitSerialConfig cfg;
+    cfg.w_bits = 8;
+    cfg.a_bits = 12;
+    cfg.slice_bits = 8;
+    cfg.overlap_bits = 4;
+    cfg.adc.bits = 10;
+    cfg.adc.range = nm::AdcRange::Dynamic;
+    cfg.rows_per_adc = 256;
+    auto layer = std::make_shared<nm::BitSerialLinear>(*W, cfg);
+    auto Y_gemm = std::make_shared<nm::MatrixF>(N, M);
+    auto Y_cim = std::make_shared<nm::MatrixF>(N, M);
+    std::function<void()> baseline = [X, W, Y_gemm] { Y_gemm->noalias() = *X * W->transpose(); };
+    std::function<void()> subject = [X, layer, Y_cim] { layer->forward_into(*X, nullptr, *Y_cim); };
+    return std::make_pair(baseline, subject);
+  };
+  return b;
+}
+
+}  // namespace
+
+const std::vector<Benchmark>& all_benchmarks() {
+  static const std::vector<Benchmark> benches = {bitserial_benchmark()};
+  return benches;
+}
+
+BenchResult run_benchmark(const Benchmark& bench, int repetitions) {
+  auto [baseline, subject] = bench.setup();
+  seconds(baseline);  // warm-up: caches, page faults, thread-local buffers
+  seconds(subject);
+  std::vector<double> tb, ts;
+  for (int r = 0; r < repetitions; ++r) {  // interleaved, so load changes hit both alike
+    tb.push_back(seconds(baseline));
+    ts.push_back(seconds(subject));
+  }
+  BenchResult res;
+  res.name = bench.name;
+  res.repetitions = repetitions;
+  res.baseline_median_s = median(tb);
+  res.subject_median_s = median(ts);
+  res.ratio = res.subject_median_s / res.baseline_median_s;
+  res.target = bench.target;
+  return res;
+}
+
+int bench_command(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cimba bench [NAME...] [options]\n\n"
+      "Runs the speed benchmarks (all, or the NAMEs given) and ends with one\n"
+      "line per benchmark: 'bench <name>: ratio <x> (target <= <y>)', the\n"
+      "ratio of median times of the subject and its baseline measured in the\n"
+      "same run. Exit code 0 when every ratio meets its target.\n\nOptions");
+  int repetitions = 7;
+  opts.add_options()("help,h", "show this help")("list", "list the benchmarks and exit")(
+      "repetitions,r", po::value<int>(&repetitions)->default_value(7),
+      "timed baseline/subject pairs per benchmark (median taken), 1..1000");
+  po::options_description hidden;
+  hidden.add_options()("name", po::value<std::vector<std::string>>()->multitoken(), "");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("name", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw ConfigError(std::string("bench: ") + e.what() + " (see cimba bench --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << opts << "\nBenchmarks:\n";
+    for (const auto& b : all_benchmarks())
+      std::cout << "  " << b.name << ": " << b.description << "\n";
+    return 0;
+  }
+  if (vm.count("list")) {
+    for (const auto& b : all_benchmarks()) std::cout << b.name << "\t" << b.description << "\n";
+    return 0;
+  }
+  if (repetitions < 1 || repetitions > 1000)
+    throw ConfigError("bench: --repetitions must be in 1..1000, got " +
+                      std::to_string(repetitions));
+  std::vector<const Benchmark*> selected;
+  if (vm.count("name")) {
+    for (const auto& name : vm["name"].as<std::vector<std::string>>()) {
+      auto it = std::find_if(all_benchmarks().begin(), all_benchmarks().end(),
+                             [&](const Benchmark& b) { return b.name == name; });
+      if (it == all_benchmarks().end()) {
+        std::string known;
+        for (const auto& b : all_benchmarks()) known += (known.empty() ? "" : ", ") + b.name;
+        throw ConfigError("bench: unknown benchmark '" + name + "' (known: " + known + ")");
+      }
+      selected.push_back(&*it);
+    }
+  } else {
+    for (const auto& b : all_benchmarks()) selected.push_back(&b);
+  }
+  std::vector<BenchResult> results;
+  for (const Benchmark* b : selected) {
+    const BenchResult r = run_benchmark(*b, repetitions);
+    std::printf("%-12s %-24s median %10.3f ms\n%-12s %-24s median %10.3f ms  (%d repetitions)\n",
+                r.name.c_str(), b->baseline_name.c_str(), r.baseline_median_s * 1e3, "",
+                b->subject_name.c_str(), r.subject_median_s * 1e3, r.repetitions);
+    results.push_back(r);
+  }
+  bool ok = true;
+  for (const auto& r : results) {
+    std::printf("bench %s: ratio %.3f (target <= %g)\n", r.name.c_str(), r.ratio, r.target);
+    ok = ok && r.pass();
+  }
+  std::fflush(stdout);
+  return ok ? 0 : 1;
+}
+
+}  // namespace cimba::sim

@@ -1,0 +1,38 @@
+#pragma once
+// `cimba bench`: the project's speed targets, each measured as a ratio against a baseline timed
+// in the same run (the machines are noisy; absolute times are not comparable across runs).
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cimba::sim {
+
+/// One benchmark: `setup` builds the inputs once; `baseline` and `subject` are timed alternately
+/// (after a warm-up of each) and the ratio of their medians is compared with `target`.
+struct Benchmark {
+  std::string name;
+  std::string description;
+  std::string baseline_name, subject_name;
+  double target = 1.0;  // pass when median(subject) / median(baseline) <= target
+  /// Builds state and returns the two timed callables.
+  std::function<std::pair<std::function<void()>, std::function<void()>>()> setup;
+};
+
+/// Every registered benchmark, in execution order.
+const std::vector<Benchmark>& all_benchmarks();
+
+struct BenchResult {
+  std::string name;
+  double baseline_median_s = 0.0, subject_median_s = 0.0, ratio = 0.0, target = 0.0;
+  int repetitions = 0;
+  bool pass() const { return ratio <= target; }
+};
+
+/// Runs one benchmark with `repetitions` timed pairs.
+BenchResult run_benchmark(const Benchmark& bench, int repetitions);
+
+/// Entry point of `cimba bench [NAME...] [--repetitions N] [--list]`; returns the exit code
+/// (0 when every ratio meets its target, 1 otherwise).
+int bench_command(const std::vector<std::string>& args);
+
+}  // namespace cimba::sim
