@@ -14,10 +14,10 @@ enum class ObserverKind { Absmax, PercentileEma, Kl, Mse };  // NUMERICS.md 6
 
 /// workload.linear.*: one linear layer Y = X W^T + b read from a safetensors file.
 struct LinearWorkloadConfig {
-  std::string file;             // safetensors path (required for kind linear)
-  std::string weight = "W";     // tensor [M, K]
-  std::string input = "X";      // tensor [N, K]
-  std::string bias;             // tensor [M]; empty: no bias
+  std::string file = "builtin:linear_example";  // safetensors path, or builtin:NAME
+  std::string weight = "W";                     // tensor [M, K]
+  std::string input = "X";                      // tensor [N, K]
+  std::string bias;                             // tensor [M]; empty: no bias
   std::string calib_input;      // tensor [N', K] for static calibration; empty: use `input`
   std::string name = "linear";  // layer name in results
 };

@@ -1,0 +1,398 @@
+// The config schema table and the value parsing, formatting and typo matching it needs.
+// See config_schema.hpp for how to add a key.
+#include "sim/config_schema.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <set>
+#include <stdexcept>
+#include <system_error>
+
+namespace cimba::sim::schema {
+namespace {
+
+const KeySpec& key_or_die(const std::string& path) {
+  const KeySpec* key = find_key(path);
+  // A rule naming a key that is not in the table is a bug in the table; a schema test catches it.
+  if (key == nullptr) throw std::logic_error("config schema: rule names unknown key " + path);
+  return *key;
+}
+
+double numeric(const Value& value) {
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return static_cast<double>(*i);
+  return std::get<double>(value);
+}
+
+/// Rule `lhs op rhs` between two numeric keys. `unless_zero`: the rule holds when lhs is 0 (where
+/// 0 means "ideal" or "off").
+CrossRule compare_rule(std::string lhs, std::string op, std::string rhs, bool unless_zero) {
+  CrossRule rule;
+  rule.keys = {lhs, rhs};
+  rule.description = lhs + " " + op + " " + rhs + (unless_zero ? " (unless " + lhs + " is 0)" : "");
+  rule.check = [lhs, op, rhs, unless_zero](const RunConfig& config) -> std::optional<std::string> {
+    const KeySpec& l = key_or_die(lhs);
+    const KeySpec& r = key_or_die(rhs);
+    const Value lv = l.get(config);
+    const Value rv = r.get(config);
+    const double a = numeric(lv);
+    const double b = numeric(rv);
+    if (unless_zero && a == 0.0) return std::nullopt;
+    const bool holds = op == "<" ? a < b : op == "<=" ? a <= b : op == ">" ? a > b : a >= b;
+    if (holds) return std::nullopt;
+    return lhs + ": " + format_value(l, lv) + " must be " + op + " " + rhs + " (which is " +
+           format_value(r, rv) + ")";
+  };
+  return rule;
+}
+
+/// Rule: a string key must not be empty while an enum key has a given value.
+CrossRule required_when(std::string key, std::string enum_key, std::string enum_value) {
+  CrossRule rule;
+  rule.keys = {key, enum_key};
+  rule.description = key + " is required when " + enum_key + " is " + enum_value;
+  rule.check = [key, enum_key, enum_value](const RunConfig& config) -> std::optional<std::string> {
+    if (std::get<std::string>(key_or_die(enum_key).get(config)) != enum_value) return std::nullopt;
+    if (!std::get<std::string>(key_or_die(key).get(config)).empty()) return std::nullopt;
+    return key + ": required when " + enum_key + " is " + enum_value +
+           " (set it in the config file or with --set " + key + "=PATH)";
+  };
+  return rule;
+}
+
+// ---- The table ------------------------------------------------------------------------------
+// One row per key, grouped by section; the order here is the order of --print-config, result.json
+// and docs/config.md. Defaults live in run_config.hpp.
+
+Schema build_schema() {
+  Schema s;
+  s.sections = {
+      {"", "keys outside any section"},
+      {"workload", "what runs: the layer(s) and their data"},
+      {"workload.linear", "one linear layer Y = X W^T + b read from a safetensors file"},
+      {"quant", "quantization of the linear layers (NUMERICS.md 2.1-2.3)"},
+      {"hw", "the accelerator"},
+      {"hw.cim", "the compute-in-memory array (NUMERICS.md 2.4)"},
+      {"hw.cim.adc", "the column ADCs (NUMERICS.md 2.5)"},
+      {"calib", "observers that calibrate static ranges (NUMERICS.md 6)"},
+  };
+  s.keys = {
+      int_key(CIMBA_KEY(seed), at_least(0),
+              "seed of every random draw (e.g. ADC noise); same config and seed, same results"),
+
+      enum_key(CIMBA_KEY(workload.kind), {{"linear", WorkloadKind::Linear}},
+               "kind of workload; its keys are in the section of that name (workload.linear)"),
+      string_key(CIMBA_KEY(workload.linear.file),
+                 "safetensors file with the layer's tensors (relative paths: to the working "
+                 "directory); builtin:linear_example is a real layer shipped in workloads/data "
+                 "(mamba-bytes-4l layer 0 x_proj, W [80, 1536], with its input X [64, 1536])"),
+      string_key(CIMBA_KEY(workload.linear.weight), "tensor name of the weight W [M, K]"),
+      string_key(CIMBA_KEY(workload.linear.input), "tensor name of the test input X [N, K]"),
+      string_key(CIMBA_KEY(workload.linear.bias), "tensor name of the bias b [M]; empty: no bias"),
+      string_key(CIMBA_KEY(workload.linear.calib_input),
+                 "tensor name of the calibration input [N', K]; empty: use the test input"),
+      string_key(CIMBA_KEY(workload.linear.name), "layer name in the results"),
+
+      int_key(CIMBA_KEY(quant.w_bits), closed(2, 8), "bits of the per-tensor symmetric weights"),
+      float_key(CIMBA_KEY(quant.w_clip_pct), left_open(0, 100),
+                "percentile of |W| taken as the weight range; 100: max|W|"),
+      int_key(CIMBA_KEY(quant.a_bits), closed(8, 16), "bits of the symmetric activations"),
+      enum_key(CIMBA_KEY(quant.a_range),
+               {{"dynamic", RangeMode::Dynamic}, {"static", RangeMode::Static}},
+               "activation range: max|X| per tensor at run time, or calibrated (calib.*)"),
+      int_key(CIMBA_KEY(quant.slice_bits), closed(1, 16),
+              "bits of each input slice fed to the array; <= quant.a_bits (equal: single pass)"),
+      int_key(CIMBA_KEY(quant.overlap_bits), closed(0, 15),
+              "bits shared by adjacent slices; < quant.slice_bits (0: plain two's complement "
+              "digits)"),
+
+      int_key(CIMBA_KEY(hw.cim.adc.bits), closed(1, 16), "resolution of each column ADC in bits"),
+      enum_key(CIMBA_KEY(hw.cim.adc.range),
+               {{"dynamic", AdcRangeMode::Dynamic},
+                {"static", AdcRangeMode::Static},
+                {"bypass", AdcRangeMode::Bypass}},
+               "ADC full scale: max|partial sum| per tensor, calibrated, or no conversion"),
+      float_key(CIMBA_KEY(hw.cim.adc.noise_lsb), at_least(0),
+                "standard deviation of Gaussian analog noise before conversion, in ADC LSB"),
+      float_key(CIMBA_KEY(hw.cim.adc.enob), closed(0, 16),
+                "effective number of bits, modelled as extra noise; 0: ideal (enob = bits)"),
+      int_key(CIMBA_KEY(hw.cim.rows_per_adc), at_least(0),
+              "rows summed per conversion (row tile height); 0: the whole column (K rows)"),
+
+      enum_key(CIMBA_KEY(calib.observer),
+               {{"absmax", ObserverKind::Absmax},
+                {"percentile_ema", ObserverKind::PercentileEma},
+                {"kl", ObserverKind::Kl},
+                {"mse", ObserverKind::Mse}},
+               "observer that turns calibration batches into a static range"),
+      float_key(CIMBA_KEY(calib.percentile_alpha), left_open(0, 1),
+                "quantile of |x| per batch for percentile_ema"),
+      float_key(CIMBA_KEY(calib.ema_sigma), left_open(0, 1),
+                "EMA step of percentile_ema: range += sigma * (batch quantile - range)"),
+      int_key(CIMBA_KEY(calib.batch_rows), at_least(0),
+              "rows of the calibration tensor per observer batch; 0: one batch"),
+  };
+  s.rules = {
+      compare_rule("quant.slice_bits", "<=", "quant.a_bits", false),
+      compare_rule("quant.overlap_bits", "<", "quant.slice_bits", false),
+      compare_rule("hw.cim.adc.enob", "<=", "hw.cim.adc.bits", true),
+      required_when("workload.linear.file", "workload.kind", "linear"),
+  };
+  return s;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
+std::string format_number(double value) {
+  // Shortest text that reads back to the same double, with a '.' so it reads as a float.
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  std::string text(buffer, result.ptr);
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";  // 'n': inf/nan
+  return text;
+}
+
+std::string format_bound(double value, ValueType type) {
+  if (type == ValueType::Int) return std::to_string(static_cast<std::int64_t>(value));
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
+bool in_range(double value, const Range& range) {
+  if (range.min && (range.min->inclusive ? value < range.min->value : value <= range.min->value)) {
+    return false;
+  }
+  if (range.max && (range.max->inclusive ? value > range.max->value : value >= range.max->value)) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string expected_text(const KeySpec& key) {
+  switch (key.type) {
+    case ValueType::Int:
+    case ValueType::Float: {
+      const std::string range = range_text(key);
+      if (range == "any") return "expected " + type_name(key.type);
+      const bool comparison = range.front() == '>' || range.front() == '<';
+      return "expected " + type_name(key.type) + (comparison ? " " : " in ") + range;
+    }
+    case ValueType::Bool:
+      return "expected true or false";
+    case ValueType::Enum:
+      return "expected one of " + range_text(key);
+    case ValueType::String:
+      return "expected a string";
+  }
+  return "";
+}
+
+// ---- Lookups --------------------------------------------------------------------------------
+
+const Schema& config_schema() {
+  static const Schema schema = build_schema();
+  return schema;
+}
+
+std::string KeySpec::name() const {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? path : path.substr(dot + 1);
+}
+
+std::string KeySpec::section() const {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? std::string() : path.substr(0, dot);
+}
+
+const KeySpec* find_key(std::string_view path) {
+  for (const KeySpec& key : config_schema().keys) {
+    if (key.path == path) return &key;
+  }
+  return nullptr;
+}
+
+const SectionSpec* find_section(std::string_view path) {
+  for (const SectionSpec& section : config_schema().sections) {
+    if (section.path == path) return &section;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> child_names(std::string_view section_path) {
+  const std::string prefix = section_path.empty() ? "" : std::string(section_path) + ".";
+  std::set<std::string> names;
+  auto add_child_of = [&](const std::string& path) {
+    if (path.empty() || path.compare(0, prefix.size(), prefix) != 0 ||
+        path.size() == prefix.size()) {
+      return;
+    }
+    const std::string rest = path.substr(prefix.size());
+    names.insert(rest.substr(0, rest.find('.')));
+  };
+  for (const SectionSpec& section : config_schema().sections) add_child_of(section.path);
+  for (const KeySpec& key : config_schema().keys) add_child_of(key.path);
+  return {names.begin(), names.end()};
+}
+
+// ---- Values ---------------------------------------------------------------------------------
+
+std::string type_name(ValueType type) {
+  switch (type) {
+    case ValueType::Int:
+      return "int";
+    case ValueType::Float:
+      return "float";
+    case ValueType::Bool:
+      return "bool";
+    case ValueType::String:
+      return "string";
+    case ValueType::Enum:
+      return "enum";
+  }
+  return "?";
+}
+
+std::string range_text(const KeySpec& key) {
+  switch (key.type) {
+    case ValueType::Bool:
+      return "true, false";
+    case ValueType::String:
+      return "any";
+    case ValueType::Enum:
+      return join(key.enum_values, ", ");
+    case ValueType::Int:
+    case ValueType::Float:
+      break;
+  }
+  const Range& r = key.range;
+  if (r.min && r.max) {
+    if (key.type == ValueType::Int || (r.min->inclusive && r.max->inclusive)) {
+      return format_bound(r.min->value, key.type) + ".." + format_bound(r.max->value, key.type);
+    }
+    return std::string(r.min->inclusive ? "[" : "(") + format_bound(r.min->value, key.type) + ", " +
+           format_bound(r.max->value, key.type) + (r.max->inclusive ? "]" : ")");
+  }
+  if (r.min) return (r.min->inclusive ? ">= " : "> ") + format_bound(r.min->value, key.type);
+  if (r.max) return (r.max->inclusive ? "<= " : "< ") + format_bound(r.max->value, key.type);
+  return "any";
+}
+
+std::string format_value(const KeySpec& key, const Value& value) {
+  switch (key.type) {
+    case ValueType::Int:
+      return std::to_string(std::get<std::int64_t>(value));
+    case ValueType::Float:
+      return format_number(std::get<double>(value));
+    case ValueType::Bool:
+      return std::get<bool>(value) ? "true" : "false";
+    case ValueType::String:
+    case ValueType::Enum:
+      return std::get<std::string>(value);
+  }
+  return "";
+}
+
+std::variant<Value, std::string> parse_value(const KeySpec& key, std::string_view text) {
+  if (key.type != ValueType::String) {  // "--set a.b= 4" means 4; YAML trims plain scalars itself
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  }
+  const std::string quoted = "'" + std::string(text) + "'";
+  switch (key.type) {
+    case ValueType::String:
+      return Value(std::string(text));
+    case ValueType::Enum: {
+      for (const std::string& name : key.enum_values) {
+        if (name == text) return Value(name);
+      }
+      std::string reason = quoted + " is not one of " + range_text(key);
+      if (auto guess = closest_match(text, key.enum_values))
+        reason += "; did you mean '" + *guess + "'?";
+      return reason;
+    }
+    case ValueType::Bool: {
+      if (text == "true" || text == "True" || text == "TRUE") return Value(true);
+      if (text == "false" || text == "False" || text == "FALSE") return Value(false);
+      return quoted + " is not a bool (" + expected_text(key) + ")";
+    }
+    case ValueType::Int: {
+      std::string_view digits = text;
+      if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+      std::int64_t parsed = 0;
+      const auto [end, error] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), parsed);
+      if (digits.empty() || end != digits.data() + digits.size()) {
+        return quoted + " is not an integer (" + expected_text(key) + ")";
+      }
+      if (error == std::errc::result_out_of_range || parsed < key.storage_min ||
+          parsed > key.storage_max || !in_range(static_cast<double>(parsed), key.range)) {
+        return std::string(text) + " is out of range (" + expected_text(key) + ")";
+      }
+      return Value(parsed);
+    }
+    case ValueType::Float: {
+      std::string_view digits = text;
+      if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+      double parsed = 0.0;
+      const auto [end, error] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), parsed);
+      if (digits.empty() || end != digits.data() + digits.size() ||
+          error == std::errc::invalid_argument || !std::isfinite(parsed)) {
+        return quoted + " is not a finite number (" + expected_text(key) + ")";
+      }
+      if (error == std::errc::result_out_of_range || !in_range(parsed, key.range)) {
+        return std::string(text) + " is out of range (" + expected_text(key) + ")";
+      }
+      return Value(parsed);
+    }
+  }
+  return std::string("unknown type");
+}
+
+// ---- Typos ----------------------------------------------------------------------------------
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // d[i][j]: distance between the first i chars of a and the first j chars of b.
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates) {
+  // About one edit per four characters: "bitz" -> "bits", "nosie_lsb" -> "noise_lsb", but
+  // "adc" does not match "seed".
+  const std::size_t max_distance = std::max<std::size_t>(1, (word.size() + 2) / 4);
+  std::optional<std::string> best;
+  std::size_t best_distance = max_distance + 1;
+  for (const std::string& candidate : candidates) {
+    const std::size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+}  // namespace cimba::sim::schema

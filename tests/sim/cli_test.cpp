@@ -1,0 +1,153 @@
+// The real `cimba` binary: help, version, exit codes and the config-only paths of `run`.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "sim/config.hpp"
+#include "sim/version.hpp"
+#include "test_helpers.hpp"
+
+namespace cimba::sim {
+namespace {
+
+using testing::read_text;
+using testing::ScratchDir;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs `cimba <args>` through the shell (args are shell words) and captures both streams.
+Outcome run_cimba(const ScratchDir& dir, const std::string& args) {
+  const auto err_file = dir.path() / "stderr.txt";
+  const std::string command =
+      "'" + std::string(CIMBA_BINARY) + "' " + args + " 2>'" + err_file.string() + "'";
+  Outcome outcome;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    ADD_FAILURE() << "popen failed: " << command;
+    return outcome;
+  }
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  outcome.err = read_text(err_file);
+  return outcome;
+}
+
+TEST(CimbaBinary, HelpListsTheCommandsAndExitsZero) {
+  ScratchDir dir;
+  const Outcome help = run_cimba(dir, "--help");
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  for (const char* command : {"run", "verify-golden", "bench", "config-docs"}) {
+    EXPECT_NE(help.out.find("\n  " + std::string(command) + " "), std::string::npos) << command;
+  }
+  EXPECT_EQ(help.err, "");
+}
+
+TEST(CimbaBinary, VersionPrintsTheVersion) {
+  ScratchDir dir;
+  const Outcome version = run_cimba(dir, "--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out, "cimba " + std::string(kVersion) + "\n");
+}
+
+TEST(CimbaBinary, RunHelpExplainsOptionsAndExamples) {
+  ScratchDir dir;
+  const Outcome help = run_cimba(dir, "run --help");
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  for (const char* word : {"--set", "--out", "--print-config", "--quiet", "Examples:"}) {
+    EXPECT_NE(help.out.find(word), std::string::npos) << word;
+  }
+}
+
+TEST(CimbaBinary, NoCommandIsAUsageError) {
+  ScratchDir dir;
+  const Outcome none = run_cimba(dir, "");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("Usage: cimba"), std::string::npos);
+}
+
+TEST(CimbaBinary, UnknownCommandOrOptionExitsTwoWithAHint) {
+  ScratchDir dir;
+  const Outcome command = run_cimba(dir, "rn");
+  EXPECT_EQ(command.exit_code, 2);
+  EXPECT_NE(command.err.find("cimba: error: unknown command 'rn'; did you mean 'run'?"),
+            std::string::npos)
+      << command.err;
+  const Outcome option = run_cimba(dir, "run --frobnicate");
+  EXPECT_EQ(option.exit_code, 2);
+  EXPECT_NE(option.err.find("--frobnicate"), std::string::npos) << option.err;
+  EXPECT_NE(option.err.find("cimba run --help"), std::string::npos) << option.err;
+  const Outcome global = run_cimba(dir, "--frobnicate");
+  EXPECT_EQ(global.exit_code, 2);
+}
+
+TEST(CimbaBinary, BadKeyExitsTwoAndNamesIt) {
+  ScratchDir dir;
+  const auto config = dir.write("bad.yaml", "hw:\n  cim:\n    adc:\n      bitz: 4\n");
+  const Outcome bad = run_cimba(dir, "run '" + config.string() + "' --print-config");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.out, "");
+  EXPECT_NE(bad.err.find("cimba: error: " + config.string() +
+                         ":4:7: hw.cim.adc.bitz: unknown key; did you mean 'bits'?"),
+            std::string::npos)
+      << bad.err;
+}
+
+TEST(CimbaBinary, EveryLineOfSeveralErrorsIsPrefixed) {
+  ScratchDir dir;
+  const Outcome bad = run_cimba(dir, "run --set hw.cim.adc.bits=0 --set quant.w_bits=1");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err,
+            "cimba: error: --set: hw.cim.adc.bits: 0 is out of range (expected int in 1..16)\n"
+            "cimba: error: --set: quant.w_bits: 1 is out of range (expected int in 2..8)\n");
+}
+
+TEST(CimbaBinary, MissingConfigExitsTwo) {
+  ScratchDir dir;
+  const Outcome missing = run_cimba(dir, "run '" + (dir.path() / "missing.yaml").string() + "'");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("cimba: error: config file not found: "), std::string::npos)
+      << missing.err;
+}
+
+TEST(CimbaBinary, ForgottenSetIsPointedOut) {
+  ScratchDir dir;
+  const Outcome forgotten = run_cimba(dir, "run hw.cim.adc.bits=4");
+  EXPECT_EQ(forgotten.exit_code, 2);
+  EXPECT_NE(forgotten.err.find("write --set hw.cim.adc.bits=4"), std::string::npos)
+      << forgotten.err;
+}
+
+TEST(CimbaBinary, PrintConfigPrintsTheResolvedYamlWithoutRunning) {
+  ScratchDir dir;
+  const auto config = dir.write("ok.yaml", "workload:\n  linear:\n    file: a.safetensors\n");
+  const auto out_dir = dir.path() / "out";
+  const Outcome printed = run_cimba(dir, "run '" + config.string() +
+                                             "' --set hw.cim.adc.bits=6 --print-config --out '" +
+                                             out_dir.string() + "'");
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_FALSE(std::filesystem::exists(out_dir)) << "--print-config must not run";
+  const auto reprinted = dir.write("printed.yaml", printed.out);
+  const RunConfig loaded = load_run_config(reprinted, {});
+  EXPECT_EQ(loaded.hw.cim.adc.bits, 6);
+  EXPECT_EQ(loaded.workload.linear.file, "a.safetensors");
+  EXPECT_EQ(render_config_yaml(loaded), printed.out);
+}
+
+TEST(CimbaBinary, ConfigDocsPrintsTheRenderedReference) {
+  ScratchDir dir;
+  const Outcome docs = run_cimba(dir, "config-docs");
+  EXPECT_EQ(docs.exit_code, 0) << docs.err;
+  EXPECT_EQ(docs.out, render_config_docs());
+}
+
+}  // namespace
+}  // namespace cimba::sim
