@@ -1,0 +1,27 @@
+#pragma once
+// `cimba run`: executes the configured workload and writes DIR/result.json and DIR/layers.csv.
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/run_config.hpp"
+
+namespace cimba::sim {
+
+/// Everything a run produced, rendered; nothing is written yet.
+struct RunOutput {
+  nlohmann::ordered_json result;  // result.json content
+  std::string layers_csv;         // layers.csv content
+  std::string summary;            // human-readable summary (rendered from the same numbers)
+};
+
+/// Runs the workload of `config` (pure computation; throws cimba::Error subclasses).
+RunOutput execute_run(const RunConfig& config);
+
+/// The `run` subcommand after option parsing: checks that `out_dir` can be written, runs, writes
+/// result.json and layers.csv atomically (nothing partial on failure), prints the summary.
+/// Returns the exit code.
+int run_command(const RunConfig& config, const std::filesystem::path& out_dir, bool quiet);
+
+}  // namespace cimba::sim

@@ -1,0 +1,59 @@
+// `cimba verify-golden DIR`: the golden cases of NUMERICS.md through the numerics library.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "models/common/error.hpp"
+#include "sim/verify_golden.hpp"
+#include "workloads/golden_numerics.hpp"
+
+namespace cimba::sim {
+namespace po = boost::program_options;
+
+int verify_golden_command(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cimba verify-golden DIR\n\n"
+      "Runs every golden case listed in DIR/INDEX.json (safetensors cases computed by an\n"
+      "independent implementation of NUMERICS.md, e.g. ../shared/data/golden-numerics) through\n"
+      "cimba's numerics and prints one row per case: name, kind, the check with the worst\n"
+      "error relative to its tolerance, and pass/fail. Exit code 0 only if every case passes;\n"
+      "1 if a case fails or is malformed (the message names the file and the problem).\n\nOptions");
+  opts.add_options()("help,h", "show this help");
+  po::options_description hidden;
+  hidden.add_options()("dir", po::value<std::vector<std::string>>(), "");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("dir", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw ConfigError(std::string("verify-golden: ") + e.what() +
+                      " (see cimba verify-golden --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << opts;
+    return 0;
+  }
+  if (!vm.count("dir") || vm["dir"].as<std::vector<std::string>>().size() != 1)
+    throw ConfigError(
+        "verify-golden: expected exactly one directory (see cimba verify-golden --help)");
+  const std::string dir = vm["dir"].as<std::vector<std::string>>()[0];
+  const auto results = workloads::run_golden_dir(dir);
+  std::printf("%-16s %-18s %-30s %12s %12s  %s\n", "case", "kind", "worst check", "error",
+              "tolerance", "result");
+  int passed = 0;
+  for (const auto& r : results) {
+    const auto& w = r.worst();
+    std::printf("%-16s %-18s %-30s %12.3e %12.3e  %s\n", r.name.c_str(), r.kind.c_str(),
+                w.what.c_str(), w.error, w.tolerance, r.pass() ? "pass" : "FAIL");
+    passed += r.pass();
+  }
+  const int failed = static_cast<int>(results.size()) - passed;
+  std::printf("%zu golden cases: %d passed, %d failed\n", results.size(), passed, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace cimba::sim

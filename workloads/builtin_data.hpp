@@ -1,0 +1,16 @@
+#pragma once
+// The data shipped in the repository (workloads/data/) and the `builtin:NAME` paths that name it
+// in configs, so that defaults stay machine independent.
+#include <filesystem>
+#include <string>
+
+namespace cimba::workloads {
+
+/// workloads/data of the source tree this binary was built from.
+std::filesystem::path builtin_data_dir();
+
+/// `builtin:NAME` -> builtin_data_dir()/NAME.safetensors (IoError listing the available names
+/// when there is no such file); any other path is returned unchanged.
+std::filesystem::path resolve_data_path(const std::string& path);
+
+}  // namespace cimba::workloads
