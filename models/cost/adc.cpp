@@ -70,7 +70,9 @@ NeuroSimRow neurosim_at(int node) {
 // MultilevelSenseAmp::CalculateArea voltage mode). NeuroSim sizes PMOS pnSizeRatio wider; our
 // per-transistor area (Horowitz-derived, digital.hpp) is an average placed logic transistor, so
 // NMOS and PMOS are counted alike.
-double sar_transistors(int bits) { return (269.0 + 109.0 * (bits - 1)) + (209.0 + 73.0 * (bits - 1)); }
+double sar_transistors(int bits) {
+  return (269.0 + 109.0 * (bits - 1)) + (209.0 + 73.0 * (bits - 1));
+}
 constexpr double kComparatorTransistors = 52.0 + 60.0;
 // Thermometer-to-binary encoder of a flash ADC (ASSUMPTION, textbook structure): one "01"
 // transition detector (6 transistors) per level plus a ROM/wired-OR of N x 2^(N-1) transistors.
@@ -85,8 +87,7 @@ double transistor_area_um2(int node) {
 
 void check_common(const AdcParams& p) {
   if (p.bits < 1 || p.bits > 16)
-    throw InvalidArgument("cost: ADC resolution " + std::to_string(p.bits) +
-                          " bits outside 1..16");
+    throw InvalidArgument("cost: ADC resolution " + std::to_string(p.bits) + " bits outside 1..16");
   check_node(p.node_nm);
   if (!(p.sample_rate_Hz > 0.0) || !std::isfinite(p.sample_rate_Hz))
     throw InvalidArgument("cost: ADC sample rate must be > 0 Hz");
@@ -137,11 +138,12 @@ ComponentCost adc_cost(AdcModel model, const AdcParams& p) {
       const double foms = murmann_foms_bound_dB(p.sample_rate_Hz);
       const double energy_J = 1.0 / (2.0 * std::pow(10.0, (foms - ideal_sndr_dB(p.bits)) / 10.0));
       c.energy_pJ = energy_J * 1e12;
-      c.area_um2 = std::exp(kAreaIntercept + kAreaLnFreq * lnf +
-                            kAreaLnNode * std::log(double(p.node_nm)) + kAreaBits * p.bits +
-                            kAreaLnEnergy * std::log(c.energy_pJ));
+      c.area_um2 =
+          std::exp(kAreaIntercept + kAreaLnFreq * lnf + kAreaLnNode * std::log(double(p.node_nm)) +
+                   kAreaBits * p.bits + kAreaLnEnergy * std::log(c.energy_pJ));
       c.latency_ns = 1e9 / p.sample_rate_Hz;
-      c.source = "Murmann ADC survey via CiMLoop ADC plug-in fit (Andrulis et al., arXiv:2404.06553)";
+      c.source =
+          "Murmann ADC survey via CiMLoop ADC plug-in fit (Andrulis et al., arXiv:2404.06553)";
       break;
     }
     case AdcModel::kNeuroSimSar: {
@@ -149,9 +151,8 @@ ComponentCost adc_cost(AdcModel model, const AdcParams& p) {
         throw InvalidArgument("cost: SAR clock must be in (0, 10] GHz");
       const double cycles = p.bits + 1.0;
       if (p.sample_rate_Hz > p.sar_clock_GHz * 1e9 / cycles)
-        throw InvalidArgument("cost: SAR ADC cannot sample at " +
-                              std::to_string(p.sample_rate_Hz) + " Hz with N+1 = " +
-                              std::to_string(int(cycles)) + " cycles at " +
+        throw InvalidArgument("cost: SAR ADC cannot sample at " + std::to_string(p.sample_rate_Hz) +
+                              " Hz with N+1 = " + std::to_string(int(cycles)) + " cycles at " +
                               std::to_string(p.sar_clock_GHz) + " GHz");
       const NeuroSimRow r = neurosim_at(p.node_nm);
       const double power_uW = r.sar_a_uW * p.bits + r.sar_b_uW;

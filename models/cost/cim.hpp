@@ -44,9 +44,9 @@ enum class InputEncoding {
 
 /// Calibration factors fitted on Jia et al. JSSC 2020 (see header comment).
 struct CimCalibration {
-  double cell_energy45_fJ = 3.0855;  ///< E_cell at 45 nm, 0.9 V (fJ per cell per pulse)
-  double adc_energy_factor = 4.3569; ///< measured / model ADC energy per conversion
-  double adc_area_factor = 4.5506;   ///< measured / model ADC area
+  double cell_energy45_fJ = 3.0855;   ///< E_cell at 45 nm, 0.9 V (fJ per cell per pulse)
+  double adc_energy_factor = 4.3569;  ///< measured / model ADC energy per conversion
+  double adc_area_factor = 4.5506;    ///< measured / model ADC area
 };
 
 struct CimMacroParams {

@@ -13,8 +13,8 @@ constexpr const char* kHorowitz =
 
 void check_range(const char* what, int v, int lo, int hi) {
   if (v < lo || v > hi)
-    throw InvalidArgument(std::string("cost: ") + what + " = " + std::to_string(v) +
-                          " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    throw InvalidArgument(std::string("cost: ") + what + " = " + std::to_string(v) + " outside [" +
+                          std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
 
 // Builds a cost from 45 nm / 0.9 V figures: scales energy and area to `tech`, one action takes
@@ -63,8 +63,8 @@ ComponentCost int_adder(int bits, const TechPoint& tech) {
   check_range("adder bits", bits, 1, 64);
   using namespace horowitz45;
   return from45(adder45(bits, kInt8Add.energy_pJ, kInt16Add.energy_pJ, kInt32Add.energy_pJ),
-                adder45(bits, kInt8Add.area_um2, kInt16Add.area_um2, kInt32Add.area_um2), 1.0,
-                tech, "INT" + std::to_string(bits) + " add");
+                adder45(bits, kInt8Add.area_um2, kInt16Add.area_um2, kInt32Add.area_um2), 1.0, tech,
+                "INT" + std::to_string(bits) + " add");
 }
 
 ComponentCost int_multiplier(int bits, const TechPoint& tech) {

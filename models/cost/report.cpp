@@ -11,15 +11,15 @@ namespace cimba::cost {
 namespace {
 
 CostRow from(const std::string& name, int count, const ComponentCost& c) {
-  return CostRow{name, count, c.area_um2, c.energy_pJ, c.action, c.latency_ns, c.leakage_uW,
-                 c.source};
+  return CostRow{name,     count,        c.area_um2,   c.energy_pJ,
+                 c.action, c.latency_ns, c.leakage_uW, c.source};
 }
 
 CostRow from_mem(const std::string& name, const SramCost& s, int width_bits) {
   char action[96];
   std::snprintf(action, sizeof action, "read %d b (write %.3g pJ)", width_bits, s.write_energy_pJ);
-  return CostRow{name, 1, s.area_um2, s.read_energy_pJ, action, s.access_latency_ns, s.leakage_uW,
-                 s.source};
+  return CostRow{name,         1,       s.area_um2, s.read_energy_pJ, action, s.access_latency_ns,
+                 s.leakage_uW, s.source};
 }
 
 }  // namespace
@@ -57,15 +57,14 @@ std::vector<CostRow> cost_table(const AcceleratorDesc& d) {
   rows.push_back(CostRow{"CIM input drivers/DAC", n, c.driver_area_um2, c.driver_energy_pJ,
                          "activation (all rows)", 0.0, 0.0,
                          "24T DFF / counter from Horowitz-derived digital models"});
-  rows.push_back(CostRow{"ADC (" + adc_model_name(d.adc_model) + ", " +
-                             std::to_string(d.adc_bits) + " b)",
-                         n * c.adc_count, c.adc.area_um2, c.adc.energy_pJ, "convert",
-                         c.adc.latency_ns, c.adc.leakage_uW,
-                         c.adc.source + "; x Jia-fitted calibration"});
+  rows.push_back(
+      CostRow{"ADC (" + adc_model_name(d.adc_model) + ", " + std::to_string(d.adc_bits) + " b)",
+              n * c.adc_count, c.adc.area_um2, c.adc.energy_pJ, "convert", c.adc.latency_ns,
+              c.adc.leakage_uW, c.adc.source + "; x Jia-fitted calibration"});
   if (c.shift_add_area_um2 > 0.0)
-    rows.push_back(CostRow{"shift-add accumulators", n, c.shift_add_area_um2,
-                           c.shift_add_energy_pJ, "activation (all outputs)", 1.0 / d.tech.clock_GHz,
-                           0.0, "Horowitz ISSCC'14 adder + 24T DFF register"});
+    rows.push_back(CostRow{"shift-add accumulators", n, c.shift_add_area_um2, c.shift_add_energy_pJ,
+                           "activation (all outputs)", 1.0 / d.tech.clock_GHz, 0.0,
+                           "Horowitz ISSCC'14 adder + 24T DFF register"});
 
   SramParams sp;
   sp.tech = d.tech;
@@ -104,9 +103,8 @@ std::string render_cost_table(const std::vector<CostRow>& rows) {
   os << buf;
   double total_area = 0.0, total_leak = 0.0;
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "%-30s %6d %14.4g %12.4g %-36s %10.4g %12.4g\n",
-                  r.name.c_str(), r.count, r.area_um2, r.energy_pJ, r.action.c_str(),
-                  r.latency_ns, r.leakage_uW);
+    std::snprintf(buf, sizeof buf, "%-30s %6d %14.4g %12.4g %-36s %10.4g %12.4g\n", r.name.c_str(),
+                  r.count, r.area_um2, r.energy_pJ, r.action.c_str(), r.latency_ns, r.leakage_uW);
     os << buf;
     total_area += r.count * r.area_um2;
     total_leak += r.count * r.leakage_uW;

@@ -18,7 +18,8 @@ namespace {
 // 16 nm 0.070 : TSMC 16 nm FinFET, Y.-H. Chen et al., "A 16 nm 128 Mb SRAM in high-k metal-gate
 //               FinFET technology with write-assist circuitry for low-VMIN applications", IEEE
 //               JSSC 50(1):170-177, 2015 (as reported by WikiChip, "16 nm lithography process";
-//               WikiChip lists 0.074 um^2 for the later 16FF+ HD cell -- we keep the paper's 0.070).
+//               WikiChip lists 0.074 um^2 for the later 16FF+ HD cell -- we keep the paper's
+//               0.070).
 // 22 nm 0.092 : Intel 22 nm tri-gate high-density cell, shown at IDF 2009 and in Intel's IEDM
 //               2012 22 nm paper (as reported by The Tech Report, "Intel demos first working 22-nm
 //               silicon", 2009, and WikiChip "22 nm lithography process").
@@ -60,7 +61,6 @@ int sram_cycles(std::int64_t capacity_bytes) {
   }
   return cycles;
 }
-
 
 void check_params(const SramParams& p, std::int64_t max_bytes) {
   check_tech(p.tech);
@@ -143,7 +143,9 @@ SramCost register_file_cost(const SramParams& p) {
   s.read_energy_per_bit_pJ = s.read_energy_pJ / p.width_bits;
   s.access_cycles = 1;
   s.access_latency_ns = 1.0 / p.tech.clock_GHz;
-  s.leakage_uW = static_cast<double>(bits) / p.width_bits * word.leakage_uW + rd.leakage_uW;
+  // Storage leakage: a 24T flip-flop has 4x the transistors of a 6T cell, so 4x the cell
+  // off-current model of sram_leakage_uW (same LSTP devices); plus the read mux's logic leakage.
+  s.leakage_uW = sram_leakage_uW(4.0 * static_cast<double>(bits), p.tech) + rd.leakage_uW;
   s.source = "24T DFF + mux tree, Horowitz-derived per-transistor cost; Stillmaker-Baas";
   return s;
 }

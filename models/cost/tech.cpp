@@ -51,9 +51,7 @@ const NodeRow& row_of(int node_nm) {
 }
 
 double energy_poly(const NodeRow& r, double v) { return r.e2 * v * v + r.e1 * v + r.e0; }
-double delay_poly(const NodeRow& r, double v) {
-  return ((r.d3 * v + r.d2) * v + r.d1) * v + r.d0;
-}
+double delay_poly(const NodeRow& r, double v) { return ((r.d3 * v + r.d2) * v + r.d1) * v + r.d0; }
 
 // 22 and 28 nm are not rows of the paper: interpolate linearly in node between 32 and 20 nm
 // (the same interpolation the CiMLoop/Accelergy scaling utilities use).

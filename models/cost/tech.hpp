@@ -11,7 +11,8 @@
 //
 // Energy: E(node, V) is proportional to the paper's per-node polynomial a*V^2 + b*V + c (its
 // "energy factor"); area: the paper's node-to-node area ratio table. See tech.cpp for the tables
-// and docs/cost-models.md for the rule. Plain C++17, no I/O; bad input throws cimba::InvalidArgument.
+// and docs/cost-models.md for the rule. Plain C++17, no I/O; bad input throws
+// cimba::InvalidArgument.
 #include <vector>
 
 namespace cimba::cost {

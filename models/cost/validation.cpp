@@ -56,8 +56,14 @@ ComponentCost jia_raw_adc() {
 
 ValidationRow row(std::string macro, std::string figure, std::string unit, double published,
                   double cimba, bool gated, std::string note) {
-  ValidationRow r{std::move(macro), std::move(figure), std::move(unit), published, cimba,
-                  (cimba - published) / published, gated, std::move(note)};
+  ValidationRow r{std::move(macro),
+                  std::move(figure),
+                  std::move(unit),
+                  published,
+                  cimba,
+                  (cimba - published) / published,
+                  gated,
+                  std::move(note)};
   return r;
 }
 
@@ -116,8 +122,8 @@ CimCalibration fit_calibration_on_jia() {
   const double cell_pulses = double(kJiaRows) * kJiaCols;  // activity 1, one pulse
   const double cell_energy_65_fJ =
       (kJiaCimEnergyPerCol_pJ * kJiaCols - m.driver_energy_pJ) / cell_pulses * 1e3;
-  cal.cell_energy45_fJ = cell_energy_65_fJ / energy_scale(kReferenceNode_nm, kReferenceVdd_V, 65,
-                                                          kJiaVdd);
+  cal.cell_energy45_fJ =
+      cell_energy_65_fJ / energy_scale(kReferenceNode_nm, kReferenceVdd_V, 65, kJiaVdd);
   return cal;
 }
 
@@ -128,12 +134,10 @@ std::vector<ValidationRow> validate_against_silicon() {
   // ---- Jia (calibration macro) ----
   const std::string jia = "Jia JSSC'20 (65 nm)";
   const CimMacroCost j = cim_macro_cost(jia_jssc2020_macro(cal));
-  rows.push_back(row(jia, "ADC energy / conversion @0.85V", "pJ", kJiaAdcEnergy_pJ,
-                     j.adc.energy_pJ, true,
-                     "FITTED here: adc_energy_factor = 1.79 / NeuroSim-SAR model"));
-  rows.push_back(row(jia, "ADC area (256 x 8b SAR)", "mm^2", kJiaAdcArea_mm2,
-                     j.adc_area_um2 * 1e-6, true,
-                     "FITTED here: adc_area_factor = 0.497 mm^2/256 / NeuroSim-SAR model"));
+  rows.push_back(row(jia, "ADC energy / conversion @0.85V", "pJ", kJiaAdcEnergy_pJ, j.adc.energy_pJ,
+                     true, "FITTED here: adc_energy_factor = 1.79 / NeuroSim-SAR model"));
+  rows.push_back(row(jia, "ADC area (256 x 8b SAR)", "mm^2", kJiaAdcArea_mm2, j.adc_area_um2 * 1e-6,
+                     true, "FITTED here: adc_area_factor = 0.497 mm^2/256 / NeuroSim-SAR model"));
   // 1b ops per cycle: 2 x rows x cols (a MAC = 2 ops); the abstract's TOPS/W counts the MAC
   // hardware (array + ADC), not the near-memory datapath.
   const double jia_ops = 2.0 * kJiaRows * kJiaCols;
@@ -173,15 +177,15 @@ std::string render_validation_table(const std::vector<ValidationRow>& rows) {
                 "published", "cimba", "error", "gated");
   os << buf;
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "%-24s %-42s %-7s %12.4g %12.4g %+7.1f%% %s\n",
-                  r.macro.c_str(), r.figure.c_str(), r.unit.c_str(), r.published, r.cimba,
-                  100.0 * r.rel_error, r.gated ? "yes" : "no");
+    std::snprintf(buf, sizeof buf, "%-24s %-42s %-7s %12.4g %12.4g %+7.1f%% %s\n", r.macro.c_str(),
+                  r.figure.c_str(), r.unit.c_str(), r.published, r.cimba, 100.0 * r.rel_error,
+                  r.gated ? "yes" : "no");
     os << buf;
   }
   os << "notes:\n";
   for (std::size_t i = 0; i < rows.size(); ++i)
-    os << "  [" << i + 1 << "] " << rows[i].macro << " / " << rows[i].figure << ": "
-       << rows[i].note << "\n";
+    os << "  [" << i + 1 << "] " << rows[i].macro << " / " << rows[i].figure << ": " << rows[i].note
+       << "\n";
   return os.str();
 }
 

@@ -1,0 +1,159 @@
+// CIM macro model, accelerator cost table and silicon validation tests.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "models/common/error.hpp"
+#include "models/cost/cim.hpp"
+#include "models/cost/report.hpp"
+#include "models/cost/validation.hpp"
+
+namespace cimba::cost {
+namespace {
+
+TEST(CostCim, CellAreaIsAMultipleOfTheSramCell) {
+  CimMacroParams p;
+  p.tech = TechPoint{7, 0.8, 1.0};
+  p.cell = CimCellType::k8T;
+  // 0.027 um^2 * 1.41 = 0.03807 um^2; 256 x 256 cells = 2494.9 um^2.
+  const auto c = cim_macro_cost(p);
+  EXPECT_NEAR(c.cell_area_um2, 0.03807, 1e-9);
+  EXPECT_NEAR(c.array_area_um2, 65536 * 0.03807, 1e-6);
+}
+
+TEST(CostCim, MoreAdcBitsNeverCheaper) {
+  for (AdcModel m : {AdcModel::kMurmannSurvey, AdcModel::kNeuroSimSar, AdcModel::kFlash}) {
+    CimMacroParams p;
+    p.tech = TechPoint{22, 0.8, 1.0};
+    p.adc_model = m;
+    double prev_e = 0.0, prev_a = 0.0;
+    for (int b = 1; b <= 10; ++b) {
+      p.adc_bits = b;
+      const auto c = cim_macro_cost(p);
+      EXPECT_GT(c.adc_energy_pJ, prev_e) << adc_model_name(m) << " " << b;
+      EXPECT_GT(c.adc_area_um2, prev_a) << adc_model_name(m) << " " << b;
+      prev_e = c.adc_energy_pJ;
+      prev_a = c.adc_area_um2;
+    }
+  }
+}
+
+TEST(CostCim, ArrayEnergyScalesWithRowsColsAndPulses) {
+  CimMacroParams p;
+  p.tech = TechPoint{16, 0.8, 1.0};
+  const double e1 = cim_macro_cost(p).array_energy_pJ;
+  p.rows *= 2;
+  EXPECT_NEAR(cim_macro_cost(p).array_energy_pJ, 2 * e1, 1e-9);
+  p.input_activity = 1.0;  // 0.5 -> 1.0 doubles the pulses
+  EXPECT_NEAR(cim_macro_cost(p).array_energy_pJ, 4 * e1, 1e-9);
+  // rows * cols * pulses * E_cell: 512 * 256 * 1 * E_cell(16 nm, 0.8 V) fJ.
+  EXPECT_NEAR(cim_macro_cost(p).array_energy_pJ,
+              512.0 * 256.0 * cim_cell_energy_fJ(p.tech, p.cal) * 1e-3, 1e-9);
+}
+
+TEST(CostCim, SmallerNodeCheaper) {
+  const auto& nodes = supported_nodes_nm();
+  for (std::size_t i = 0; i + 1 < nodes.size(); ++i) {
+    CimMacroParams a, b;
+    a.tech = TechPoint{nodes[i], 0.8, 1.0};
+    b.tech = TechPoint{nodes[i + 1], 0.8, 1.0};
+    const auto ca = cim_macro_cost(a), cb = cim_macro_cost(b);
+    EXPECT_LT(ca.energy_per_activation_pJ, cb.energy_per_activation_pJ) << nodes[i];
+    EXPECT_LT(ca.area_um2, cb.area_um2) << nodes[i];
+  }
+}
+
+TEST(CostCim, BadInputThrowsTypedError) {
+  CimMacroParams p;
+  p.rows = 0;
+  EXPECT_THROW(cim_macro_cost(p), InvalidArgument);
+  p = CimMacroParams{};
+  p.cols_per_conversion = 3;  // does not divide 256
+  EXPECT_THROW(cim_macro_cost(p), InvalidArgument);
+  p = CimMacroParams{};
+  p.dac_bits = 2;  // bit-serial needs 1
+  EXPECT_THROW(cim_macro_cost(p), InvalidArgument);
+  p = CimMacroParams{};
+  p.input_activity = 1.5;
+  EXPECT_THROW(cim_macro_cost(p), InvalidArgument);
+  p = CimMacroParams{};
+  p.adc_bits = 17;
+  EXPECT_THROW(cim_macro_cost(p), InvalidArgument);
+}
+
+TEST(CostReport, TableHasEveryComponentAndRenders) {
+  AcceleratorDesc d;
+  const auto rows = cost_table(d);
+  ASSERT_GE(rows.size(), 12u);
+  for (const auto& r : rows) {
+    EXPECT_FALSE(r.name.empty());
+    EXPECT_FALSE(r.source.empty()) << r.name;
+    EXPECT_GE(r.area_um2, 0.0) << r.name;
+    EXPECT_GT(r.energy_pJ, 0.0) << r.name;
+  }
+  const std::string text = render_cost_table(d);
+  for (const char* needle : {"CIM array", "ADC (sar", "SSM state SRAM", "scale table",
+                             "FP32 multiplier", "softplus unit", "DRAM LPDDR5", "total on-chip"})
+    EXPECT_NE(text.find(needle), std::string::npos) << needle;
+}
+
+TEST(CostReport, BadDescriptionThrows) {
+  AcceleratorDesc d;
+  d.tech.node_nm = 3;
+  EXPECT_THROW(cost_table(d), InvalidArgument);
+  d = AcceleratorDesc{};
+  d.exp_units = -1;
+  EXPECT_THROW(cost_table(d), InvalidArgument);
+}
+
+TEST(CostValidation, DefaultCalibrationIsTheJiaFit) {
+  const CimCalibration fit = fit_calibration_on_jia();
+  const CimCalibration def{};
+  EXPECT_NEAR(def.cell_energy45_fJ, fit.cell_energy45_fJ, 1e-3 * fit.cell_energy45_fJ);
+  EXPECT_NEAR(def.adc_energy_factor, fit.adc_energy_factor, 1e-3 * fit.adc_energy_factor);
+  EXPECT_NEAR(def.adc_area_factor, fit.adc_area_factor, 1e-3 * fit.adc_area_factor);
+  // ADC energy factor: 1.79 pJ / ((2.9503*8 + 22.047) uW * 9 ns = 0.4108446 pJ) = 4.35688.
+  EXPECT_NEAR(fit.adc_energy_factor, 1.79 / 0.4108446, 1e-6);
+  // ADC area factor: (0.497e6 um^2 / 256) / 426.623 um^2 = 1941.41 / 426.623 = 4.5506.
+  EXPECT_NEAR(fit.adc_area_factor, (0.497e6 / 256.0) / 426.623, 1e-4);
+}
+
+TEST(CostValidation, GatedFiguresWithin25Percent) {
+  const auto rows = validate_against_silicon();
+  ASSERT_EQ(rows.size(), 6u);
+  int gated = 0;
+  for (const auto& r : rows) {
+    EXPECT_NEAR(r.rel_error, (r.cimba - r.published) / r.published, 1e-12);
+    if (!r.gated) continue;
+    ++gated;
+    EXPECT_LE(std::fabs(r.rel_error), kValidationTolerance)
+        << r.macro << " / " << r.figure << ": published " << r.published << ", cimba " << r.cimba;
+  }
+  EXPECT_EQ(gated, 4);
+  // The held-out prediction that is gated: Sinangil's ADC + counter area.
+  EXPECT_NE(rows[3].note.find("PREDICTED"), std::string::npos);
+  EXPECT_TRUE(rows[3].gated);
+}
+
+TEST(CostValidation, KnownGapStaysDocumented) {
+  // Sinangil TOPS/W is reported but not gated: it misses the 25 % target (see
+  // docs/cost-models.md). If a model change moves it, this test makes the change visible.
+  const auto rows = validate_against_silicon();
+  const auto& r = rows[4];
+  EXPECT_EQ(r.figure, "TOPS/W (4b x 4b) @0.8V");
+  EXPECT_FALSE(r.gated);
+  EXPECT_NE(r.note.find("KNOWN GAP"), std::string::npos);
+  EXPECT_LT(r.rel_error, -0.25);
+  EXPECT_GT(r.rel_error, -0.60);
+}
+
+TEST(CostValidation, RendersTable) {
+  const std::string t = render_validation_table(validate_against_silicon());
+  EXPECT_NE(t.find("Jia JSSC'20"), std::string::npos);
+  EXPECT_NE(t.find("Sinangil JSSC'21"), std::string::npos);
+  EXPECT_NE(t.find("FITTED"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cimba::cost
