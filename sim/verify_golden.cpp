@@ -6,19 +6,31 @@
 #include "models/common/error.hpp"
 #include "sim/verify_golden.hpp"
 #include "workloads/golden_numerics.hpp"
+#include "workloads/mamba_eval.hpp"
+#include "workloads/safetensors.hpp"
 
 namespace cimba::sim {
 namespace po = boost::program_options;
 
 int verify_golden_command(const std::vector<std::string>& args) {
   po::options_description opts(
-      "cimba verify-golden DIR\n\n"
+      "cimba verify-golden DIR\n"
+      "cimba verify-golden --model MODEL_DIR GOLDEN.safetensors [--tolerance REL]\n\n"
       "Runs every golden case listed in DIR/INDEX.json (safetensors cases computed by an\n"
       "independent implementation of NUMERICS.md, e.g. ../shared/data/golden-numerics) through\n"
       "cimba's numerics and prints one row per case: name, kind, the check with the worst\n"
       "error relative to its tolerance, and pass/fail. Exit code 0 only if every case passes;\n"
-      "1 if a case fails or is malformed (the message names the file and the problem).\n\nOptions");
-  opts.add_options()("help,h", "show this help");
+      "1 if a case fails or is malformed (the message names the file and the problem).\n\n"
+      "With --model: runs cimba's FP32 reference of the Hugging Face Mamba model in MODEL_DIR\n"
+      "on the golden file's input_ids and compares every activation the file holds (names as in\n"
+      "shared/data/mamba-bytes-4l/README.md, any subset), one row per tensor.\n\nOptions");
+  double tolerance = 1e-5;
+  std::string model_dir;
+  opts.add_options()("help,h", "show this help")(
+      "model", po::value<std::string>(&model_dir),
+      "Hugging Face model folder (config.json + weights)")(
+      "tolerance", po::value<double>(&tolerance)->default_value(1e-5),
+      "with --model: largest relative L2 error ||y - g|| / ||g|| per tensor");
   po::options_description hidden;
   hidden.add_options()("dir", po::value<std::vector<std::string>>(), "");
   po::options_description all;
@@ -41,6 +53,22 @@ int verify_golden_command(const std::vector<std::string>& args) {
     throw ConfigError(
         "verify-golden: expected exactly one directory (see cimba verify-golden --help)");
   const std::string dir = vm["dir"].as<std::vector<std::string>>()[0];
+  if (vm.count("model")) {
+    if (!(tolerance > 0.0)) throw ConfigError("verify-golden: --tolerance must be > 0");
+    const auto rows = workloads::verify_mamba_golden(model_dir, dir, tolerance);
+    std::printf("%-26s %-16s %12s %12s %12s  %s\n", "tensor", "shape", "rel error", "max |err|",
+                "tolerance", "result");
+    int ok = 0;
+    for (const auto& r : rows) {
+      std::printf("%-26s %-16s %12.3e %12.3e %12.3e  %s\n", r.name.c_str(),
+                  workloads::shape_string(r.shape).c_str(), r.rel_error, r.max_abs_error, tolerance,
+                  r.pass ? "pass" : "FAIL");
+      ok += r.pass;
+    }
+    const int failed = static_cast<int>(rows.size()) - ok;
+    std::printf("%zu golden tensors: %d passed, %d failed\n", rows.size(), ok, failed);
+    return failed == 0 ? 0 : 1;
+  }
   const auto results = workloads::run_golden_dir(dir);
   std::printf("%-16s %-18s %-30s %12s %12s  %s\n", "case", "kind", "worst check", "error",
               "tolerance", "result");
