@@ -1,0 +1,136 @@
+// `cimba run` on the linear workload, end to end: results, determinism, calibration, and failures
+// that leave nothing partial behind.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "sim/config.hpp"
+#include "sim/run.hpp"
+#include "test_helpers.hpp"
+#include "workloads/builtin_data.hpp"
+#include "workloads/safetensors.hpp"
+
+namespace cimba::sim {
+namespace {
+
+using testing::read_text;
+using testing::ScratchDir;
+namespace fs = std::filesystem;
+
+int run_binary(const ScratchDir& dir, const std::string& args, std::string* err = nullptr) {
+  const auto err_file = dir.path() / "run_stderr.txt";
+  const std::string command =
+      "'" + std::string(CIMBA_BINARY) + "' " + args + " >/dev/null 2>'" + err_file.string() + "'";
+  const int status = std::system(command.c_str());
+  if (err) *err = read_text(err_file);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(RunLinear, BuiltinLayerWritesBothResultFiles) {
+  ScratchDir dir;
+  ASSERT_EQ(run_binary(dir, "run --out '" + (dir.path() / "out").string() + "'"), 0);
+  const auto result = nlohmann::json::parse(read_text(dir.path() / "out" / "result.json"));
+  EXPECT_EQ(result["tool"], "cimba");
+  EXPECT_EQ(result["seed"], 1);
+  EXPECT_EQ(result["config"]["hw"]["cim"]["adc"]["bits"], 10);
+  // x_proj of mamba-bytes-4l layer 0 at W8A12 with a 10-bit ADC: accurate, not exact.
+  const double sqnr = result["metrics"]["sqnr_db"];
+  EXPECT_GT(sqnr, 30.0);
+  EXPECT_LT(sqnr, 80.0);
+  // 64 tokens x 80 outputs x 2 slices x 1 row tile = 10240 conversions.
+  EXPECT_EQ(result["metrics"]["adc_conversions"], 10240);
+  const std::string csv = read_text(dir.path() / "out" / "layers.csv");
+  EXPECT_EQ(csv.substr(0, csv.find(',')), "layer");
+  EXPECT_NE(csv.find("\nlinear,linear,linear_out,64,1536,80,2,1,"), std::string::npos) << csv;
+}
+
+TEST(RunLinear, SameConfigAndSeedGiveByteIdenticalResults) {
+  const RunConfig cfg = load_run_config(std::nullopt, {"hw.cim.adc.noise_lsb=0.7", "seed=5"});
+  const RunOutput a = execute_run(cfg), b = execute_run(cfg);
+  EXPECT_EQ(a.result.dump(), b.result.dump());
+  EXPECT_EQ(a.layers_csv, b.layers_csv);
+  // Another seed draws other noise.
+  const RunOutput c =
+      execute_run(load_run_config(std::nullopt, {"hw.cim.adc.noise_lsb=0.7", "seed=6"}));
+  EXPECT_NE(a.result["metrics"]["sqnr_db"], c.result["metrics"]["sqnr_db"]);
+}
+
+TEST(RunLinear, FewerAdcBitsLoseAccuracy) {
+  double previous = 1e9;
+  for (int bits : {12, 8, 6, 4}) {
+    const RunOutput out =
+        execute_run(load_run_config(std::nullopt, {"hw.cim.adc.bits=" + std::to_string(bits)}));
+    const double sqnr = out.result["metrics"]["sqnr_db"];
+    EXPECT_LT(sqnr, previous) << bits << " bits";
+    previous = sqnr;
+  }
+}
+
+TEST(RunLinear, StaticCalibrationIsRecordedAndUsed) {
+  const RunOutput out = execute_run(load_run_config(
+      std::nullopt, {"quant.a_range=static", "hw.cim.adc.range=static", "hw.cim.rows_per_adc=512",
+                     "calib.observer=percentile_ema", "calib.batch_rows=16"}));
+  const auto& cal = out.result["calibration"];
+  ASSERT_TRUE(cal.contains("range_x"));
+  // 1536 rows in tiles of 512: 3 row tiles for each of the 2 slices.
+  ASSERT_EQ(cal["acc_full_scale"].size(), 2u);
+  EXPECT_EQ(cal["acc_full_scale"][0].size(), 3u);
+  // percentile_ema (alpha 0.9995) clips: the calibrated range is below the input's absmax.
+  const auto x =
+      workloads::SafetensorsFile::read(workloads::resolve_data_path("builtin:linear_example"))
+          .f32("X");
+  double absmax = 0;
+  for (float v : x) absmax = std::max(absmax, double(std::fabs(v)));
+  EXPECT_LT(cal["range_x"].get<double>(), absmax);
+  EXPECT_GT(cal["range_x"].get<double>(), 0.3 * absmax);
+  EXPECT_GT(out.result["metrics"]["adc_saturated"].get<long>() +
+                out.result["layers"][0]["act_saturated"].get<long>(),
+            0);
+}
+
+TEST(RunLinear, MissingTensorOrFileFailsWithoutPartialResults) {
+  ScratchDir dir;
+  const fs::path out = dir.path() / "out";
+  std::string err;
+  EXPECT_EQ(
+      run_binary(dir, "run --set workload.linear.weight=nope --out '" + out.string() + "'", &err),
+      1);
+  EXPECT_NE(err.find("no tensor named 'nope'"), std::string::npos) << err;
+  EXPECT_NE(err.find("workload.linear.weight"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(out / "result.json"));
+  EXPECT_FALSE(fs::exists(out / "layers.csv"));
+  EXPECT_EQ(run_binary(dir,
+                       "run --set workload.linear.file=/nonexistent.safetensors --out '" +
+                           out.string() + "'",
+                       &err),
+            1);
+  EXPECT_NE(err.find("/nonexistent.safetensors"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(out / "result.json"));
+  // Input and weight of different widths.
+  const fs::path bad = dir.path() / "bad.safetensors";
+  workloads::write_safetensors(bad, {workloads::make_tensor_f32("W", {2, 3}, {1, 2, 3, 4, 5, 6}),
+                                     workloads::make_tensor_f32("X", {1, 2}, {1, 2})});
+  EXPECT_EQ(
+      run_binary(
+          dir, "run --set workload.linear.file='" + bad.string() + "' --out '" + out.string() + "'",
+          &err),
+      1);
+  EXPECT_NE(err.find("2 features but weight 'W' has 3 columns"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(out / "result.json"));
+}
+
+TEST(RunLinear, UnwritableOutputDirectoryFailsBeforeRunning) {
+  ScratchDir dir;
+  const fs::path file = dir.write("occupied", "a file, not a directory");
+  std::string err;
+  EXPECT_EQ(run_binary(dir, "run --out '" + file.string() + "'", &err), 1);
+  EXPECT_NE(err.find(file.string()), std::string::npos) << err;
+  EXPECT_EQ(err.find("\n"), err.size() - 1) << "one clear line: " << err;
+}
+
+}  // namespace
+}  // namespace cimba::sim
