@@ -46,7 +46,7 @@ float ScanFunctions::eval(const Table& table, float x) const {
 }
 
 float ScanFunctions::exp(float x) const {
-  if (config_.exp_impl == ExpImpl::Exact) return std::exp(x);
+  if (config_.exp_impl == ExpImpl::Exact) return exp_poly(x);
   if (x < exp_table_.lo) return 0.0f;
   if (x >= 0.0f) return 1.0f;
   return eval(exp_table_, x);
@@ -69,6 +69,7 @@ ScanOpCounts selective_scan(const ScanSequence& s, const ScanFunctions& fn) {
   for (std::int64_t i = 0; i < D * N; ++i) A[i] = -std::exp(s.A_log[i]);
   std::vector<float> h(static_cast<std::size_t>(D * N), 0.0f);
   std::vector<float> b_t(N), c_t(N);
+  const bool exact = fn.config().exp_impl == ExpImpl::Exact;
   for (std::int64_t t = 0; t < L; ++t) {
     for (std::int64_t n = 0; n < N; ++n) {
       b_t[n] = s.Bm.at(n, t);
@@ -80,11 +81,17 @@ ScanOpCounts selective_scan(const ScanSequence& s, const ScanFunctions& fn) {
       const float delta_u = delta * u;
       float* hd = h.data() + d * N;
       const float* Ad = A.data() + d * N;
-      float y = 0.0f;
-      for (std::int64_t n = 0; n < N; ++n) {
-        hd[n] = fn.exp(delta * Ad[n]) * hd[n] + delta_u * b_t[n];
-        y += hd[n] * c_t[n];
+      // The state update (vectorised on the exact path) apart from the sum, which stays in
+      // order so that results do not depend on the vector width.
+      if (exact) {
+        for (std::int64_t n = 0; n < N; ++n)
+          hd[n] = exp_poly(delta * Ad[n]) * hd[n] + delta_u * b_t[n];
+      } else {
+        for (std::int64_t n = 0; n < N; ++n)
+          hd[n] = fn.exp(delta * Ad[n]) * hd[n] + delta_u * b_t[n];
       }
+      float y = 0.0f;
+      for (std::int64_t n = 0; n < N; ++n) y += hd[n] * c_t[n];
       y += u * (s.Dv ? s.Dv[d] : 0.0f);
       const std::int64_t o = d * s.out_row_stride + t * s.out_time_stride;
       if (s.y_out) s.y_out[o] = y;

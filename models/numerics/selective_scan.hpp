@@ -8,7 +8,8 @@ namespace cimba::numerics {
 enum class ExpImpl { Exact, Pwl, Lut };
 
 /// How the SSM core evaluates exp and softplus.
-///  - Exact: std::exp / log1p(exp) in FP32 (PyTorch's softplus threshold 20).
+///  - Exact: FP32 exp (exp_poly: Cephes polynomial, <= 2 ulp) and log1p(exp) softplus with
+///           PyTorch's threshold 20.
 ///  - Pwl:   piecewise-linear interpolation between exact nodes; `exp_segments` equal segments
 ///           over [exp_min_input, 0] for exp and over [-softplus_limit, softplus_limit] for
 ///           softplus.
