@@ -12,29 +12,18 @@
 #include <vector>
 
 #include "models/common/error.hpp"
+#include "sim/bench.hpp"
 #include "sim/config.hpp"
 #include "sim/config_schema.hpp"
+#include "sim/cost_command.hpp"
+#include "sim/run.hpp"
 #include "sim/run_config.hpp"
+#include "sim/verify_golden.hpp"
 #include "sim/version.hpp"
 
-// The declarations below must match these headers where they exist.
-#if __has_include("sim/run.hpp")
-#include "sim/run.hpp"
-#endif
-#if __has_include("sim/verify_golden.hpp")
-#include "sim/verify_golden.hpp"
-#endif
-#if __has_include("sim/bench.hpp")
-#include "sim/bench.hpp"
-#endif
-
+// verify-golden, bench, cost and validate get their arguments untouched and parse their own
+// options (including --help).
 namespace cimba::sim {
-
-// Implemented in sim/run.cpp, sim/verify_golden.cpp and sim/bench.cpp. verify-golden and bench get
-// their arguments untouched and parse their own options (including --help).
-int run_command(const RunConfig& config, const std::filesystem::path& out_dir, bool quiet);
-int verify_golden_command(const std::vector<std::string>& args);
-int bench_command(const std::vector<std::string>& args);
 
 namespace {
 
@@ -158,6 +147,9 @@ const std::vector<Command>& commands() {
       {"verify-golden", "compare the simulator with the golden reference cases", false,
        verify_golden_command},
       {"bench", "run the performance micro-benchmarks", false, bench_command},
+      {"cost", "print the area and per-action energy table of an accelerator", false, cost_command},
+      {"validate", "compare the cost models with published silicon CIM macros", false,
+       validate_command},
       {"config-docs", "print the config reference (docs/config.md) generated from the schema", true,
        config_docs_main},
   };

@@ -1,5 +1,7 @@
 #include "models/cost/cim.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <string>
 
@@ -34,11 +36,87 @@ double cim_cell_area_multiple(CimCellType cell) {
   return 1.0;
 }
 
-double cim_cell_energy_fJ(const TechPoint& tech, const CimCalibration& cal) {
+CimComputeMechanism cim_compute_mechanism(CimCellType cell) {
+  return cell == CimCellType::k8T1C ? CimComputeMechanism::kChargeDomain
+                                    : CimComputeMechanism::kReadPortDischarge;
+}
+
+CimCellType parse_cim_cell_type(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (lower == "6t") return CimCellType::k6T;
+  if (lower == "8t") return CimCellType::k8T;
+  if (lower == "8t1c") return CimCellType::k8T1C;
+  throw ConfigError("unknown CIM cell type '" + name + "' (allowed: 6t, 8t, 8t1c)");
+}
+
+std::string cim_cell_type_name(CimCellType cell) {
+  switch (cell) {
+    case CimCellType::k6T:
+      return "6t";
+    case CimCellType::k8T:
+      return "8t";
+    case CimCellType::k8T1C:
+      return "8t1c";
+  }
+  return "?";
+}
+
+// First-principles switched-capacitance energy of one cell per input pulse (before calibration).
+//
+// Geometry: cell pitch = sqrt(bitcell area) (square cell -- ASSUMPTION; the line energy per cell
+// only depends on the pitch along the line, and folding does not change it). Line capacitance per
+// cell = kArrayWireCap_fF_per_um (0.2 fF/um, NeuroSim V1.3 SubArray.cpp) x pitch.
+// Device load per cell: one transistor's switched capacitance C_T = E_T / V^2, with E_T the
+// library's per-transistor switching energy (Horowitz ISSCC 2014 8-bit adder / 224 transistors,
+// digital.hpp) moved to (node, vdd) with Stillmaker-Baas -- so device loads scale with the same
+// rule as the digital logic.
+//
+//  charge domain (Jia's multiplying bitcell; MC2-RAM 8T1C):
+//    row  : the input line of the row toggles once per pulse (one of IA / IAb): wire over one
+//           pitch + the gate of the cell's input switch:         (C_w + C_T) V^2
+//    cell : the compute capacitor's bottom plate is driven to VDD when the product is 1
+//           (probability kWeightOneDensity for a 1 input):        w C_cell V^2   (upper bound:
+//           charge sharing with the floating top plate draws slightly less)
+//    col  : the compute (top-plate) line settles at the mean product w V from reset:
+//                                                                  w C_w V^2
+//  read-port discharge (Sinangil's 8T; 6T through its access pair):
+//    row  : the read word line is pulsed: wire + the read-access gate:  (C_w + C_T) V^2
+//    col  : a cell storing 1 discharges the precharged RBL by dV = s V / max_pulses per pulse
+//           (s = kReadBitlineFullScaleSwing: a full-scale input of a full column swings s V);
+//           the precharge restores it, drawing C V dV from the supply, with C = the RBL share of
+//           one cell (wire + one drain):                 w (C_w + C_T) V (s V / max_pulses)
+//    There is no per-cell capacitor: this is why an 8T cell costs a fraction of a charge-domain
+//    cell at the same node.
+CimCellEnergy cim_cell_energy(CimCellType cell, const TechPoint& tech, double max_pulses) {
   check_tech(tech);
-  if (!(cal.cell_energy45_fJ > 0.0)) throw InvalidArgument("cost: CIM cell energy must be > 0");
-  return cal.cell_energy45_fJ *
-         energy_scale(kReferenceNode_nm, kReferenceVdd_V, tech.node_nm, tech.vdd_V);
+  if (!(max_pulses >= 1.0)) throw InvalidArgument("cost: CIM max pulses must be >= 1");
+  const double v = tech.vdd_V;
+  const double pitch_um =
+      std::sqrt(sram_bitcell_area_um2(tech.node_nm) * cim_cell_area_multiple(cell));
+  const double c_wire_fF = kArrayWireCap_fF_per_um * pitch_um;
+  const double e_t_fJ = kTransistorEnergy45_pJ * 1e3 *
+                        energy_scale(kReferenceNode_nm, kReferenceVdd_V, tech.node_nm, v);
+  const double c_t_fF = e_t_fJ / (v * v);
+  CimCellEnergy e;
+  e.row_line_fJ = (c_wire_fF + c_t_fF) * v * v;
+  if (cim_compute_mechanism(cell) == CimComputeMechanism::kChargeDomain) {
+    e.cell_fJ = kWeightOneDensity * kChargeDomainCellCap_fF * v * v;
+    e.col_line_fJ = kWeightOneDensity * c_wire_fF * v * v;
+  } else {
+    const double dv = kReadBitlineFullScaleSwing * v / max_pulses;
+    e.col_line_fJ = kWeightOneDensity * (c_wire_fF + c_t_fF) * v * dv;
+  }
+  e.total_fJ = e.row_line_fJ + e.cell_fJ + e.col_line_fJ;
+  return e;
+}
+
+double cim_cell_energy_fJ(CimCellType cell, const TechPoint& tech, const CimCalibration& cal,
+                          double max_pulses) {
+  if (!(cal.array_energy_factor > 0.0))
+    throw InvalidArgument("cost: CIM array energy factor must be > 0");
+  return cim_cell_energy(cell, tech, max_pulses).total_fJ * cal.array_energy_factor;
 }
 
 CimMacroCost cim_macro_cost(const CimMacroParams& p) {
@@ -73,7 +151,8 @@ CimMacroCost cim_macro_cost(const CimMacroParams& p) {
   // Array.
   c.cell_area_um2 = sram_bitcell_area_um2(p.tech.node_nm) * cim_cell_area_multiple(p.cell);
   c.array_area_um2 = rows * cols * c.cell_area_um2;
-  c.array_energy_pJ = rows * cols * pulses * cim_cell_energy_fJ(p.tech, p.cal) * 1e-3;
+  c.array_energy_pJ =
+      rows * cols * pulses * cim_cell_energy_fJ(p.cell, p.tech, p.cal, max_pulses) * 1e-3;
 
   // Input drivers: bit-serial -> a 1-bit input register per row written once per activation;
   // pulse count -> a dac_bits down-counter (register + adder) per row, stepped once per pulse.

@@ -3,9 +3,14 @@
 //
 // One "activation" = one input slice applied to every row of one macro and every column read
 // out once (one analog MVM step). Per activation the model charges:
-//   array   : rows * cols * pulses * E_cell(node, vdd); pulses = input_activity for bit-serial
-//             inputs, input_activity * (2^dac_bits - 1) for pulse-count (temporal) inputs.
-//             E_cell lumps the cell's share of word-line, bit-line and compute-capacitor charge.
+//   array   : rows * cols * pulses * E_cell(cell type, node, vdd) * array_energy_factor, with
+//             pulses = input_activity (bit-serial) or input_activity * (2^dac_bits - 1) (pulse
+//             count). E_cell is a first-principles switched-capacitance energy that depends on the
+//             cell type (cim_cell_energy(), see below and docs/cost-models.md):
+//               charge domain (8T1C, Jia et al.): row (input) line share + the cell's compute
+//                 capacitor C_cell V^2 + the column (compute) line share, per product = 1;
+//               read-port discharge (8T / 6T, Sinangil et al.): read word line share per pulse +
+//                 a partial read-bit-line discharge C_RBL V dV per pulse.
 //   drivers : per row, the input register (bit-serial) or a dac_bits down-counter stepped once per
 //             pulse (pulse-count DAC), from the digital models (digital.hpp).
 //   ADC     : cols / cols_per_conversion conversions of the selected ADC model (adc.hpp) x
@@ -15,10 +20,11 @@
 // Area: cells = rows * cols * 6T-bitcell(node) * cell multiple; drivers, ADCs, shift-adders from
 // their models. Latency: max pulses * pulse width + conversions_per_adc * ADC conversion latency.
 //
-// Calibration. E_cell at 45 nm / 0.9 V and the two ADC factors (energy, area) are NOT from a
-// generic source: they are fitted on ONE published macro -- Jia et al., JSSC 2020 (65 nm) -- by
-// fit_calibration_on_jia() (validation.hpp) and then used unchanged for every other design. The
-// defaults below are that fit (a test keeps them equal). docs/cost-models.md shows the arithmetic.
+// Calibration. array_energy_factor (measured / physics array energy) and the two ADC factors
+// (energy, area) are fitted on ONE published macro -- Jia et al., JSSC 2020 (65 nm) -- by
+// fit_calibration_on_jia() (validation.hpp) and then used unchanged for every other design and
+// every cell type. The defaults below are that fit (a test keeps them equal).
+// docs/cost-models.md shows the arithmetic.
 #include <string>
 
 #include "models/cost/adc.hpp"
@@ -27,14 +33,60 @@
 
 namespace cimba::cost {
 
-/// Bitcell of the CIM array. Area as a multiple of the node's 6T high-density bitcell.
+/// Bitcell of the CIM array. Area as a multiple of the node's 6T high-density bitcell; the energy
+/// model follows from the cell's compute mechanism (CimComputeMechanism).
 enum class CimCellType {
-  k6T,    ///< 1.00 x 6T
-  k8T,    ///< 1.41 x 6T (decoupled read port; same multiple as 8T1C, see cim.cpp)
+  k6T,    ///< 1.00 x 6T; read-port discharge through the access + pull-down pair
+  k8T,    ///< 1.41 x 6T (decoupled read port; same multiple as 8T1C, see cim.cpp); read-port
+          ///< (RBL) partial discharge, e.g. Sinangil et al. JSSC 2021
   k8T1C,  ///< 1.41 x 6T: 8T + capacitor above the cell (Chen et al., MC2-RAM, 2021: "8T1C ...
-          ///< only 41% larger than the standard 6T cells")
+          ///< only 41% larger than the standard 6T cells"); charge domain, e.g. Jia et al.
 };
 double cim_cell_area_multiple(CimCellType cell);
+
+/// How the cell contributes its product to the column.
+enum class CimComputeMechanism {
+  kChargeDomain,       ///< a capacitor per cell driven to VDD / 0 by the product, charge sharing
+                       ///< on the column line (Jia et al. JSSC 2020; MC2-RAM)
+  kReadPortDischarge,  ///< current through the cell's read port partially discharges a
+                       ///< precharged read bit line by a small dV per input pulse (Sinangil et
+                       ///< al. JSSC 2021, "current domain")
+};
+CimComputeMechanism cim_compute_mechanism(CimCellType cell);
+/// "6t" | "8t" | "8t1c" (case-insensitive) -> CimCellType; anything else: cimba::ConfigError.
+CimCellType parse_cim_cell_type(const std::string& name);
+std::string cim_cell_type_name(CimCellType cell);
+
+// ---- Physical constants of the cell energy model (sources: cim.cpp, docs/cost-models.md) ----
+/// Wire capacitance per length of array lines (word / bit / compute lines): 0.2 fF/um, the value
+/// NeuroSim uses for every array line at every node (DNN_NeuroSim_V1.3, SubArray.cpp:
+/// capRow1/capRow2/capCol = length * 0.2e-15/1e-6).
+inline constexpr double kArrayWireCap_fF_per_um = 0.2;
+/// Compute capacitor of one charge-domain cell: 2 fF (CiMLoop's model of Jia et al. JSSC 2020,
+/// models/arch/1_macro/jia_jssc_2020/arch.yaml, bitcell_capacitor capacitance 2e-15; secondary,
+/// the paper body was not reachable). Taken as node-independent (MOM capacitor sized for
+/// matching, not by the node) -- ASSUMPTION.
+inline constexpr double kChargeDomainCellCap_fF = 2.0;
+/// Full-scale read-bit-line swing of a read-port-discharge column, as a fraction of VDD: 0.5.
+/// ASSUMPTION (the column must stay in the read transistor's saturation region for linear
+/// discharge; no published swing for Sinangil's macro was reachable). Its energy share is < 2 %
+/// of the array energy for the Sinangil macro, so the choice hardly matters.
+inline constexpr double kReadBitlineFullScaleSwing = 0.5;
+/// Fraction of stored weight bits that are 1: 0.5 (uniform random weights) -- ASSUMPTION.
+inline constexpr double kWeightOneDensity = 0.5;
+
+/// Per-cell, per-pulse array energy of one cell type at one node / supply, before calibration
+/// (fJ), split by the capacitance that is switched.
+struct CimCellEnergy {
+  double row_line_fJ = 0;  ///< input / read word line: wire over one cell pitch + one gate
+  double cell_fJ = 0;      ///< the cell's own compute capacitor (charge domain only)
+  double col_line_fJ = 0;  ///< column / read bit line share (wire over one pitch + one drain)
+  double total_fJ = 0;
+};
+
+/// Physics (uncalibrated) energy of one cell per input pulse; `max_pulses` is the pulse count of
+/// a full-scale input (1 for bit-serial), which sets the read-bit-line swing per pulse.
+CimCellEnergy cim_cell_energy(CimCellType cell, const TechPoint& tech, double max_pulses = 1.0);
 
 /// How a multi-bit input is applied to a row.
 enum class InputEncoding {
@@ -44,9 +96,9 @@ enum class InputEncoding {
 
 /// Calibration factors fitted on Jia et al. JSSC 2020 (see header comment).
 struct CimCalibration {
-  double cell_energy45_fJ = 3.0855;   ///< E_cell at 45 nm, 0.9 V (fJ per cell per pulse)
-  double adc_energy_factor = 4.3569;  ///< measured / model ADC energy per conversion
-  double adc_area_factor = 4.5506;    ///< measured / model ADC area
+  double array_energy_factor = 3.8159;  ///< measured / physics array energy (Jia, CiM Table I)
+  double adc_energy_factor = 4.3569;    ///< measured / model ADC energy per conversion
+  double adc_area_factor = 4.5506;      ///< measured / model ADC area
 };
 
 struct CimMacroParams {
@@ -85,8 +137,10 @@ struct CimMacroCost {
   ComponentCost adc;  ///< one ADC, calibration applied
 };
 
-/// Energy of one cell per word-line pulse (fJ) at `tech` under calibration `cal`.
-double cim_cell_energy_fJ(const TechPoint& tech, const CimCalibration& cal);
+/// Calibrated energy of one cell per word-line pulse (fJ): cim_cell_energy(...).total_fJ x
+/// cal.array_energy_factor.
+double cim_cell_energy_fJ(CimCellType cell, const TechPoint& tech, const CimCalibration& cal,
+                          double max_pulses = 1.0);
 
 /// Cost of one CIM macro; throws cimba::InvalidArgument on out-of-range parameters.
 CimMacroCost cim_macro_cost(const CimMacroParams& p);

@@ -50,10 +50,15 @@ std::vector<CostRow> cost_table(const AcceleratorDesc& d) {
   const CimMacroCost c = cim_macro_cost(m);
   const int n = d.cim_macros;
   const std::string geo = std::to_string(d.cim_rows) + "x" + std::to_string(d.cim_cols);
-  rows.push_back(CostRow{"CIM array " + geo, n, c.array_area_um2, c.array_energy_pJ,
-                         "activation (all rows, one slice)", c.activation_latency_ns,
-                         sram_leakage_uW(double(d.cim_rows) * d.cim_cols, d.tech),
-                         "cell energy fitted on Jia JSSC'20; bitcells (sram.cpp); MC2-RAM 8T1C"});
+  rows.push_back(
+      CostRow{"CIM array " + geo, n, c.array_area_um2, c.array_energy_pJ,
+              "activation (all rows, one slice)", c.activation_latency_ns,
+              sram_leakage_uW(double(d.cim_rows) * d.cim_cols, d.tech),
+              "cell physics (" + cim_cell_type_name(d.cim_cell) +
+                  "): NeuroSim 0.2 fF/um lines, Horowitz-derived device load" +
+                  (d.cim_cell == CimCellType::k8T1C ? ", 2 fF cell capacitor (CiMLoop's Jia model)"
+                                                    : ", partial RBL discharge") +
+                  " x Jia-fitted array factor; bitcells (sram.cpp); MC2-RAM 8T/8T1C"});
   rows.push_back(CostRow{"CIM input drivers/DAC", n, c.driver_area_um2, c.driver_energy_pJ,
                          "activation (all rows)", 0.0, 0.0,
                          "24T DFF / counter from Horowitz-derived digital models"});
@@ -98,20 +103,29 @@ std::vector<CostRow> cost_table(const AcceleratorDesc& d) {
 std::string render_cost_table(const std::vector<CostRow>& rows) {
   std::ostringstream os;
   char buf[640];
-  std::snprintf(buf, sizeof buf, "%-30s %6s %14s %12s %-36s %10s %12s\n", "component", "count",
-                "area_um2/inst", "energy_pJ", "per action", "latency_ns", "leakage_uW");
-  os << buf;
   double total_area = 0.0, total_leak = 0.0;
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "%-30s %6d %14.4g %12.4g %-36s %10.4g %12.4g\n", r.name.c_str(),
-                  r.count, r.area_um2, r.energy_pJ, r.action.c_str(), r.latency_ns, r.leakage_uW);
-    os << buf;
     total_area += r.count * r.area_um2;
     total_leak += r.count * r.leakage_uW;
   }
+  std::snprintf(buf, sizeof buf, "%-30s %6s %14s %12s %7s %12s %-36s %10s %12s\n", "component",
+                "count", "area_um2/inst", "area_mm2", "area%", "energy_pJ", "per action",
+                "latency_ns", "leakage_uW");
+  os << buf;
+  for (const auto& r : rows) {
+    const double area = r.count * r.area_um2;
+    std::snprintf(buf, sizeof buf, "%-30s %6d %14.4g %12.4g %6.1f%% %12.4g %-36s %10.4g %12.4g\n",
+                  r.name.c_str(), r.count, r.area_um2, area * 1e-6,
+                  total_area > 0.0 ? 100.0 * area / total_area : 0.0, r.energy_pJ, r.action.c_str(),
+                  r.latency_ns, r.leakage_uW);
+    os << buf;
+  }
   std::snprintf(buf, sizeof buf, "total on-chip area: %.4g mm^2, total leakage: %.4g mW\n",
                 total_area * 1e-6, total_leak * 1e-3);
-  os << buf << "sources:\n";
+  os << buf
+     << "(area_um2/inst, energy_pJ, latency_ns, leakage_uW: one instance, one action; "
+        "area_mm2 and area%: all instances; DRAM is off chip)\n"
+     << "sources:\n";
   for (const auto& r : rows) os << "  " << r.name << ": " << r.source << "\n";
   return os.str();
 }

@@ -55,7 +55,7 @@ ComponentCost jia_raw_adc() {
 }
 
 ValidationRow row(std::string macro, std::string figure, std::string unit, double published,
-                  double cimba, bool gated, std::string note) {
+                  double cimba, bool gated, std::string basis, std::string note) {
   ValidationRow r{std::move(macro),
                   std::move(figure),
                   std::move(unit),
@@ -63,7 +63,8 @@ ValidationRow row(std::string macro, std::string figure, std::string unit, doubl
                   cimba,
                   (cimba - published) / published,
                   gated,
-                  std::move(note)};
+                  std::move(note),
+                  std::move(basis)};
   return r;
 }
 
@@ -114,16 +115,13 @@ CimCalibration fit_calibration_on_jia() {
   const ComponentCost raw = jia_raw_adc();
   cal.adc_energy_factor = kJiaAdcEnergy_pJ / raw.energy_pJ;
   cal.adc_area_factor = (kJiaAdcArea_mm2 * 1e6 / kJiaCols) / raw.area_um2;
-  // Cell energy: (CiM energy of all columns - input-driver energy) spread over rows x cols cell
-  // pulses, moved from (65 nm, 0.85 V) back to the 45 nm / 0.9 V reference.
+  // Array energy factor: (CiM energy of all columns - modelled input-driver energy) over the
+  // physics array energy of the Jia geometry (8T1C charge-domain cells, 65 nm, 0.85 V).
   CimCalibration unit = cal;
-  unit.cell_energy45_fJ = 1.0;
+  unit.array_energy_factor = 1.0;
   const CimMacroCost m = cim_macro_cost(jia_jssc2020_macro(unit));
-  const double cell_pulses = double(kJiaRows) * kJiaCols;  // activity 1, one pulse
-  const double cell_energy_65_fJ =
-      (kJiaCimEnergyPerCol_pJ * kJiaCols - m.driver_energy_pJ) / cell_pulses * 1e3;
-  cal.cell_energy45_fJ =
-      cell_energy_65_fJ / energy_scale(kReferenceNode_nm, kReferenceVdd_V, 65, kJiaVdd);
+  cal.array_energy_factor =
+      (kJiaCimEnergyPerCol_pJ * kJiaCols - m.driver_energy_pJ) / m.array_energy_pJ;
   return cal;
 }
 
@@ -135,15 +133,16 @@ std::vector<ValidationRow> validate_against_silicon() {
   const std::string jia = "Jia JSSC'20 (65 nm)";
   const CimMacroCost j = cim_macro_cost(jia_jssc2020_macro(cal));
   rows.push_back(row(jia, "ADC energy / conversion @0.85V", "pJ", kJiaAdcEnergy_pJ, j.adc.energy_pJ,
-                     true, "FITTED here: adc_energy_factor = 1.79 / NeuroSim-SAR model"));
+                     true, "fitted", "FITTED here: adc_energy_factor = 1.79 / NeuroSim-SAR model"));
   rows.push_back(row(jia, "ADC area (256 x 8b SAR)", "mm^2", kJiaAdcArea_mm2, j.adc_area_um2 * 1e-6,
-                     true, "FITTED here: adc_area_factor = 0.497 mm^2/256 / NeuroSim-SAR model"));
+                     true, "fitted",
+                     "FITTED here: adc_area_factor = 0.497 mm^2/256 / NeuroSim-SAR model"));
   // 1b ops per cycle: 2 x rows x cols (a MAC = 2 ops); the abstract's TOPS/W counts the MAC
   // hardware (array + ADC), not the near-memory datapath.
   const double jia_ops = 2.0 * kJiaRows * kJiaCols;
   rows.push_back(row(jia, "1b TOPS/W (array + ADC) @0.85V", "TOPS/W", kJiaTopsPerW_1b,
-                     jia_ops / j.energy_per_activation_pJ, true,
-                     "follows from the fitted cell energy (Table I 9.7 pJ/col) + fitted ADC: "
+                     jia_ops / j.energy_per_activation_pJ, true, "check",
+                     "follows from the fitted array factor (Table I 9.7 pJ/col) + fitted ADC: "
                      "checks Table I against the abstract, not an independent prediction"));
 
   // ---- Sinangil (validation macro) ----
@@ -151,18 +150,25 @@ std::vector<ValidationRow> validate_against_silicon() {
   const CimMacroCost s = cim_macro_cost(sinangil_jssc2021_macro(cal));
   const double sin_ops = 2.0 * kSinMacsPerAccess;
   rows.push_back(row(sin, "CIM circuitry area (16 ADC + 64 counters)", "um^2",
-                     kSinCimCircuitArea_um2, s.adc_area_um2 + s.driver_area_um2, true,
+                     kSinCimCircuitArea_um2, s.adc_area_um2 + s.driver_area_um2, true, "predicted",
                      "PREDICTED with the Jia-fitted ADC area factor; published value via "
                      "CiMLoop's transcription of the paper"));
-  // KNOWN GAP: this prediction misses the 25 % target (about -46 %: the Jia-fitted cell energy,
-  // moved to 7 nm with the Stillmaker-Baas logic rule, over-charges Sinangil's small-swing 8T read
-  // port ~3x; see docs/cost-models.md, "Validation"). It is reported, not gated, so that the test
-  // suite stays green; gating it is the lead engineer's call. Nothing was tuned to move it.
+  // Held-out prediction: Jia-fitted ADC and array factors, Sinangil's own cell physics (8T read
+  // port: read-word-line charging + partial RBL discharge, no per-cell capacitor). The physics-only
+  // figure (array factor 1) is printed in the note for transparency.
+  CimCalibration physics_only = cal;
+  physics_only.array_energy_factor = 1.0;
+  const CimMacroCost s_phys = cim_macro_cost(sinangil_jssc2021_macro(physics_only));
+  char note[400];
+  std::snprintf(note, sizeof note,
+                "PREDICTED: 8T read-port physics x Jia-fitted array factor %.3g + Jia-fitted ADC "
+                "factor; inputs assumed uniform (7.5 of 15 pulses); physics alone (factor 1) "
+                "would give %.4g TOPS/W",
+                cal.array_energy_factor, sin_ops / s_phys.energy_per_activation_pJ);
   rows.push_back(row(sin, "TOPS/W (4b x 4b) @0.8V", "TOPS/W", kSinTopsPerW,
-                     sin_ops / s.energy_per_activation_pJ, false,
-                     "KNOWN GAP, NOT GATED. PREDICTED with the Jia-fitted cell energy and ADC "
-                     "factor; inputs assumed uniform (7.5 of 15 pulses)"));
+                     sin_ops / s.energy_per_activation_pJ, true, "predicted", note));
   rows.push_back(row(sin, "throughput @0.8V", "GOPS", kSinGops, sin_ops / kSinAccess_ns, false,
+                     "not a model",
                      "NOT a model prediction: op count x published 5.5 ns access time (checks "
                      "the 1024-MAC accounting only)"));
   for (auto& r : rows)
@@ -170,16 +176,24 @@ std::vector<ValidationRow> validate_against_silicon() {
   return rows;
 }
 
+bool all_gated_within_tolerance(const std::vector<ValidationRow>& rows) {
+  for (const auto& r : rows)
+    if (r.gated && !(std::fabs(r.rel_error) <= kValidationTolerance)) return false;
+  return true;
+}
+
 std::string render_validation_table(const std::vector<ValidationRow>& rows) {
   std::ostringstream os;
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%-24s %-42s %-7s %12s %12s %8s %s\n", "macro", "figure", "unit",
-                "published", "cimba", "error", "gated");
+  std::snprintf(buf, sizeof buf, "%-24s %-42s %-7s %10s %10s %8s  %-11s %s\n", "macro", "figure",
+                "unit", "published", "cimba", "error", "basis", "gated");
   os << buf;
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "%-24s %-42s %-7s %12.4g %12.4g %+7.1f%% %s\n", r.macro.c_str(),
-                  r.figure.c_str(), r.unit.c_str(), r.published, r.cimba, 100.0 * r.rel_error,
-                  r.gated ? "yes" : "no");
+    const bool outside = std::fabs(r.rel_error) > kValidationTolerance;
+    std::snprintf(buf, sizeof buf, "%-24s %-42s %-7s %10.4g %10.4g %+7.1f%%  %-11s %s%s\n",
+                  r.macro.c_str(), r.figure.c_str(), r.unit.c_str(), r.published, r.cimba,
+                  100.0 * r.rel_error, r.basis.c_str(), r.gated ? "yes" : "no",
+                  r.gated && outside ? "  <-- OUTSIDE 25%" : "");
     os << buf;
   }
   os << "notes:\n";

@@ -30,7 +30,17 @@ struct ValidationRow {
   double rel_error = 0.0;  ///< (cimba - published) / published
   bool gated = true;       ///< true: the 25 % target applies (tests enforce it)
   std::string note;        ///< calibration / assumption / source remarks
+  /// How cimba's figure relates to the published one: "fitted" (a calibration factor was fitted
+  /// to make it match), "check" (follows from fitted numbers of the same macro), "predicted"
+  /// (held out: nothing fitted on this macro), "not a model" (bookkeeping only).
+  std::string basis;
 };
+
+/// The macro every calibration factor is fitted on (for `cimba validate`).
+inline constexpr const char* kCalibrationMacro =
+    "Jia et al., IEEE JSSC 55(9), 2020 (65 nm charge-domain macro)";
+/// True when every gated row is within kValidationTolerance.
+bool all_gated_within_tolerance(const std::vector<ValidationRow>& rows);
 
 /// The Jia macro as a CimMacroParams (65 nm, 0.85 V, 2304 x 256 8T1C, bit-serial 1 b inputs,
 /// 256 8-bit SAR ADCs), with the given calibration.
