@@ -1,0 +1,687 @@
+#include "hw/accelerator.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "hw/timing.hpp"
+#include "hw/units.hpp"
+#include "models/common/error.hpp"
+
+namespace cimba::hw {
+
+using workloads::ElementwiseFn;
+using workloads::LinearKind;
+using workloads::Op;
+using workloads::OpKind;
+using workloads::SsmInputScheme;
+
+const char* unit_name(UnitId unit) {
+  switch (unit) {
+    case UnitId::Dram:
+      return "dram";
+    case UnitId::Cim:
+      return "cim";
+    case UnitId::Conv:
+      return "conv";
+    case UnitId::Index:
+      return "index";
+    case UnitId::Mux:
+      return "mux";
+    case UnitId::Ssm:
+      return "ssm";
+    case UnitId::Vec:
+      return "vec";
+    case UnitId::kCount:
+      break;
+  }
+  return "?";
+}
+
+UnitId unit_for(OpKind kind) {
+  switch (kind) {
+    case OpKind::DramLoad:
+    case OpKind::DramStore:
+      return UnitId::Dram;
+    case OpKind::CimMatmul:
+      return UnitId::Cim;
+    case OpKind::Conv1d:
+      return UnitId::Conv;
+    case OpKind::ScaleLookup:
+      return UnitId::Index;
+    case OpKind::DualScaleDequant:
+      return UnitId::Mux;
+    case OpKind::SsmScan:
+      return UnitId::Ssm;
+    case OpKind::Elementwise:
+      return UnitId::Vec;
+  }
+  return UnitId::Vec;
+}
+
+std::int64_t cim_tiles(const HwParams& hw, std::int64_t M, std::int64_t K) {
+  return cdiv(K, hw.cim.rows) * cdiv(M, hw.cim.outputs_per_macro());
+}
+
+namespace {
+
+std::int64_t layer_weight_tiles(const HwParams& hw, const workloads::Mamba1LayerShape& s) {
+  return cim_tiles(hw, 2 * s.d_inner, s.d_model) + cim_tiles(hw, s.x_proj_out(), s.d_inner) +
+         cim_tiles(hw, s.d_inner, s.dt_rank) + cim_tiles(hw, s.d_model, s.d_inner);
+}
+
+std::int64_t weight_bytes(const workloads::Mamba1LayerShape& s, int w_bits) {
+  const std::int64_t per = (w_bits + 7) / 8;
+  return (2 * s.d_inner * s.d_model + s.x_proj_out() * s.d_inner + s.d_inner * s.dt_rank +
+          s.d_model * s.d_inner) *
+         per;
+}
+
+int lut_id_bits(const numerics::GroupTables& t) {
+  return std::max(1, ceil_log2(std::int64_t{t.HG} * t.DG));
+}
+
+}  // namespace
+
+workloads::Mamba1ProgramOptions mamba1_program_options(const HwParams& hw,
+                                                       const workloads::Mamba1LayerShape& shape,
+                                                       const LayerQuant& quant,
+                                                       std::int64_t token_chunk) {
+  workloads::Mamba1ProgramOptions o;
+  o.ssm_input = quant.ssm_input;
+  o.dual_value_bits = quant.dual.value_bits;
+  o.w_bits = hw.cim.w_bits;
+  o.token_chunk = token_chunk;
+  o.weights_resident = layer_weight_tiles(hw, shape) <= hw.cim.macros;
+  const SramParams& wb = hw.sram_for("weights");
+  o.weights_streamed_from_dram =
+      !o.weights_resident && wb.bytes > 0 && wb.bytes < weight_bytes(shape, hw.cim.w_bits);
+  const std::int64_t rows = hw.cim.rows;
+  if (shape.d_inner <= rows)
+    o.scan_channel_block = 0;
+  else
+    o.scan_channel_block = rows * std::max<std::int64_t>(1, shape.d_inner / (4 * rows));
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RunContext
+
+std::int64_t RunContext::buffer_access(const std::string& buffer, std::int64_t read_bits,
+                                       std::int64_t write_bits) {
+  const std::string comp = "sram." + buffer;
+  ledger.book(comp, Action::SramReadBit, read_bits);
+  ledger.book(comp, Action::SramWriteBit, write_bits);
+  return sram_cycles(read_bits + write_bits, hw->sram_for(buffer));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units
+
+HwUnit::HwUnit(const sc_core::sc_module_name& name, Accelerator& top, UnitId id)
+    : sc_core::sc_module(name),
+      commands("commands", 1 << 16),
+      busy_signal("busy"),
+      op_signal("op"),
+      queue_signal("queue"),
+      top_(top),
+      id_(id) {
+  SC_THREAD(thread);
+  // The numerics (Eigen) run on this coroutine's stack: give it room for Eigen's stack buffers.
+  set_stack_size(32 << 20);
+}
+
+void HwUnit::thread() {
+  op_signal.write(-1);
+  for (;;) {
+    const int id = commands.read();
+    top_.on_unit_started(id_);
+    RunContext& ctx = *top_.context();
+    const Op& op = ctx.program->ops[static_cast<std::size_t>(id)];
+    OpTiming& t = ctx.timing[static_cast<std::size_t>(id)];
+    t.start_cycle = top_.now_cycles() - ctx.t0_cycles;
+    std::int64_t cycles = 0;
+    if (!ctx.error) {
+      try {
+        const OpWork work = ctx.executor->execute(op);
+        ctx.adc_saturated += work.cim.saturated;
+        cycles = perform(op, work, ctx);
+      } catch (...) {
+        ctx.error = std::current_exception();
+      }
+    }
+    if (top_.tracing()) {
+      busy_signal.write(true);
+      op_signal.write(id);
+    }
+    if (cycles > 0) wait(sc_core::sc_time(static_cast<double>(cycles), sc_core::SC_NS));
+    t.end_cycle = top_.now_cycles() - ctx.t0_cycles;
+    if (top_.tracing()) {
+      busy_signal.write(false);
+      op_signal.write(-1);
+    }
+    top_.done.write(id);
+  }
+}
+
+// DRAM: cycles = max(dram_cycles(bytes), buffer access of the on-chip side).
+std::int64_t DramController::perform(const Op& op, const OpWork&, RunContext& ctx) {
+  const HwParams& hw = *ctx.hw;
+  const std::int64_t bits = op.bytes * 8;
+  const std::int64_t transfer =
+      dram_cycles(op.bytes, hw.dram_bandwidth_gbps(), hw.dram_latency_ns(), hw);
+  std::int64_t onchip = 0;
+  if (op.kind == OpKind::DramLoad) {
+    ctx.ledger.book("dram", Action::DramReadBit, bits);
+    onchip = ctx.buffer_access(op.dst, 0, bits);
+  } else {
+    ctx.ledger.book("dram", Action::DramWriteBit, bits);
+    onchip = ctx.buffer_access(op.src.at(0), bits, 0);
+  }
+  return std::max(transfer, onchip);
+}
+
+// CIM: the op's tiles (cdiv(M, outputs_per_macro) x its K row tiles) run in rounds of
+// hw.cim.macros; each round = [program its tiles when not yet programmed] + compute:
+//   op = max(sum_rounds(program + round_compute), sram(src), sram(dst))
+std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
+  const HwParams& hw = *ctx.hw;
+  const auto& lin = ctx.executor->linear(op.linear);
+  const std::int64_t M = lin.w_q().rows(), K = lin.w_q().cols();
+  const std::int64_t rpt = lin.rows_per_tile();
+  const int n_slices = lin.plan().n_slices;
+  const std::int64_t k0 = op.channel_end > op.channel_begin ? op.channel_begin : 0;
+  const std::int64_t k1 = op.channel_end > op.channel_begin ? op.channel_end : K;
+  if (k0 % rpt != 0 || (k1 % rpt != 0 && k1 != K) || k1 > K)
+    throw ConfigError("hw.cim.rows: op '" + op.name + "' covers weight rows [" +
+                      std::to_string(k0) + ", " + std::to_string(k1) +
+                      ") which are not whole macro row tiles of " + std::to_string(rpt) + " rows");
+  const std::int64_t n_vec = op.tokens();
+  const std::int64_t opm = hw.cim.outputs_per_macro(), wc = hw.cim.weight_cells();
+  const std::int64_t m_tiles = cdiv(M, opm), kt0 = k0 / rpt, kt1 = cdiv(k1, rpt);
+  const std::int64_t n_k_tiles_total = cdiv(K, rpt);
+  const std::int64_t tiles = m_tiles * (kt1 - kt0);
+  const bool has_weight_buffer = ctx.program->buffer("weights") != nullptr;
+  const SramParams& wsram = hw.sram_for("weights");
+  const int lin_index = static_cast<int>(op.linear);
+
+  std::int64_t compute = 0, cell_macs = 0, conversions = 0, cell_writes = 0;
+  for (std::int64_t first = 0; first < tiles; first += hw.cim.macros) {
+    const std::int64_t last = std::min(tiles, first + hw.cim.macros);
+    std::int64_t prog_rows = 0, prog_cells = 0;
+    for (std::int64_t i = first; i < last; ++i) {
+      const std::int64_t m = i / (kt1 - kt0), kt = kt0 + i % (kt1 - kt0);
+      const std::int64_t rows_t = std::min(rpt, K - kt * rpt);
+      const std::int64_t outs_t = std::min(opm, M - m * opm);
+      cell_macs += n_vec * n_slices * rows_t * outs_t * wc;
+      conversions += n_vec * n_slices * outs_t;
+      const std::int64_t tile_key = m * n_k_tiles_total + kt;
+      const bool need = !ctx.cim_stationary || (!ctx.weights_preloaded &&
+                                                !ctx.programmed_tiles.count({lin_index, tile_key}));
+      if (need) {
+        if (ctx.cim_stationary) ctx.programmed_tiles.insert({lin_index, tile_key});
+        prog_rows = std::max(prog_rows, rows_t);
+        prog_cells += rows_t * outs_t * wc;
+      }
+    }
+    if (prog_cells > 0) {
+      const std::int64_t bits = prog_cells * hw.cim.cell_bits;
+      compute += cim_program_cycles(hw, prog_rows, bits, wsram);
+      cell_writes += prog_cells;
+      if (has_weight_buffer) ctx.buffer_access("weights", bits, 0);
+    }
+    compute += cim_round_compute_cycles(hw, n_vec, n_slices);
+  }
+  auto& L = ctx.ledger;
+  L.book("cim", Action::CimCellMac, cell_macs);
+  L.book("cim", Action::CimCellWrite, cell_writes);
+  L.book("cim", Action::AdcConversion, conversions);
+  L.book("cim", Action::ShiftAdd, conversions);
+  L.book("cim", Action::QuantEncode, n_vec * (k1 - k0));  // the input quantizer (a_bits)
+  const std::string& src = op.src.at(0);
+  const std::int64_t in_bits = src == "u" ? ctx.u_bits : 32;
+  std::int64_t mem = ctx.buffer_access(src, n_vec * (k1 - k0) * in_bits, 0);
+  // K-partial ops accumulate in the output buffer: every op after the first reads it back.
+  const std::int64_t acc_read = k0 > 0 ? n_vec * M * 32 : 0;
+  mem = std::max(mem, ctx.buffer_access(op.dst, acc_read, n_vec * M * 32));
+  if (op.accumulate_last) {  // y = Y_int s_x s_w (+ bias)
+    L.book("cim", Action::Fp32Mul, op.tokens() * M);
+    if (ctx.executor->has_bias(op.linear)) L.book("cim", Action::Fp32Add, op.tokens() * M);
+  }
+  return std::max(compute, mem);
+}
+
+// Conv: cycles = max(conv_cycles(n d_inner), sram(xz: the chunk + K-1 history rows),
+// sram(u: the quantized codes)).
+std::int64_t ConvUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
+  const auto& s = ctx.executor->shape();
+  const std::int64_t e = op.tokens() * s.d_inner, K = s.conv_kernel;
+  auto& L = ctx.ledger;
+  L.book("conv", Action::Fp32Mul, e * K);
+  L.book("conv", Action::Fp32Add, e * K);  // K - 1 tap sums + the bias
+  L.book("conv", Action::Fp32Silu, e);
+  if (op.ssm_input != SsmInputScheme::Fp32) L.book("conv", Action::QuantEncode, e);
+  if (op.ssm_input == SsmInputScheme::Int8 || op.ssm_input == SsmInputScheme::Group)
+    L.book("conv", Action::DequantMul, e);
+  const std::int64_t mem = std::max(ctx.buffer_access("xz", op.in_shape.rows * s.d_inner * 32, 0),
+                                    ctx.buffer_access(op.dst, 0, e * ctx.u_bits));
+  return std::max(conv_cycles(*ctx.hw, e), mem);
+}
+
+// Index: cycles = lookup_cycles(n, walk) (each unit has its own table port; no width bound).
+std::int64_t ScaleIndexUnit::perform(const Op& op, const OpWork& work, RunContext& ctx) {
+  const HwParams& hw = *ctx.hw;
+  const auto& t = ctx.executor->quant().groups;
+  const bool per_element = hw.index.lookups == LookupGranularity::PerElement;
+  const std::int64_t n =
+      per_element ? work.lookups : work.lookups / std::max<std::int64_t>(1, op.tokens());
+  const std::int64_t walk = per_element
+                                ? work.walk_comparisons
+                                : work.walk_comparisons / std::max<std::int64_t>(1, op.tokens());
+  auto& L = ctx.ledger;
+  L.book("index", Action::ScaleLookup, n);
+  std::int64_t table_bits = 0;
+  switch (hw.index.impl) {
+    case IndexImpl::Sequential:
+      L.book("index", Action::Comparison, walk);
+      table_bits = (walk + n) * 32;
+      break;
+    case IndexImpl::Parallel:
+      L.book("index", Action::Comparison, n * (t.HG + t.DG));
+      table_bits = n * (t.HG + t.DG + 1) * 32;
+      break;
+    case IndexImpl::Lut:
+      table_bits = n * (lut_id_bits(t) + 32);
+      break;
+  }
+  ctx.buffer_access(op.src.at(0), table_bits, 0);
+  return lookup_cycles(hw, n, walk);
+}
+
+// MUX: cycles = max(mux_cycles(n), sram(u: (value_bits + 1) bits per element)).
+std::int64_t DequantMux::perform(const Op& op, const OpWork&, RunContext& ctx) {
+  const std::int64_t e = op.tokens() * ctx.executor->shape().d_inner;
+  ctx.ledger.book("mux", Action::MuxSelect, e);
+  ctx.ledger.book("mux", Action::DequantMul, e);
+  const std::int64_t mem = ctx.buffer_access(op.src.at(0), e * ctx.u_bits, 0);
+  return std::max(mux_cycles(*ctx.hw, e), mem);
+}
+
+// SSM: cycles = max(scan_cycles(D, N, L), sram of u, delta, xp (B and C), y, the state
+// (read + write per (d, n, t)) and the parameters (A per (d, n, t), D per (d, t))).
+std::int64_t SsmCore::perform(const Op& op, const OpWork& work, RunContext& ctx) {
+  const auto& s = ctx.executor->shape();
+  const std::int64_t D = op.channel_end - op.channel_begin, N = s.d_state, Lt = op.tokens();
+  auto& L = ctx.ledger;
+  L.book("ssm", Action::Fp32Exp, work.scan.exp);
+  L.book("ssm", Action::Fp32Softplus, work.scan.softplus);
+  L.book("ssm", Action::Fp32Mul, work.scan.mul);
+  L.book("ssm", Action::Fp32Add, work.scan.add);
+  L.book("ssm", Action::Fp32Silu, work.scan.silu);
+  std::int64_t mem = ctx.buffer_access("u", Lt * D * ctx.u_bits, 0);
+  mem = std::max(mem, ctx.buffer_access("delta", Lt * D * 32, 0));
+  mem = std::max(mem, ctx.buffer_access("xp", Lt * 2 * N * 32, 0));
+  mem = std::max(mem, ctx.buffer_access(op.dst, 0, Lt * D * 32));
+  mem = std::max(mem, ctx.buffer_access("ssm_state", Lt * D * N * 32, Lt * D * N * 32));
+  mem = std::max(mem, ctx.buffer_access("ssm_params", Lt * D * N * 32 + Lt * D * 32, 0));
+  return std::max(scan_cycles(*ctx.hw, D, N, Lt), mem);
+}
+
+// Vector: cycles = max(vec_cycles(n, passes), sram of its operands).
+std::int64_t VectorUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
+  const HwParams& hw = *ctx.hw;
+  auto& L = ctx.ledger;
+  const std::int64_t rows = op.tokens();
+  const std::int64_t cols =
+      op.channel_end > op.channel_begin ? op.channel_end - op.channel_begin : op.out_shape.cols;
+  const std::int64_t e = rows * cols;
+  std::int64_t mem = 0, compute = 0;
+  switch (op.fn) {
+    case ElementwiseFn::RmsNorm:
+      // x^2, x inv_rms, * w per element; the sum per element, + eps, 1 / sqrt per row
+      L.book("vec", Action::Fp32Mul, 3 * e);
+      L.book("vec", Action::Fp32Add, e + rows);
+      L.book("vec", Action::Fp32Div, rows);
+      L.book("vec", Action::Fp32Sqrt, rows);
+      mem = std::max(ctx.buffer_access(op.src.at(0), 2 * e * 32, 0),
+                     ctx.buffer_access(op.dst, 0, e * 32));
+      compute = vec_cycles(hw, e, 2);
+      break;
+    case ElementwiseFn::Gate:
+      L.book("vec", Action::Fp32Silu, e);
+      L.book("vec", Action::Fp32Mul, e);
+      mem = std::max({ctx.buffer_access(op.src.at(0), e * 32, 0),
+                      ctx.buffer_access(op.src.at(1), e * 32, 0),
+                      ctx.buffer_access(op.dst, 0, e * 32)});
+      compute = vec_cycles(hw, e, 1);
+      break;
+    case ElementwiseFn::Residual:
+      L.book("vec", Action::Fp32Add, e);
+      mem = std::max({ctx.buffer_access(op.src.at(0), e * 32, 0),
+                      ctx.buffer_access(op.src.at(1), e * 32, 0),
+                      ctx.buffer_access(op.dst, 0, e * 32)});
+      compute = vec_cycles(hw, e, 1);
+      break;
+    case ElementwiseFn::None:
+      throw InvalidArgument("vector unit: op '" + op.name + "' has no function");
+  }
+  return std::max(compute, mem);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top and controller
+
+Accelerator::Accelerator(const sc_core::sc_module_name& name, const std::string& trace_path)
+    : sc_core::sc_module(name),
+      done("done", 1 << 16),
+      dram_("dram", *this),
+      cim_("cim", *this),
+      conv_("conv", *this),
+      index_("index", *this),
+      mux_("mux", *this),
+      ssm_("ssm", *this),
+      vec_("vec", *this),
+      units_{&dram_, &cim_, &conv_, &index_, &mux_, &ssm_, &vec_},
+      completed_signal_("completed") {
+  SC_THREAD(controller);
+  // Library code never prints: SystemC's infos and warnings are not shown (errors still throw).
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+  if (!trace_path.empty()) {
+    std::string base = trace_path;
+    if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd")
+      base = base.substr(0, base.size() - 4);
+    trace_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+    if (!trace_) throw IoError("hw.trace: cannot create " + trace_path);
+    trace_->set_time_unit(1, sc_core::SC_NS);
+    for (HwUnit* u : units_) {
+      const std::string n = unit_name(u->id());
+      sc_core::sc_trace(trace_, u->busy_signal, n + ".busy");
+      sc_core::sc_trace(trace_, u->op_signal, n + ".op");
+      sc_core::sc_trace(trace_, u->queue_signal, n + ".queue");
+    }
+    sc_core::sc_trace(trace_, completed_signal_, "controller.completed");
+  }
+}
+
+Accelerator& Accelerator::instance(const std::string& trace_path) {
+  static Accelerator* top = nullptr;
+  if (!top) {
+    // SystemC prints a banner on elaboration unless told not to; library code never prints.
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    top = new Accelerator("cimba_accelerator", trace_path);
+    return *top;
+  }
+  if (!trace_path.empty())
+    throw ConfigError("hw.trace: only the first hardware run of a process can write a VCD (" +
+                      trace_path + ")");
+  return *top;
+}
+
+std::int64_t Accelerator::now_cycles() const {
+  return static_cast<std::int64_t>(sc_core::sc_time_stamp().to_seconds() * 1e9 + 0.5);
+}
+
+void Accelerator::on_unit_started(UnitId id) {
+  const int i = static_cast<int>(id);
+  --queued_[i];
+  if (trace_) units_[i]->queue_signal.write(queued_[i]);
+  unit_started_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Accelerator::controller() {
+  for (;;) {
+    // The first run is already pending when the thread starts (at initialization); later runs
+    // are announced by start_event_.
+    while (!run_pending_) wait(start_event_);
+    run_pending_ = false;
+    play();
+  }
+}
+
+void Accelerator::play() {
+  RunContext& ctx = *ctx_;
+  const auto& ops = ctx.program->ops;
+  const int n = static_cast<int>(ops.size());
+  std::vector<int> pending(static_cast<std::size_t>(n));
+  std::vector<std::vector<int>> dependents(static_cast<std::size_t>(n));
+  std::set<int> ready;
+  for (int i = 0; i < n; ++i) {
+    pending[i] = static_cast<int>(ops[i].deps.size());
+    for (int d : ops[i].deps) dependents[d].push_back(i);
+    if (pending[i] == 0) ready.insert(i);
+  }
+  const int depth = ctx.hw->queue_depth;
+  int outstanding = 0, completed = 0;
+  while (completed < n) {
+    if (!ctx.error) {
+      for (auto it = ready.begin(); it != ready.end();) {
+        const int u = static_cast<int>(unit_for(ops[*it].kind));
+        if (queued_[u] < depth) {
+          units_[u]->commands.nb_write(*it);
+          ++queued_[u];
+          if (trace_) units_[u]->queue_signal.write(queued_[u]);
+          ctx.timing[*it].issue_cycle = now_cycles() - ctx.t0_cycles;
+          ++outstanding;
+          it = ready.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    if (outstanding == 0) break;  // an op failed (nothing more is issued)
+    wait(done.data_written_event() | unit_started_event_);
+    int id;
+    while (done.nb_read(id)) {
+      --outstanding;
+      ++completed;
+      if (trace_) completed_signal_.write(completed);
+      for (int d : dependents[id])
+        if (--pending[d] == 0) ready.insert(d);
+    }
+  }
+}
+
+void Accelerator::run(RunContext& ctx) {
+  ctx_ = &ctx;
+  for (int& q : queued_) q = 0;
+  ctx.t0_cycles = sc_core::sc_get_status() == sc_core::SC_ELABORATION ? 0 : now_cycles();
+  run_pending_ = true;
+  start_event_.notify(sc_core::SC_ZERO_TIME);
+  sc_core::sc_start();
+  ctx_ = nullptr;
+  if (trace_) sc_core::sc_close_vcd_trace_file(trace_), trace_ = nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+
+namespace {
+
+struct Prepared {
+  std::map<std::string, std::int64_t> required;
+};
+
+Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, const HwParams& hw,
+                 RunContext& ctx) {
+  hw.validate();
+  program.validate();
+  const auto& s = ex.shape();
+  if (program.length != s.length)
+    throw InvalidArgument("run_on_hardware: the program has " + std::to_string(program.length) +
+                          " tokens, the executor " + std::to_string(s.length));
+  const LayerQuant& q = ex.quant();
+  for (int k = 0; k < 4; ++k) {
+    const auto& lin = ex.linear(static_cast<LinearKind>(k));
+    if (lin.config().w_bits != hw.cim.w_bits || lin.config().adc.bits != hw.cim.adc.bits ||
+        lin.rows_per_tile() > hw.cim.rows)
+      throw InvalidArgument(
+          "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
+          "adc.bits, rows)");
+  }
+  if (q.scan.exp_impl != hw.ssm.exp_impl)
+    throw InvalidArgument("run_on_hardware: the executor was built for another hw.ssm.exp_impl");
+  Prepared p;
+  std::int64_t max_block = 0;
+  bool has_scan = false, has_lookup = false;
+  for (const Op& op : program.ops) {
+    if (op.kind == OpKind::SsmScan) {
+      has_scan = true;
+      max_block = std::max(max_block, op.channel_end - op.channel_begin);
+      if (op.ssm_input != q.ssm_input)
+        throw InvalidArgument("run_on_hardware: op '" + op.name + "' uses SSM input scheme " +
+                              workloads::ssm_input_scheme_name(op.ssm_input) + ", the executor " +
+                              workloads::ssm_input_scheme_name(q.ssm_input));
+    }
+    if (op.kind == OpKind::ScaleLookup) has_lookup = true;
+  }
+  for (const auto& b : program.buffers) p.required[b.name] = b.bytes;
+  if (has_scan) {
+    p.required["ssm_state"] = max_block * s.d_state * 4;
+    p.required["ssm_params"] = s.d_inner * s.d_state * 4 + s.d_inner * 4;  // A and D
+  }
+  if (has_lookup) {
+    std::int64_t bytes = q.groups.table_bytes();
+    if (hw.index.impl == IndexImpl::Lut)
+      bytes += cdiv(q.groups.layout.channels() * lut_id_bits(q.groups), 8);
+    p.required["scale_tables"] = bytes;
+  }
+  for (const auto& [name, bytes] : p.required) {
+    const SramParams& sp = hw.sram_for(name);
+    if (sp.bytes > 0 && sp.bytes < bytes) {
+      std::string why = "the op program keeps its data in '" + name +
+                        "' for the whole layer; activation buffers are not streamed";
+      if (name == "weights")
+        why =
+            "the weight buffer stages the layer's weights (one matrix when they are streamed "
+            "from DRAM); a matrix cannot be split across loads";
+      if (name == "ssm_state") why = "the SSM state of one scan block cannot be streamed";
+      throw ConfigError(hw.sram_key(name) + ".bytes: needs " + std::to_string(bytes) +
+                        " bytes, got " + std::to_string(sp.bytes) + " (" + why + ")");
+    }
+  }
+  const std::int64_t tiles = layer_weight_tiles(hw, s);
+  ctx.cim_stationary = tiles <= hw.cim.macros;
+  ctx.weights_preloaded = program.buffer("weights") == nullptr;
+  if (ctx.weights_preloaded && !ctx.cim_stationary)
+    throw ConfigError("hw.cim.macros: the layer's weights need " + std::to_string(tiles) +
+                      " macro tiles to stay resident, the CIM has " +
+                      std::to_string(hw.cim.macros) +
+                      " (compile the op program with weights_resident = false)");
+  ctx.u_bits = workloads::ssm_input_storage_bits(q.ssm_input, q.dual.value_bits);
+  return p;
+}
+
+// Walks back from the last op: through the dependency that finished last when the op started
+// right at its end, else through the op that held its unit until it started.
+std::vector<int> critical_path(const workloads::OpProgram& program,
+                               const std::vector<OpTiming>& t) {
+  std::vector<int> path;
+  if (t.empty()) return path;
+  int cur = 0;
+  for (int i = 0; i < static_cast<int>(t.size()); ++i)
+    if (t[i].end_cycle > t[cur].end_cycle) cur = i;
+  for (;;) {
+    path.push_back(cur);
+    const OpTiming& o = t[cur];
+    int best = -1;
+    std::int64_t best_end = -1;
+    for (int d : program.ops[cur].deps)
+      if (t[d].end_cycle > best_end) best_end = t[d].end_cycle, best = d;
+    int unit_prev = -1;
+    std::int64_t unit_end = -1;
+    for (int i = 0; i < static_cast<int>(t.size()); ++i)
+      if (i != cur && t[i].unit == o.unit && t[i].end_cycle <= o.start_cycle &&
+          t[i].end_cycle > unit_end && t[i].start_cycle < o.start_cycle)
+        unit_end = t[i].end_cycle, unit_prev = i;
+    if (best >= 0 && (best_end >= unit_end || unit_prev < 0))
+      cur = best;
+    else if (unit_prev >= 0)
+      cur = unit_prev;
+    else
+      break;
+  }
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
+}  // namespace
+
+bool hardware_has_run() { return sc_core::sc_get_status() != sc_core::SC_ELABORATION; }
+
+HwReport run_on_hardware(const workloads::OpProgram& program, LayerExecutor& executor,
+                         const HwParams& hw, const EnergyTable& energy) {
+  RunContext ctx;
+  ctx.program = &program;
+  ctx.executor = &executor;
+  ctx.hw = &hw;
+  const Prepared prep = prepare(program, executor, hw, ctx);
+  ctx.timing.resize(program.ops.size());
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    ctx.timing[i].id = static_cast<int>(i);
+    ctx.timing[i].name = program.ops[i].name;
+    ctx.timing[i].unit = unit_for(program.ops[i].kind);
+  }
+  Accelerator& top = Accelerator::instance(hw.trace);
+  top.run(ctx);
+  if (ctx.error) std::rethrow_exception(ctx.error);
+
+  HwReport r;
+  r.layer = program.layer_name;
+  r.clock_mhz = hw.clock_mhz;
+  r.ops = ctx.timing;
+  for (const auto& t : r.ops) r.total_cycles = std::max(r.total_cycles, t.end_cycle);
+  r.latency_ns = hw.cycles_to_ns(r.total_cycles);
+  r.ledger = ctx.ledger;
+  r.energy = price(r.ledger, energy);
+  r.critical_path = critical_path(program, r.ops);
+  r.cim_weights_stationary = ctx.cim_stationary;
+  r.cim_weight_tiles = layer_weight_tiles(hw, executor.shape());
+  r.adc_saturated = ctx.adc_saturated;
+  r.units.resize(kUnitCount);
+  for (int u = 0; u < kUnitCount; ++u) {
+    UnitReport& ur = r.units[u];
+    ur.name = unit_name(static_cast<UnitId>(u));
+    bool any = false;
+    for (const auto& t : r.ops) {
+      if (static_cast<int>(t.unit) != u) continue;
+      ++ur.ops;
+      ur.busy_cycles += t.latency_cycles();
+      ur.first_start_cycle = any ? std::min(ur.first_start_cycle, t.start_cycle) : t.start_cycle;
+      ur.last_end_cycle = std::max(ur.last_end_cycle, t.end_cycle);
+      any = true;
+    }
+    ur.stall_cycles = any ? ur.last_end_cycle - ur.first_start_cycle - ur.busy_cycles : 0;
+    ur.utilization = r.total_cycles ? double(ur.busy_cycles) / double(r.total_cycles) : 0.0;
+  }
+  for (int id : r.critical_path)
+    r.units[static_cast<std::size_t>(r.ops[id].unit)].critical_path_cycles +=
+        r.ops[id].latency_cycles();
+  std::int64_t best = -1;
+  for (const auto& u : r.units)
+    if (u.critical_path_cycles > best) best = u.critical_path_cycles, r.bounding_unit = u.name;
+  for (const auto& ce : r.energy.components) {
+    for (auto& u : r.units)
+      if (u.name == ce.component) u.energy_pJ = ce.energy_pJ;
+  }
+  for (const auto& [name, bytes] : prep.required) {
+    BufferReport b;
+    b.name = name;
+    b.key = hw.sram_key(name);
+    b.required_bytes = bytes;
+    b.configured_bytes = hw.sram_for(name).bytes;
+    b.bits_read = r.ledger.count("sram." + name, Action::SramReadBit);
+    b.bits_written = r.ledger.count("sram." + name, Action::SramWriteBit);
+    for (const auto& ce : r.energy.components)
+      if (ce.component == "sram." + name) b.energy_pJ = ce.energy_pJ;
+    r.buffers.push_back(b);
+  }
+  return r;
+}
+
+}  // namespace cimba::hw
+
+// libsystemc.so brings a main() that calls sc_main; an executable that links it must resolve
+// sc_main even though its own main() (cimba's, or gtest_main's) is the one that runs. The hw
+// library drives SystemC itself (sc_start from run_on_hardware), so this sc_main is never the
+// entry point; if a program without a main of its own ever reaches it, it fails with status 1.
+int sc_main(int, char*[]) { return 1; }

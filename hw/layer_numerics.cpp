@@ -1,0 +1,339 @@
+#include "hw/layer_numerics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/common/error.hpp"
+#include "models/numerics/activations.hpp"
+#include "models/numerics/conv1d.hpp"
+#include "models/numerics/quantize.hpp"
+#include "workloads/mamba_forward.hpp"
+
+namespace cimba::hw {
+
+using numerics::MatrixF;
+using workloads::LinearKind;
+using workloads::Op;
+using workloads::OpKind;
+using workloads::SsmInputScheme;
+
+LayerQuant apply_hw(const LayerQuant& quant, const HwParams& hw) {
+  LayerQuant q = quant;
+  for (auto& c : q.linear) {
+    c.w_bits = hw.cim.w_bits;
+    c.adc.bits = hw.cim.adc.bits;
+    c.rows_per_adc = hw.cim.rows;
+  }
+  q.scan.exp_impl = hw.ssm.exp_impl;
+  return q;
+}
+
+namespace {
+
+const MatrixF& weight_of(const workloads::MambaLayerWeights& w, LinearKind k) {
+  switch (k) {
+    case LinearKind::InProj:
+      return w.in_proj_weight;
+    case LinearKind::XProj:
+      return w.x_proj_weight;
+    case LinearKind::DtProj:
+      return w.dt_proj_weight;
+    default:
+      return w.out_proj_weight;
+  }
+}
+
+const float* bias_of(const workloads::MambaLayerWeights& w, LinearKind k) {
+  const numerics::VectorF* b = nullptr;
+  switch (k) {
+    case LinearKind::InProj:
+      b = &w.in_proj_bias;
+      break;
+    case LinearKind::DtProj:
+      b = &w.dt_proj_bias;
+      break;
+    case LinearKind::OutProj:
+      b = &w.out_proj_bias;
+      break;
+    default:
+      break;
+  }
+  return b && b->size() ? b->data() : nullptr;
+}
+
+void check_shape(const MatrixF& m, std::int64_t rows, std::int64_t cols, const char* what) {
+  if (m.rows() != rows || m.cols() != cols)
+    throw InvalidArgument(std::string("layer executor: ") + what + " is " +
+                          std::to_string(m.rows()) + "x" + std::to_string(m.cols()) +
+                          ", expected " + std::to_string(rows) + "x" + std::to_string(cols));
+}
+
+}  // namespace
+
+LayerExecutor::LayerExecutor(const workloads::Mamba1LayerShape& shape,
+                             const workloads::MambaLayerWeights& weights, const LayerQuant& quant,
+                             const HwParams& hw, const MatrixF& input)
+    : shape_(shape), w_(weights), quant_(apply_hw(quant, hw)), functions_(quant_.scan), x_(input) {
+  const std::int64_t L = shape.length, H = shape.d_model, Di = shape.d_inner, N = shape.d_state,
+                     R = shape.dt_rank, XP = shape.x_proj_out(), K = shape.conv_kernel;
+  check_shape(input, L, H, "input");
+  check_shape(weights.in_proj_weight, 2 * Di, H, "in_proj.weight");
+  check_shape(weights.x_proj_weight, XP, Di, "x_proj.weight");
+  check_shape(weights.dt_proj_weight, Di, R, "dt_proj.weight");
+  check_shape(weights.out_proj_weight, H, Di, "out_proj.weight");
+  check_shape(weights.conv1d_weight, Di, K, "conv1d.weight");
+  check_shape(weights.A_log, Di, N, "A_log");
+  if (weights.D.size() != Di || weights.dt_proj_bias.size() != Di || weights.norm.size() != H)
+    throw InvalidArgument("layer executor: D, dt_proj.bias or norm has the wrong size");
+  for (int k = 0; k < 4; ++k)
+    linears_.push_back(std::make_unique<numerics::BitSerialLinear>(
+        weight_of(weights, static_cast<LinearKind>(k)), quant_.linear[k]));
+  xn_.resize(L, H);
+  xz_.resize(L, 2 * Di);
+  u_.resize(L, Di);
+  xp_.resize(L, XP);
+  delta_.resize(L, Di);
+  y_.resize(L, Di);
+  g_.resize(L, Di);
+  mo_.resize(L, H);
+  out_.resize(L, H);
+  if (quant_.ssm_input == SsmInputScheme::DualScale) {
+    u_code_.assign(static_cast<std::size_t>(L * Di), 0);
+    u_flag_.assign(static_cast<std::size_t>(L * Di), 0);
+  }
+  if (quant_.ssm_input == SsmInputScheme::Group) {
+    if (quant_.groups.layout.channels() != Di)
+      throw InvalidArgument("layer executor: the group tables cover " +
+                            std::to_string(quant_.groups.layout.channels()) +
+                            " channels, d_inner is " + std::to_string(Di));
+    walk_.resize(static_cast<std::size_t>(Di));
+    for (std::int64_t c = 0; c < Di; ++c)
+      walk_[c] = numerics::group_lookup_channel(quant_.groups, c).comparisons;
+  }
+}
+
+const numerics::BitSerialLinear& LayerExecutor::linear(LinearKind kind) const {
+  return *linears_.at(static_cast<std::size_t>(kind));
+}
+
+bool LayerExecutor::has_bias(LinearKind kind) const { return bias_of(w_, kind) != nullptr; }
+
+void LayerExecutor::run_all(const workloads::OpProgram& program) {
+  for (const Op& op : program.ops) execute(op);
+}
+
+OpWork LayerExecutor::execute(const Op& op) {
+  OpWork work;
+  const std::int64_t Di = shape_.d_inner, N = shape_.d_state, R = shape_.dt_rank,
+                     XP = shape_.x_proj_out(), K = shape_.conv_kernel;
+  const std::int64_t t0 = op.token_begin, n = op.tokens();
+  switch (op.kind) {
+    case OpKind::DramLoad:
+    case OpKind::DramStore:
+      break;  // data movement only: the input is in x_, the output stays in out_
+    case OpKind::Elementwise:
+      if (op.fn == workloads::ElementwiseFn::RmsNorm) {
+        tmp_in_ = x_.middleRows(t0, n);
+        workloads::rms_norm(tmp_in_, w_.norm, quant_.rms_eps, tmp_out_);
+        xn_.middleRows(t0, n) = tmp_out_;
+      } else if (op.fn == workloads::ElementwiseFn::Gate) {
+        const std::int64_t c0 = op.channel_begin, c1 = op.channel_end;
+        for (std::int64_t t = t0; t < op.token_end; ++t) {
+          const float* y = y_.data() + t * Di;
+          const float* z = xz_.data() + t * 2 * Di + Di;
+          float* g = g_.data() + t * Di;
+          for (std::int64_t c = c0; c < c1; ++c) g[c] = y[c] * numerics::silu(z[c]);
+        }
+      } else if (op.fn == workloads::ElementwiseFn::Residual) {
+        out_.middleRows(t0, n) = x_.middleRows(t0, n) + mo_.middleRows(t0, n);
+      } else {
+        throw InvalidArgument("layer executor: elementwise op '" + op.name + "' has no function");
+      }
+      break;
+    case OpKind::CimMatmul: {
+      if (!op.accumulate_last) break;  // the group's product is produced by its last op
+      const auto& lin = *linears_.at(static_cast<std::size_t>(op.linear));
+      MatrixF* dst = nullptr;
+      switch (op.linear) {
+        case LinearKind::InProj:
+          tmp_in_ = xn_.middleRows(t0, n);
+          dst = &xz_;
+          break;
+        case LinearKind::XProj:
+          tmp_in_ = u_.middleRows(t0, n);
+          dst = &xp_;
+          break;
+        case LinearKind::DtProj:
+          tmp_in_ = xp_.block(t0, 0, n, R);
+          dst = &delta_;
+          break;
+        case LinearKind::OutProj:
+          tmp_in_ = g_.middleRows(t0, n);
+          dst = &mo_;
+          break;
+        default:
+          throw InvalidArgument("layer executor: no linear '" +
+                                std::string(workloads::linear_kind_name(op.linear)) +
+                                "' in a Mamba1 layer");
+      }
+      lin.forward_into(tmp_in_, bias_of(w_, op.linear), tmp_out_, &work.cim);
+      dst->middleRows(t0, n) = tmp_out_;
+      break;
+    }
+    case OpKind::ScaleLookup: {
+      // One lookup per (token, channel) element; the scale of a channel is the same for every
+      // token, so each channel's lookup is evaluated once and counted n times.
+      std::vector<double>& scales = lookup_scale_[t0];
+      scales.resize(static_cast<std::size_t>(Di));
+      std::int64_t walk = 0;
+      for (std::int64_t c = 0; c < Di; ++c) {
+        const numerics::GroupLookup lk = numerics::group_lookup_channel(quant_.groups, c);
+        scales[c] = lk.scale;
+        walk += lk.comparisons;
+      }
+      work.lookups = n * Di;
+      work.walk_comparisons = n * walk;
+      break;
+    }
+    case OpKind::Conv1d: {
+      const std::int64_t w0 = std::max<std::int64_t>(0, t0 - (K - 1)), rows = op.token_end - w0;
+      tmp_in_ = xz_.block(w0, 0, rows, Di);
+      tmp_out_.resize(rows, Di);
+      const float* cb = w_.conv1d_bias.size() ? w_.conv1d_bias.data() : nullptr;
+      numerics::conv1d_causal_token_major(tmp_in_.data(), rows, Di, w_.conv1d_weight.data(), K, cb,
+                                          tmp_out_.data(), /*apply_silu=*/true);
+      u_.middleRows(t0, n) = tmp_out_.bottomRows(n);
+      float* u = u_.data() + t0 * Di;
+      switch (op.ssm_input) {
+        case SsmInputScheme::Fp32:
+          break;
+        case SsmInputScheme::Int8:
+          work.quant_saturated =
+              numerics::quantize(u, n * Di, numerics::Quantizer::from_range(quant_.int8_range, 8),
+                                 nullptr, u)
+                  .saturated;
+          break;
+        case SsmInputScheme::Group: {
+          auto it = lookup_scale_.find(t0);
+          if (it == lookup_scale_.end())
+            throw InvalidArgument("layer executor: conv1d op '" + op.name +
+                                  "' runs before the scale lookup of its tokens");
+          const std::vector<double>& scale = it->second;
+          for (std::int64_t t = 0; t < n; ++t)
+            for (std::int64_t c = 0; c < Di; ++c) {
+              float* v = u + t * Di + c;
+              work.quant_saturated +=
+                  numerics::quantize(v, 1, numerics::Quantizer::from_scale(scale[c], 8), nullptr, v)
+                      .saturated;
+            }
+          lookup_scale_.erase(it);
+          break;
+        }
+        case SsmInputScheme::DualScale:
+          work.dual = numerics::dual_scale_encode(u, n * Di, quant_.dual, u_code_.data() + t0 * Di,
+                                                  u_flag_.data() + t0 * Di);
+          break;
+      }
+      break;
+    }
+    case OpKind::DualScaleDequant: {
+      float* u = u_.data() + t0 * Di;
+      const std::int8_t* q = u_code_.data() + t0 * Di;
+      const std::uint8_t* f = u_flag_.data() + t0 * Di;
+      for (std::int64_t i = 0; i < n * Di; ++i)
+        u[i] = numerics::dual_scale_decode_one(q[i], f[i], quant_.dual);
+      break;
+    }
+    case OpKind::SsmScan: {
+      if (op.token_begin != 0 || op.token_end != shape_.length)
+        throw InvalidArgument("layer executor: scan op '" + op.name +
+                              "' must cover the whole sequence (selective_scan starts at h = 0)");
+      const std::int64_t c0 = op.channel_begin, c1 = op.channel_end;
+      numerics::ScanSequence s;
+      s.d_inner = c1 - c0;
+      s.d_state = N;
+      s.length = shape_.length;
+      s.u = {u_.data() + c0, 1, Di};
+      s.delta_raw = {delta_.data() + c0, 1, Di};
+      s.z = {nullptr, 1, Di};  // the gate is an elementwise op of its own
+      s.Bm = {xp_.data() + R, 1, XP};
+      s.Cm = {xp_.data() + R + N, 1, XP};
+      s.dt_bias = nullptr;  // already in the dt_proj output
+      s.A_log = w_.A_log.data() + c0 * N;
+      s.Dv = w_.D.data() + c0;
+      s.out = y_.data() + c0;
+      s.out_row_stride = 1;
+      s.out_time_stride = Di;
+      work.scan = numerics::selective_scan(s, functions_);
+      break;
+    }
+  }
+  return work;
+}
+
+LayerQuant calibrate_static(const workloads::MambaLayerWeights& weights,
+                            const workloads::Mamba1LayerShape& shape, const LayerQuant& base,
+                            const HwParams& hw, const MatrixF& input, int group_head_dim) {
+  LayerQuant q = apply_hw(base, hw);
+  for (auto& c : q.linear) {
+    c.range_x.reset();
+    c.adc.range = numerics::AdcRange::Dynamic;
+    c.acc_full_scale.clear();
+  }
+  workloads::Mamba1ProgramOptions whole;
+  whole.token_chunk = shape.length;
+  whole.weights_resident = true;
+  const std::int64_t Di = shape.d_inner;
+  // Pass 1: u before quantization.
+  {
+    LayerQuant q1 = q;
+    q1.ssm_input = SsmInputScheme::Fp32;
+    whole.ssm_input = SsmInputScheme::Fp32;
+    LayerExecutor ex(shape, weights, q1, hw, input);
+    const auto program = workloads::build_mamba1_layer_program(shape, whole);
+    for (const Op& op : program.ops) {
+      ex.execute(op);
+      if (op.kind == OpKind::Conv1d) break;
+    }
+    const MatrixF& u = ex.u_;
+    switch (q.ssm_input) {
+      case SsmInputScheme::Fp32:
+        break;
+      case SsmInputScheme::Int8:
+        q.int8_range = static_cast<double>(u.cwiseAbs().maxCoeff());
+        break;
+      case SsmInputScheme::Group: {
+        std::vector<double> range(static_cast<std::size_t>(Di));
+        for (std::int64_t c = 0; c < Di; ++c)
+          range[c] = static_cast<double>(u.col(c).cwiseAbs().maxCoeff());
+        const auto layout = numerics::GroupLayout::for_mamba1(Di, 1, group_head_dim);
+        q.groups = numerics::calibrate_group_scales(
+            range, layout, std::min(4, layout.heads_per_group), std::min(4, group_head_dim),
+            numerics::Grouping::EqualSize, 8);
+        break;
+      }
+      case SsmInputScheme::DualScale: {
+        numerics::DualScaleConfig dc;
+        dc.value_bits = base.dual.value_bits;
+        q.dual = numerics::calibrate_dual_scale(u.data(), u.size(), dc);
+        break;
+      }
+    }
+  }
+  // Pass 2: the linears' ranges with u quantized as it will be.
+  whole.ssm_input = q.ssm_input;
+  LayerExecutor ex(shape, weights, q, hw, input);
+  const auto program = workloads::build_mamba1_layer_program(shape, whole);
+  LayerQuant out = q;
+  for (const Op& op : program.ops) {
+    const OpWork work = ex.execute(op);
+    if (op.kind != OpKind::CimMatmul || !op.accumulate_last) continue;
+    auto& c = out.linear[static_cast<std::size_t>(op.linear)];
+    c.range_x = work.cim.range_x;
+    c.adc.range = numerics::AdcRange::Static;
+    c.acc_full_scale = work.cim.full_scale;
+  }
+  return out;
+}
+
+}  // namespace cimba::hw

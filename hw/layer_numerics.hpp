@@ -1,0 +1,105 @@
+#pragma once
+// The numerics of a Mamba1 layer's op program, op by op, as plain C++ (no SystemC): the hardware
+// units call LayerExecutor::execute for the op they run, and the functional path plays the same
+// ops in program order without SystemC, so both give bit-identical results by construction.
+// Every op calls the plain functions of models/numerics (BitSerialLinear, conv1d_causal,
+// group_lookup, dual_scale_encode/decode, selective_scan) and workloads' rms_norm.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "hw/params.hpp"
+#include "models/numerics/bitserial.hpp"
+#include "models/numerics/dual_scale.hpp"
+#include "models/numerics/group_scales.hpp"
+#include "models/numerics/selective_scan.hpp"
+#include "workloads/mamba_model.hpp"
+#include "workloads/op_program.hpp"
+
+namespace cimba::hw {
+
+/// Quantization of one Mamba1 layer (what the calibration flow of workloads/ produces).
+struct LayerQuant {
+  /// in_proj, x_proj, dt_proj, out_proj (indexed by LinearKind).
+  std::array<numerics::BitSerialConfig, 4> linear;
+  workloads::SsmInputScheme ssm_input = workloads::SsmInputScheme::Fp32;
+  double int8_range = 0.0;         // Int8: static range of u
+  numerics::GroupTables groups;    // Group
+  numerics::DualScaleParams dual;  // DualScale
+  numerics::ScanConfig scan;
+  double rms_eps = 1e-5;
+};
+
+/// The quantization the hardware computes: the CIM's w_bits, ADC bits and row tiles
+/// (rows_per_adc = hw.cim.rows) and the SSM core's exp_impl replace those of `quant`.
+LayerQuant apply_hw(const LayerQuant& quant, const HwParams& hw);
+
+/// Calibrates static ranges on `input` [L, d_model] (the block input): runs the layer once with
+/// dynamic ranges, whole tensors, then stores each linear's range_x and ADC full scales (static
+/// mode), the int8 range of u (absmax), the group tables (absmax per channel, equal-size groups,
+/// G = 1 with head_dim `group_head_dim`) and the dual-scale parameters. Chunked op programs give
+/// results identical to whole-tensor ones only with static ranges.
+LayerQuant calibrate_static(const workloads::MambaLayerWeights& weights,
+                            const workloads::Mamba1LayerShape& shape, const LayerQuant& base,
+                            const HwParams& hw, const numerics::MatrixF& input,
+                            int group_head_dim = 64);
+
+/// What one op computed (the counts the ledger needs that only the numerics know).
+struct OpWork {
+  numerics::BitSerialStats cim;       // CimMatmul (the last op of an accumulation group)
+  numerics::ScanOpCounts scan;        // SsmScan
+  std::int64_t lookups = 0;           // ScaleLookup: lookups made
+  std::int64_t walk_comparisons = 0;  // ScaleLookup: comparisons of sequential walks
+  numerics::DualScaleStats dual;      // Conv1d (dual-scale encode)
+  std::int64_t quant_saturated = 0;   // Conv1d: clamped elements (int8 / group)
+};
+
+class LayerExecutor {
+  friend LayerQuant calibrate_static(const workloads::MambaLayerWeights&,
+                                     const workloads::Mamba1LayerShape&, const LayerQuant&,
+                                     const HwParams&, const numerics::MatrixF&, int);
+
+ public:
+  /// input: the block input x [L, d_model]. Throws InvalidArgument for inconsistent shapes.
+  LayerExecutor(const workloads::Mamba1LayerShape& shape,
+                const workloads::MambaLayerWeights& weights, const LayerQuant& quant,
+                const HwParams& hw, const numerics::MatrixF& input);
+  /// Runs the numerics of one op (its inputs must have been produced by earlier ops).
+  OpWork execute(const workloads::Op& op);
+  /// Every op of `program` in order (the functional path).
+  void run_all(const workloads::OpProgram& program);
+
+  const numerics::MatrixF& output() const { return out_; }   // block output [L, d_model]
+  const numerics::MatrixF& gated() const { return g_; }      // out_proj input [L, d_inner]
+  const numerics::MatrixF& normed() const { return xn_; }    // in_proj input [L, d_model]
+  const numerics::MatrixF& xz() const { return xz_; }        // in_proj output [L, 2 d_inner]
+  const numerics::MatrixF& u() const { return u_; }          // SSM input as the core sees it
+  const numerics::MatrixF& xp() const { return xp_; }        // x_proj output [L, R + 2N]
+  const numerics::MatrixF& delta() const { return delta_; }  // dt_proj output [L, d_inner]
+  const numerics::MatrixF& y() const { return y_; }          // scan output before the gate
+  const numerics::BitSerialLinear& linear(workloads::LinearKind kind) const;
+  const LayerQuant& quant() const { return quant_; }
+  /// Whether the linear adds a bias (dt_proj always; in_proj / out_proj when the model has one).
+  bool has_bias(workloads::LinearKind kind) const;
+  const workloads::Mamba1LayerShape& shape() const { return shape_; }
+  /// Comparisons of the sequential walk for original channel c (group scheme).
+  int walk_comparisons(std::int64_t channel) const { return walk_[channel]; }
+
+ private:
+  workloads::Mamba1LayerShape shape_;
+  const workloads::MambaLayerWeights& w_;
+  LayerQuant quant_;
+  std::vector<std::unique_ptr<numerics::BitSerialLinear>> linears_;
+  numerics::ScanFunctions functions_;
+  const numerics::MatrixF& x_;
+  numerics::MatrixF xn_, xz_, u_, xp_, delta_, y_, g_, mo_, out_;
+  std::vector<std::int8_t> u_code_;  // dual-scale codes
+  std::vector<std::uint8_t> u_flag_;
+  std::map<std::int64_t, std::vector<double>> lookup_scale_;  // first token -> [d_inner] scales
+  std::vector<int> walk_;                                     // per channel
+  numerics::MatrixF tmp_in_, tmp_out_;
+};
+
+}  // namespace cimba::hw

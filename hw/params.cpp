@@ -1,0 +1,149 @@
+#include "hw/params.hpp"
+
+#include <cmath>
+
+#include "models/common/error.hpp"
+
+namespace cimba::hw {
+
+namespace {
+
+template <typename T>
+void require(bool ok, const std::string& key, const std::string& rule, T got) {
+  if (!ok) {
+    std::string g;
+    if constexpr (std::is_same_v<T, std::string>)
+      g = got;
+    else
+      g = std::to_string(got);
+    throw ConfigError(key + ": " + rule + ", got " + g);
+  }
+}
+
+void check_int(int v, int lo, int hi, const std::string& key) {
+  if (v < lo || v > hi)
+    throw ConfigError(key + ": must be in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                      ", got " + std::to_string(v));
+}
+void check_min(long long v, long long lo, const std::string& key) {
+  if (v < lo)
+    throw ConfigError(key + ": must be >= " + std::to_string(lo) + ", got " + std::to_string(v));
+}
+void check_positive(double v, const std::string& key) {
+  require(std::isfinite(v) && v > 0.0, key, "must be a finite number > 0", v);
+}
+
+}  // namespace
+
+const char* index_impl_name(IndexImpl impl) {
+  switch (impl) {
+    case IndexImpl::Sequential:
+      return "sequential";
+    case IndexImpl::Parallel:
+      return "parallel";
+    case IndexImpl::Lut:
+      return "lut";
+  }
+  return "?";
+}
+
+IndexImpl parse_index_impl(const std::string& name) {
+  for (auto i : {IndexImpl::Sequential, IndexImpl::Parallel, IndexImpl::Lut})
+    if (name == index_impl_name(i)) return i;
+  throw ConfigError("hw.index.impl: unknown value '" + name +
+                    "' (valid: sequential, parallel, lut)");
+}
+
+numerics::ExpImpl parse_exp_impl(const std::string& name) {
+  if (name == "exact") return numerics::ExpImpl::Exact;
+  if (name == "pwl") return numerics::ExpImpl::Pwl;
+  if (name == "lut") return numerics::ExpImpl::Lut;
+  throw ConfigError("hw.ssm.exp_impl: unknown value '" + name + "' (valid: exact, pwl, lut)");
+}
+
+DramPreset dram_preset(const std::string& name) {
+  // Peak bandwidth of one channel/stack at the speed bin's data rate; latency = row miss
+  // tRP + tRCD + CL of the bin.
+  // ddr4_3200: 3200 MT/s x 64 bit = 25.6 GB/s; DDR4-3200AA 22-22-22 at 0.625 ns (JESD79-4):
+  //   3 x 13.75 ns = 41.25 ns.
+  if (name == "ddr4_3200") return {25.6, 41.25};
+  // lpddr4_4266: 4266 MT/s x 32 bit (one channel) = 17.064 GB/s; tRPpb 18 + tRCD 18 + RL 36 x
+  //   0.469 ns (16.9) ~= 52.9 ns (JESD209-4).
+  if (name == "lpddr4_4266") return {17.064, 52.9};
+  // hbm2: 2 Gb/s/pin x 1024 bit = 256 GB/s per stack; tRP 14 + tRCD 14 + CL 14 ns (JESD235A
+  //   class timings) = 42 ns.
+  if (name == "hbm2") return {256.0, 42.0};
+  throw ConfigError("hw.dram.preset: unknown preset '" + name +
+                    "' (valid: ddr4_3200, lpddr4_4266, hbm2)");
+}
+
+const SramParams& HwParams::sram_for(const std::string& buffer) const {
+  auto it = sram.find(buffer);
+  return it == sram.end() ? sram_default : it->second;
+}
+
+std::string HwParams::sram_key(const std::string& buffer) const {
+  return sram.count(buffer) ? "hw.sram." + buffer : std::string("hw.sram.default");
+}
+
+double HwParams::dram_bandwidth_gbps() const {
+  return dram.bandwidth_gbps ? *dram.bandwidth_gbps : dram_preset(dram.preset).bandwidth_gbps;
+}
+double HwParams::dram_latency_ns() const {
+  return dram.latency_ns ? *dram.latency_ns : dram_preset(dram.preset).latency_ns;
+}
+
+std::int64_t HwParams::ns_to_cycles(double ns) const {
+  // A tiny tolerance keeps exact products (e.g. 5 ns at 1000 MHz) from rounding up on FP error.
+  const double cycles = ns * clock_mhz / 1000.0;
+  return static_cast<std::int64_t>(std::ceil(cycles - 1e-9));
+}
+
+void HwParams::validate() const {
+  check_positive(clock_mhz, "hw.clock_mhz");
+  check_min(queue_depth, 1, "hw.queue_depth");
+  check_min(cim.rows, 1, "hw.cim.rows");
+  check_int(cim.w_bits, 2, 16, "hw.cim.w_bits");
+  check_int(cim.cell_bits, 1, cim.w_bits, "hw.cim.cell_bits");
+  check_min(cim.cols, cim.weight_cells(), "hw.cim.cols");
+  check_min(cim.cols_per_adc, 1, "hw.cim.cols_per_adc");
+  check_min(cim.macros, 1, "hw.cim.macros");
+  check_min(cim.input_cycles_per_slice, 1, "hw.cim.input_cycles_per_slice");
+  check_min(cim.write_cycles_per_row, 1, "hw.cim.write_cycles_per_row");
+  check_min(cim.shift_add_latency, 0, "hw.cim.shift_add_latency");
+  check_int(cim.adc.bits, 1, 16, "hw.cim.adc.bits");
+  check_positive(cim.adc.conversion_ns, "hw.cim.adc.conversion_ns");
+  check_min(ssm.lanes, 1, "hw.ssm.lanes");
+  check_min(ssm.exp_latency, 1, "hw.ssm.exp_latency");
+  check_min(ssm.mul_latency, 1, "hw.ssm.mul_latency");
+  check_min(ssm.add_latency, 1, "hw.ssm.add_latency");
+  check_min(conv.lanes, 1, "hw.conv.lanes");
+  check_min(conv.latency, 1, "hw.conv.latency");
+  check_min(index.units, 1, "hw.index.units");
+  check_min(mux.lanes, 1, "hw.mux.lanes");
+  check_min(mux.latency, 1, "hw.mux.latency");
+  check_min(vec.lanes, 1, "hw.vec.lanes");
+  check_min(vec.latency, 1, "hw.vec.latency");
+  auto check_sram = [](const SramParams& s, const std::string& key) {
+    check_min(s.bytes, 0, key + ".bytes");
+    check_min(s.width_bits, 1, key + ".width_bits");
+    check_min(s.ports, 1, key + ".ports");
+  };
+  check_sram(sram_default, "hw.sram.default");
+  for (const auto& [name, s] : sram) check_sram(s, "hw.sram." + name);
+  if (dram.bandwidth_gbps) check_positive(*dram.bandwidth_gbps, "hw.dram.bandwidth_gbps");
+  if (dram.latency_ns)
+    require(std::isfinite(*dram.latency_ns) && *dram.latency_ns >= 0.0, "hw.dram.latency_ns",
+            "must be a finite number >= 0", *dram.latency_ns);
+  if (!dram.bandwidth_gbps || !dram.latency_ns) dram_preset(dram.preset);
+}
+
+HwParams default_hw_params() {
+  HwParams p;
+  // The state and A of 16 lanes: 16 x 32 bit per cycle read and written.
+  p.sram["ssm_state"] = SramParams{0, 512, 2};
+  p.sram["ssm_params"] = SramParams{0, 512, 1};
+  return p;
+}
+
+}  // namespace cimba::hw

@@ -1,0 +1,131 @@
+#pragma once
+// Parameters of the accelerator (config keys under `hw.`), as plain validated structs. Defaults
+// are a starting configuration, not a claim about a chip; every key can be set from the config.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "models/numerics/selective_scan.hpp"
+
+namespace cimba::hw {
+
+/// hw.cim.adc.*
+struct AdcParams {
+  int bits = 10;               // hw.cim.adc.bits, 1..16 (also the numerics' ADC bits)
+  double conversion_ns = 5.0;  // hw.cim.adc.conversion_ns, > 0: one conversion
+};
+
+/// hw.cim.*: `macros` arrays of rows x cols cells. A weight of w_bits occupies
+/// ceil(w_bits / cell_bits) adjacent cells of a row whose column currents are combined (binary
+/// weighted) into one ADC input, so a macro holds floor(cols / ceil(w_bits / cell_bits)) output
+/// columns; `cols_per_adc` output columns share one ADC through a mux.
+struct CimParams {
+  int rows = 256;                  // hw.cim.rows >= 1 (also the numerics' rows_per_adc)
+  int cols = 256;                  // hw.cim.cols >= ceil(w_bits / cell_bits)
+  int w_bits = 8;                  // hw.cim.w_bits, 2..16 (also the numerics' w_bits)
+  int cell_bits = 2;               // hw.cim.cell_bits, 1..w_bits
+  int cols_per_adc = 8;            // hw.cim.cols_per_adc >= 1 (output columns per ADC)
+  int macros = 16;                 // hw.cim.macros >= 1
+  int input_cycles_per_slice = 1;  // hw.cim.input_cycles_per_slice >= 1: drive one input slice
+  int write_cycles_per_row = 1;    // hw.cim.write_cycles_per_row >= 1: program one cell row
+  int shift_add_latency = 1;       // hw.cim.shift_add_latency >= 0: digital shift-add pipeline
+  AdcParams adc;
+  int weight_cells() const { return (w_bits + cell_bits - 1) / cell_bits; }
+  int outputs_per_macro() const { return cols / weight_cells(); }
+};
+
+/// hw.ssm.*: the FP32 SSM core.
+struct SsmParams {
+  int lanes = 16;       // hw.ssm.lanes >= 1: (d, n) elements per cycle
+  int exp_latency = 4;  // hw.ssm.exp_latency >= 1 (exp and softplus unit)
+  int mul_latency = 3;  // hw.ssm.mul_latency >= 1
+  int add_latency = 3;  // hw.ssm.add_latency >= 1
+  numerics::ExpImpl exp_impl = numerics::ExpImpl::Exact;  // hw.ssm.exp_impl: exact|pwl|lut
+};
+
+/// hw.conv.*: the depthwise conv1d + SiLU + SSM-input quantizer pipeline.
+struct ConvParams {
+  int lanes = 16;   // hw.conv.lanes >= 1: output elements per cycle
+  int latency = 8;  // hw.conv.latency >= 1: pipeline depth (taps, SiLU, quantizer)
+};
+
+enum class IndexImpl { Sequential, Parallel, Lut };
+const char* index_impl_name(IndexImpl impl);
+enum class LookupGranularity { PerElement, PerChannel };
+
+/// hw.index.*: the scale-index lookup of the group scheme.
+struct IndexParams {
+  IndexImpl impl = IndexImpl::Parallel;  // hw.index.impl: sequential|parallel|lut
+  int units = 16;                        // hw.index.units >= 1: lookup units in parallel
+  /// hw.index.lookups: per_element (one lookup per (token, channel), NUMERICS.md 4) or
+  /// per_channel (once per channel per op, the scale held for the op's tokens)
+  LookupGranularity lookups = LookupGranularity::PerElement;
+};
+
+/// hw.mux.*: the dual-scale dequant MUX.
+struct MuxParams {
+  int lanes = 16;   // hw.mux.lanes >= 1
+  int latency = 2;  // hw.mux.latency >= 1 (unpack + multiply)
+};
+
+/// hw.vec.*: the FP32 vector unit (RMSNorm, gate, residual).
+struct VecParams {
+  int lanes = 16;   // hw.vec.lanes >= 1
+  int latency = 4;  // hw.vec.latency >= 1
+};
+
+/// hw.sram.<buffer>.*
+struct SramParams {
+  std::int64_t bytes = 0;  // hw.sram.<b>.bytes >= 0; 0 = sized to what the program needs
+  int width_bits = 256;    // hw.sram.<b>.width_bits >= 1
+  int ports = 2;           // hw.sram.<b>.ports >= 1
+};
+
+/// hw.dram.*
+struct DramParams {
+  std::string preset = "ddr4_3200";      // hw.dram.preset: ddr4_3200|lpddr4_4266|hbm2
+  std::optional<double> bandwidth_gbps;  // hw.dram.bandwidth_gbps > 0 (overrides the preset)
+  std::optional<double> latency_ns;      // hw.dram.latency_ns >= 0 (overrides the preset)
+};
+
+/// A DRAM preset: peak bandwidth and row-miss access latency.
+struct DramPreset {
+  double bandwidth_gbps = 0.0, latency_ns = 0.0;
+};
+/// Throws ConfigError naming hw.dram.preset for an unknown name.
+DramPreset dram_preset(const std::string& name);
+
+struct HwParams {
+  double clock_mhz = 1000.0;  // hw.clock_mhz > 0
+  int queue_depth = 4;        // hw.queue_depth >= 1: commands a unit's input queue holds
+  CimParams cim;
+  SsmParams ssm;
+  ConvParams conv;
+  IndexParams index;
+  MuxParams mux;
+  VecParams vec;
+  SramParams sram_default;                 // hw.sram.default.*: buffers not listed below
+  std::map<std::string, SramParams> sram;  // hw.sram.<buffer>.*
+  DramParams dram;
+  std::string trace;  // hw.trace: VCD path; empty = off
+
+  /// Throws ConfigError naming the full key ("hw.cim.rows: must be >= 1, got 0").
+  void validate() const;
+  const SramParams& sram_for(const std::string& buffer) const;
+  /// "hw.sram.<buffer>" or "hw.sram.default" when the buffer has no entry of its own.
+  std::string sram_key(const std::string& buffer) const;
+  double dram_bandwidth_gbps() const;
+  double dram_latency_ns() const;
+  /// Cycles of `ns` nanoseconds at clock_mhz, rounded up.
+  std::int64_t ns_to_cycles(double ns) const;
+  double cycles_to_ns(std::int64_t cycles) const { return double(cycles) * 1000.0 / clock_mhz; }
+};
+
+/// The default parameters with the SSM state and parameter buffers widened to feed the lanes.
+HwParams default_hw_params();
+
+numerics::ExpImpl parse_exp_impl(const std::string& name);  // ConfigError on hw.ssm.exp_impl
+IndexImpl parse_index_impl(const std::string& name);        // ConfigError on hw.index.impl
+
+}  // namespace cimba::hw

@@ -1,0 +1,250 @@
+// Whole-layer runs through the SystemC accelerator: numerics against the functional path of
+// workloads/, cycle counts against hand-derived formulas, ledger counts, rejected configs.
+#include <gtest/gtest.h>
+
+#include "hw_test_util.hpp"
+#include "models/common/error.hpp"
+
+namespace cimba::hw {
+namespace {
+
+using test::bit_identical;
+using workloads::OpKind;
+using workloads::SsmInputScheme;
+
+struct LayerSetup {
+  workloads::Mamba1LayerShape shape;
+  workloads::MambaModel model;
+  numerics::MatrixF x;
+  HwParams hw;
+  LayerQuant quant;
+  workloads::OpProgram program;
+};
+
+LayerSetup make_setup(SsmInputScheme scheme, std::int64_t length, std::int64_t chunk, HwParams hw,
+                      std::int64_t scan_block = -1) {
+  LayerSetup s{test::small_shape(length), {}, {}, hw, {}, {}};
+  s.model = test::small_model(s.shape);
+  s.x = test::random_input(length, s.shape.d_model, 3);
+  LayerQuant base;
+  base.ssm_input = scheme;
+  s.quant = calibrate_static(s.model.layers[0], s.shape, base, s.hw, s.x, 16);
+  auto opts = mamba1_program_options(s.hw, s.shape, s.quant, chunk);
+  if (scan_block >= 0) opts.scan_channel_block = scan_block;
+  s.program = workloads::build_mamba1_layer_program(s.shape, opts);
+  return s;
+}
+
+std::int64_t latency_of(const HwReport& r, const std::string& name) {
+  for (const auto& t : r.ops)
+    if (t.name == name) return t.latency_cycles();
+  ADD_FAILURE() << "no op " << name;
+  return -1;
+}
+
+// One token chunk (L = 8) and one scan block: the program is a chain, so the layer takes the sum
+// of its op latencies. small_hw(): 1000 MHz, SRAM 1024 bits x 2 ports = 2048 bits/cycle, DRAM
+// 16 GB/s + 50 ns, CIM step = max(1, 2 outputs/ADC x 2 cycles) = 4, 2 input slices (a_bits 12,
+// slice 8, overlap 4), 15 tiles <= 16 macros: weights resident, no programming.
+TEST(HwLayer, ChainCycleExactAndNumerics) {
+  LayerSetup s = make_setup(SsmInputScheme::Fp32, 8, 8, test::small_hw());
+  ASSERT_EQ(s.program.ops.size(), 11u);
+  LayerExecutor ex(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+  const HwReport r = run_on_hardware(s.program, ex, s.hw);
+  // load_x: 8 x 32 x 4 = 1024 B: 50 ns + 1024 / 16 = 114 ns = 114 cycles (SRAM 8192/2048 = 4)
+  EXPECT_EQ(latency_of(r, "load_x[t0:8]"), 114);
+  // norm: 256 elements, 2 passes x 256/16 + 4 = 36 (SRAM: read 2 x 8192 / 2048 = 8)
+  EXPECT_EQ(latency_of(r, "norm[t0:8]"), 36);
+  // in_proj: 8 tiles, 1 round: 1 + 8 tokens x 2 slices x 4 + 1 = 66 (xz write 32768/2048 = 16)
+  EXPECT_EQ(latency_of(r, "in_proj[t0:8]"), 66);
+  // conv: 8 x 64 = 512 elements: 512/16 + 8 = 40 (xz read 16384/2048 = 8)
+  EXPECT_EQ(latency_of(r, "conv1d[t0:8]"), 40);
+  EXPECT_EQ(latency_of(r, "x_proj[t0:8]"), 66);   // 1 tile, 1 round
+  EXPECT_EQ(latency_of(r, "dt_proj[t0:8]"), 66);  // 4 tiles, 1 round
+  // scan D 64, N 4, L 8, 16 lanes: passes 256/16 + 64/16 = 20 > rec 3+4+3+3 = 13 -> II 20;
+  // front 4+3 = 7, tail 3 + 2 x 3 + 3 = 12: 7 + 8 x 20 + 12 = 179. SRAM: state 2 x 8x64x4x32 =
+  // 131072 bits / (512 x 2) = 128; params (8x64x4 + 8x64) x 32 = 81920 / 512 = 160 < 179.
+  EXPECT_EQ(latency_of(r, "scan[d0:64]"), 179);
+  EXPECT_EQ(latency_of(r, "gate[d0:64]"), 36);     // 512/16 + 4
+  EXPECT_EQ(latency_of(r, "out_proj[t0:8]"), 66);  // 2 tiles, 1 round
+  EXPECT_EQ(latency_of(r, "residual[t0:8]"), 20);  // 256/16 + 4
+  EXPECT_EQ(latency_of(r, "store[t0:8]"), 114);
+  // 114 + 36 + 66 + 40 + 66 + 66 + 179 + 36 + 66 + 20 + 114 = 803
+  EXPECT_EQ(r.total_cycles, 803);
+  EXPECT_DOUBLE_EQ(r.latency_ns, 803.0);
+  EXPECT_TRUE(r.cim_weights_stationary);
+  EXPECT_EQ(r.cim_weight_tiles, 15);  // 8 + 1 + 4 + 2
+  EXPECT_EQ(r.critical_path.size(), 11u);
+  // CIM 4 x 66 = 264 > DRAM 228 > SSM 179: the CIM bounds this layer
+  EXPECT_EQ(r.bounding_unit, "cim");
+  EXPECT_EQ(r.unit(UnitId::Cim).busy_cycles, 264);
+  // CIM active from in_proj's start (114 + 36 = 150) to out_proj's end (803 - 20 - 114 = 669):
+  // 519 cycles, 264 busy, 255 waiting for conv, scan and gate
+  EXPECT_EQ(r.unit(UnitId::Cim).stall_cycles, 255);
+  EXPECT_EQ(r.unit(UnitId::Cim).critical_path_cycles, 264);
+
+  // numerics: the hardware run, the functional path and workloads' reference agree bit for bit
+  LayerExecutor functional(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+  functional.run_all(s.program);
+  EXPECT_TRUE(bit_identical(ex.output(), functional.output()));
+  EXPECT_TRUE(bit_identical(ex.output(), test::reference_block(s.model, ex.quant(), s.x)));
+
+  // ledger: 2 slices x 8 tokens x outputs x K tiles conversions; cells: x K x 4 cells per weight
+  const std::int64_t convs = 2 * 8 * (128 + 12 + 64 + 32);
+  EXPECT_EQ(r.ledger.count("cim", Action::AdcConversion), convs);
+  EXPECT_EQ(r.ledger.count("cim", Action::CimCellMac),
+            2 * 8 * 4 * (128 * 32 + 12 * 64 + 64 * 4 + 32 * 64));
+  EXPECT_EQ(r.ledger.count("cim", Action::CimCellWrite), 0);  // resident weights
+  EXPECT_EQ(r.ledger.count("ssm", Action::Fp32Exp), 64 * 4 * 8);
+  EXPECT_EQ(r.ledger.count("ssm", Action::Fp32Softplus), 64 * 8);
+  EXPECT_EQ(r.ledger.count("dram", Action::DramReadBit), 1024 * 8);
+  EXPECT_EQ(r.ledger.count("dram", Action::DramWriteBit), 1024 * 8);
+  EXPECT_EQ(r.ledger.count("sram.ssm_state", Action::SramReadBit), 8 * 64 * 4 * 32);
+}
+
+TEST(HwLayer, CimAndSsmMatchTheirNumericsFunctions) {
+  LayerSetup s = make_setup(SsmInputScheme::Fp32, 16, 8, test::small_hw());
+  LayerExecutor ex(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+  const HwReport r = run_on_hardware(s.program, ex, s.hw);
+  const auto& w = s.model.layers[0];
+  numerics::BitSerialStats st;
+  const numerics::MatrixF xz = numerics::BitSerialLinear(w.in_proj_weight, ex.quant().linear[0])
+                                   .forward(ex.normed(), nullptr, &st);
+  EXPECT_TRUE(bit_identical(ex.xz(), xz));
+  numerics::BitSerialStats st_out;
+  const numerics::MatrixF mo = numerics::BitSerialLinear(w.out_proj_weight, ex.quant().linear[3])
+                                   .forward(ex.gated(), nullptr, &st_out);
+  EXPECT_TRUE(bit_identical(ex.output(), s.x + mo));
+  // the scan: selective_scan over the whole layer in the [B, D, L] layout
+  const std::int64_t L = 16, D = 64, N = 4, R = 4;
+  numerics::MatrixF u = ex.u().transpose(), dl = ex.delta().transpose();
+  numerics::MatrixF Bm = ex.xp().middleCols(R, N).transpose(),
+                    Cm = ex.xp().middleCols(R + N, N).transpose();
+  numerics::MatrixF y(D, L);
+  numerics::selective_scan_bdl(1, D, N, L, u.data(), dl.data(), nullptr, w.A_log.data(), Bm.data(),
+                               Cm.data(), w.D.data(), nullptr, y.data(), ex.quant().scan);
+  EXPECT_TRUE(bit_identical(ex.y(), numerics::MatrixF(y.transpose())));
+  // the ledger's conversions equal what the numerics converted (two token chunks of 8)
+  EXPECT_EQ(r.ledger.count("cim", Action::AdcConversion) -
+                2 * 16 * (12 + 64 + 32),  // x_proj, dt_proj, out_proj
+            st.conversions);
+}
+
+class HwLayerSchemes : public ::testing::TestWithParam<SsmInputScheme> {};
+
+// Three token chunks, rows 32 so out_proj's K = 64 splits into 2 row tiles aligned with 2 scan
+// blocks of 32 channels; 18 weight tiles > 16 macros: weights loaded from DRAM and re-programmed.
+TEST_P(HwLayerSchemes, ChunkedProgramIsBitIdenticalToTheReference) {
+  HwParams hw = test::small_hw();
+  hw.cim.rows = 32;
+  LayerSetup s = make_setup(GetParam(), 24, 8, hw, 32);
+  LayerExecutor ex(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+  const HwReport r = run_on_hardware(s.program, ex, s.hw);
+  EXPECT_FALSE(r.cim_weights_stationary);
+  EXPECT_GT(r.ledger.count("cim", Action::CimCellWrite), 0);
+  EXPECT_TRUE(bit_identical(ex.output(), test::reference_block(s.model, ex.quant(), s.x)));
+  LayerExecutor functional(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+  functional.run_all(s.program);
+  EXPECT_TRUE(bit_identical(ex.output(), functional.output()));
+  // overlap: the layer takes fewer cycles than its units' busy cycles added up
+  std::int64_t busy = 0;
+  for (const auto& u : r.units) busy += u.busy_cycles;
+  EXPECT_LT(r.total_cycles, busy);
+  // out_proj of block 0 on the CIM overlaps the scan of block 1 on the SSM core
+  OpTiming out0{}, scan1{};
+  for (const auto& t : r.ops) {
+    if (t.name == "out_proj[k0:32]") out0 = t;
+    if (t.name == "scan[d32:64]") scan1 = t;
+  }
+  EXPECT_LT(out0.start_cycle, scan1.end_cycle);
+  EXPECT_GT(out0.end_cycle, scan1.start_cycle);
+  if (GetParam() == SsmInputScheme::Group) {
+    EXPECT_EQ(r.ledger.count("index", Action::ScaleLookup), 24 * 64);
+  }
+  if (GetParam() == SsmInputScheme::DualScale) {
+    EXPECT_EQ(r.ledger.count("mux", Action::MuxSelect), 24 * 64);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Schemes, HwLayerSchemes,
+                         ::testing::Values(SsmInputScheme::Fp32, SsmInputScheme::Int8,
+                                           SsmInputScheme::Group, SsmInputScheme::DualScale));
+
+// The lookup and MUX ops of the chain configuration (one chunk of 8 tokens x 64 channels).
+TEST(HwLayer, LookupAndMuxLatencies) {
+  for (IndexImpl impl : {IndexImpl::Sequential, IndexImpl::Parallel, IndexImpl::Lut}) {
+    HwParams hw = test::small_hw();
+    hw.index.impl = impl;
+    hw.index.units = 16;
+    LayerSetup s = make_setup(SsmInputScheme::Group, 8, 8, hw);
+    LayerExecutor ex(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+    const HwReport r = run_on_hardware(s.program, ex, s.hw);
+    EXPECT_TRUE(bit_identical(ex.output(), test::reference_block(s.model, ex.quant(), s.x)));
+    // 8 x 64 = 512 lookups; tables G 1, HG 4, DG 4 (4 heads of 16 dims)
+    std::int64_t walk = 0;
+    for (int c = 0; c < 64; ++c) walk += 8 * ex.walk_comparisons(c);
+    const std::int64_t lat = latency_of(r, "scale_lookup[t0:8]");
+    switch (impl) {
+      case IndexImpl::Sequential:  // ceil((walk + 512) / 16)
+        EXPECT_EQ(lat, (walk + 512 + 15) / 16);
+        EXPECT_EQ(r.ledger.count("index", Action::Comparison), walk);
+        break;
+      case IndexImpl::Parallel:  // 512 / 16 + 2 = 34; 512 x (4 + 4) comparisons
+        EXPECT_EQ(lat, 34);
+        EXPECT_EQ(r.ledger.count("index", Action::Comparison), 512 * 8);
+        EXPECT_EQ(r.ledger.count("sram.scale_tables", Action::SramReadBit), 512 * 9 * 32);
+        break;
+      case IndexImpl::Lut:  // 512 / 16 + 1 = 33; reads: 4-bit group id + 32-bit scale
+        EXPECT_EQ(lat, 33);
+        EXPECT_EQ(r.ledger.count("index", Action::Comparison), 0);
+        EXPECT_EQ(r.ledger.count("sram.scale_tables", Action::SramReadBit), 512 * 36);
+        break;
+    }
+  }
+  LayerSetup s = make_setup(SsmInputScheme::DualScale, 8, 8, test::small_hw());
+  LayerExecutor ex(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+  const HwReport r = run_on_hardware(s.program, ex, s.hw);
+  // 512 elements / 16 lanes + 2 = 34 (reads 512 x 5 bits = 2560 / 2048 = 2)
+  EXPECT_EQ(latency_of(r, "dequant_mux[t0:8]"), 34);
+  EXPECT_EQ(r.ledger.count("sram.u", Action::SramWriteBit), 512 * 5);
+  EXPECT_TRUE(bit_identical(ex.output(), test::reference_block(s.model, ex.quant(), s.x)));
+}
+
+void expect_run_error(LayerSetup& s, const std::string& text) {
+  LayerExecutor ex(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+  try {
+    run_on_hardware(s.program, ex, s.hw);
+    FAIL() << "expected ConfigError containing: " << text;
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
+}
+
+TEST(HwLayer, RejectsHardwareThatCannotRunTheProgram) {
+  {  // an activation buffer smaller than the layer's data: not streamable
+    LayerSetup s = make_setup(SsmInputScheme::Fp32, 8, 8, test::small_hw());
+    s.hw.sram["xz"] = SramParams{100, 256, 2};
+    expect_run_error(s, "hw.sram.xz.bytes: needs 4096 bytes, got 100");
+  }
+  {  // weights streamed from DRAM one matrix at a time: the buffer must hold the largest (in_proj
+     // 128 x 32 x 1 B = 4096 B)
+    HwParams hw = test::small_hw();
+    hw.cim.macros = 2;
+    hw.sram["weights"] = SramParams{1000, 256, 2};
+    LayerSetup s = make_setup(SsmInputScheme::Fp32, 8, 8, hw);
+    expect_run_error(s, "hw.sram.weights.bytes: needs 4096 bytes, got 1000");
+  }
+  {  // weights declared resident but the CIM holds fewer tiles than the layer's 15
+    LayerSetup s = make_setup(SsmInputScheme::Fp32, 8, 8, test::small_hw());
+    s.hw.cim.macros = 8;
+    expect_run_error(s, "hw.cim.macros: the layer's weights need 15 macro tiles");
+  }
+  {  // a bad parameter is rejected before anything runs
+    LayerSetup s = make_setup(SsmInputScheme::Fp32, 8, 8, test::small_hw());
+    s.hw.ssm.lanes = 0;
+    expect_run_error(s, "hw.ssm.lanes: must be >= 1, got 0");
+  }
+}
+
+}  // namespace
+}  // namespace cimba::hw

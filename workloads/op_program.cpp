@@ -1,0 +1,359 @@
+#include "workloads/op_program.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "models/common/error.hpp"
+
+namespace cimba::workloads {
+
+const char* op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::DramLoad:
+      return "dram_load";
+    case OpKind::DramStore:
+      return "dram_store";
+    case OpKind::CimMatmul:
+      return "cim_matmul";
+    case OpKind::Conv1d:
+      return "conv1d";
+    case OpKind::ScaleLookup:
+      return "scale_lookup";
+    case OpKind::DualScaleDequant:
+      return "dual_scale_dequant";
+    case OpKind::SsmScan:
+      return "ssm_scan";
+    case OpKind::Elementwise:
+      return "elementwise";
+  }
+  return "?";
+}
+
+const char* elementwise_fn_name(ElementwiseFn fn) {
+  switch (fn) {
+    case ElementwiseFn::None:
+      return "none";
+    case ElementwiseFn::RmsNorm:
+      return "rms_norm";
+    case ElementwiseFn::Gate:
+      return "gate";
+    case ElementwiseFn::Residual:
+      return "residual";
+  }
+  return "?";
+}
+
+const char* ssm_input_scheme_name(SsmInputScheme scheme) {
+  switch (scheme) {
+    case SsmInputScheme::Fp32:
+      return "fp32";
+    case SsmInputScheme::Int8:
+      return "int8";
+    case SsmInputScheme::Group:
+      return "group";
+    case SsmInputScheme::DualScale:
+      return "dual_scale";
+  }
+  return "?";
+}
+
+SsmInputScheme parse_ssm_input_scheme(const std::string& name) {
+  for (auto s : {SsmInputScheme::Fp32, SsmInputScheme::Int8, SsmInputScheme::Group,
+                 SsmInputScheme::DualScale})
+    if (name == ssm_input_scheme_name(s)) return s;
+  throw InvalidArgument("ssm_input.scheme: unknown scheme '" + name +
+                        "' (valid: fp32, int8, group, dual_scale)");
+}
+
+int ssm_input_storage_bits(SsmInputScheme scheme, int dual_value_bits) {
+  switch (scheme) {
+    case SsmInputScheme::Fp32:
+      return 32;
+    case SsmInputScheme::Int8:
+    case SsmInputScheme::Group:
+      return 8;
+    case SsmInputScheme::DualScale:
+      return dual_value_bits + 1;
+  }
+  return 32;
+}
+
+const BufferUse* OpProgram::buffer(const std::string& name) const {
+  for (const auto& b : buffers)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+void OpProgram::validate() const {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Op& op = ops[i];
+    const std::string where =
+        "op program '" + layer_name + "', op " + std::to_string(i) + " (" + op.name + ")";
+    if (op.id != static_cast<int>(i))
+      throw InvalidArgument(where + ": id " + std::to_string(op.id) + " is not its position");
+    for (int d : op.deps)
+      if (d < 0 || d >= op.id)
+        throw InvalidArgument(where + ": dependency " + std::to_string(d) +
+                              " is not an earlier op");
+    if (op.token_end < op.token_begin || op.token_begin < 0 || op.token_end > length)
+      throw InvalidArgument(where + ": token range outside [0, " + std::to_string(length) + ")");
+    if (op.channel_end < op.channel_begin)
+      throw InvalidArgument(where + ": empty-reversed channel range");
+    for (const auto& s : op.src)
+      if (!buffer(s)) throw InvalidArgument(where + ": reads undeclared buffer '" + s + "'");
+    if (!op.dst.empty() && !buffer(op.dst))
+      throw InvalidArgument(where + ": writes undeclared buffer '" + op.dst + "'");
+  }
+}
+
+namespace {
+
+struct Builder {
+  OpProgram program;
+  int add(Op op) {
+    op.id = static_cast<int>(program.ops.size());
+    std::sort(op.deps.begin(), op.deps.end());
+    op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
+    op.deps.erase(std::remove(op.deps.begin(), op.deps.end(), -1), op.deps.end());
+    program.ops.push_back(std::move(op));
+    return program.ops.back().id;
+  }
+};
+
+std::string range_name(const char* base, std::int64_t b, std::int64_t e, char axis = 't') {
+  return std::string(base) + "[" + axis + std::to_string(b) + ":" + std::to_string(e) + "]";
+}
+
+}  // namespace
+
+OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1ProgramOptions& o,
+                                     const std::string& layer_name) {
+  if (s.d_model <= 0 || s.d_inner <= 0 || s.d_state <= 0 || s.dt_rank <= 0 || s.conv_kernel <= 0 ||
+      s.length <= 0)
+    throw InvalidArgument("build_mamba1_layer_program: every layer size must be positive");
+  if (o.token_chunk <= 0 || o.scan_channel_block < 0)
+    throw InvalidArgument(
+        "build_mamba1_layer_program: token_chunk must be positive and scan_channel_block >= 0");
+  const std::int64_t L = s.length, H = s.d_model, Di = s.d_inner, XP = s.x_proj_out(),
+                     R = s.dt_rank;
+  const std::int64_t block = o.scan_channel_block == 0 ? Di : std::min(o.scan_channel_block, Di);
+  const std::int64_t wbytes_per = (o.w_bits + 7) / 8;
+  auto weight_bytes = [&](LinearKind k) -> std::int64_t {
+    switch (k) {
+      case LinearKind::InProj:
+        return 2 * Di * H * wbytes_per;
+      case LinearKind::XProj:
+        return XP * Di * wbytes_per;
+      case LinearKind::DtProj:
+        return Di * R * wbytes_per;
+      default:
+        return H * Di * wbytes_per;
+    }
+  };
+  const int u_bits = ssm_input_storage_bits(o.ssm_input, o.dual_value_bits);
+
+  Builder b;
+  OpProgram& p = b.program;
+  p.layer_name = layer_name;
+  p.length = L;
+  const std::int64_t f4 = 4;  // FP32 bytes
+  p.buffers = {{"x", L * H * f4},       {"xn", L * H * f4},
+               {"xz", L * 2 * Di * f4}, {"u", (L * Di * u_bits + 7) / 8},
+               {"xp", L * XP * f4},     {"delta", L * Di * f4},
+               {"y", L * Di * f4},      {"g", L * Di * f4},
+               {"mo", L * H * f4},      {"out", L * H * f4}};
+  const LinearKind kinds[] = {LinearKind::InProj, LinearKind::XProj, LinearKind::DtProj,
+                              LinearKind::OutProj};
+  if (!o.weights_resident) {
+    std::int64_t wb = 0;
+    for (auto k : kinds)
+      wb = o.weights_streamed_from_dram ? std::max(wb, weight_bytes(k)) : wb + weight_bytes(k);
+    p.buffers.push_back({"weights", wb});
+  }
+
+  // Weight loads: once before first use, or before every CIM op when streamed.
+  int weight_load[4] = {-1, -1, -1, -1};
+  int last_cim = -1;
+  auto weight_dep = [&](LinearKind k) -> int {
+    if (o.weights_resident) return -1;
+    const int i = static_cast<int>(k);
+    if (!o.weights_streamed_from_dram && weight_load[i] >= 0) return weight_load[i];
+    Op ld;
+    ld.kind = OpKind::DramLoad;
+    ld.name = std::string("load_w.") + linear_kind_name(k);
+    ld.dst = "weights";
+    ld.is_weight = true;
+    ld.linear = k;
+    ld.bytes = weight_bytes(k);
+    // Streamed: the buffer holds one matrix, so the load waits for the CIM op using the last one.
+    if (o.weights_streamed_from_dram) ld.deps = {last_cim};
+    weight_load[i] = b.add(ld);
+    return weight_load[i];
+  };
+  auto cim = [&](LinearKind k, std::string name, std::string src, std::string dst, std::int64_t t0,
+                 std::int64_t t1, std::int64_t K, std::int64_t M, std::int64_t k0, std::int64_t k1,
+                 bool last, std::vector<int> deps) {
+    deps.push_back(weight_dep(k));
+    Op op;
+    op.kind = OpKind::CimMatmul;
+    op.name = std::move(name);
+    op.src = {std::move(src)};
+    op.dst = std::move(dst);
+    op.token_begin = t0;
+    op.token_end = t1;
+    op.channel_begin = k0;
+    op.channel_end = k1;
+    op.in_shape = {t1 - t0, k1 - k0};
+    op.out_shape = {t1 - t0, M};
+    (void)K;
+    op.linear = k;
+    op.accumulate_last = last;
+    op.deps = std::move(deps);
+    last_cim = b.add(op);
+    return last_cim;
+  };
+
+  const std::int64_t n_chunks = (L + o.token_chunk - 1) / o.token_chunk;
+  std::vector<int> load_x(n_chunks), dt_ops(n_chunks), in_ops(n_chunks);
+  for (std::int64_t c = 0; c < n_chunks; ++c) {
+    const std::int64_t t0 = c * o.token_chunk, t1 = std::min(L, t0 + o.token_chunk), n = t1 - t0;
+    Op ld;
+    ld.kind = OpKind::DramLoad;
+    ld.name = range_name("load_x", t0, t1);
+    ld.dst = "x";
+    ld.token_begin = t0;
+    ld.token_end = t1;
+    ld.out_shape = {n, H};
+    ld.bytes = n * H * f4;
+    load_x[c] = b.add(ld);
+
+    Op norm;
+    norm.kind = OpKind::Elementwise;
+    norm.fn = ElementwiseFn::RmsNorm;
+    norm.name = range_name("norm", t0, t1);
+    norm.src = {"x"};
+    norm.dst = "xn";
+    norm.token_begin = t0;
+    norm.token_end = t1;
+    norm.in_shape = norm.out_shape = {n, H};
+    norm.deps = {load_x[c]};
+    const int norm_id = b.add(norm);
+
+    in_ops[c] = cim(LinearKind::InProj, range_name("in_proj", t0, t1), "xn", "xz", t0, t1, H,
+                    2 * Di, 0, H, true, {norm_id});
+
+    std::vector<int> conv_deps = {in_ops[c], c > 0 ? in_ops[c - 1] : -1};
+    if (o.ssm_input == SsmInputScheme::Group) {
+      Op lk;
+      lk.kind = OpKind::ScaleLookup;
+      lk.name = range_name("scale_lookup", t0, t1);
+      lk.src = {"scale_tables"};
+      lk.token_begin = t0;
+      lk.token_end = t1;
+      lk.in_shape = lk.out_shape = {n, Di};
+      lk.ssm_input = o.ssm_input;
+      conv_deps.push_back(b.add(lk));
+    }
+    Op conv;
+    conv.kind = OpKind::Conv1d;
+    conv.name = range_name("conv1d", t0, t1);
+    conv.src = {"xz"};
+    conv.dst = "u";
+    conv.token_begin = t0;
+    conv.token_end = t1;
+    conv.in_shape = {n + std::min<std::int64_t>(t0, s.conv_kernel - 1), Di};
+    conv.out_shape = {n, Di};
+    conv.ssm_input = o.ssm_input;
+    conv.deps = conv_deps;
+    int u_ready = b.add(conv);
+    if (o.ssm_input == SsmInputScheme::DualScale) {
+      Op mux;
+      mux.kind = OpKind::DualScaleDequant;
+      mux.name = range_name("dequant_mux", t0, t1);
+      mux.src = {"u"};
+      mux.token_begin = t0;
+      mux.token_end = t1;
+      mux.in_shape = mux.out_shape = {n, Di};
+      mux.ssm_input = o.ssm_input;
+      mux.deps = {u_ready};
+      u_ready = b.add(mux);
+    }
+    const int xp_id = cim(LinearKind::XProj, range_name("x_proj", t0, t1), "u", "xp", t0, t1, Di,
+                          XP, 0, Di, true, {u_ready});
+    dt_ops[c] = cim(LinearKind::DtProj, range_name("dt_proj", t0, t1), "xp", "delta", t0, t1, R, Di,
+                    0, R, true, {xp_id});
+  }
+
+  const std::int64_t n_blocks = (Di + block - 1) / block;
+  std::vector<int> out_ops, gate_ops;
+  for (std::int64_t j = 0; j < n_blocks; ++j) {
+    const std::int64_t c0 = j * block, c1 = std::min(Di, c0 + block);
+    Op scan;
+    scan.kind = OpKind::SsmScan;
+    scan.name = range_name("scan", c0, c1, 'd');
+    scan.src = {"u", "delta", "xp"};
+    scan.dst = "y";
+    scan.token_begin = 0;
+    scan.token_end = L;
+    scan.channel_begin = c0;
+    scan.channel_end = c1;
+    scan.in_shape = scan.out_shape = {L, c1 - c0};
+    scan.ssm_input = o.ssm_input;
+    scan.deps = dt_ops;
+    const int scan_id = b.add(scan);
+    Op gate;
+    gate.kind = OpKind::Elementwise;
+    gate.fn = ElementwiseFn::Gate;
+    gate.name = range_name("gate", c0, c1, 'd');
+    gate.src = {"y", "xz"};
+    gate.dst = "g";
+    gate.token_begin = 0;
+    gate.token_end = L;
+    gate.channel_begin = c0;
+    gate.channel_end = c1;
+    gate.in_shape = gate.out_shape = {L, c1 - c0};
+    gate.deps = {scan_id};
+    const int gate_id = b.add(gate);
+    gate_ops.push_back(gate_id);
+    if (n_blocks > 1)
+      out_ops.push_back(cim(LinearKind::OutProj, range_name("out_proj", c0, c1, 'k'), "g", "mo", 0,
+                            L, Di, H, c0, c1, j == n_blocks - 1, {gate_id}));
+  }
+  for (std::int64_t c = 0; c < n_chunks; ++c) {
+    const std::int64_t t0 = c * o.token_chunk, t1 = std::min(L, t0 + o.token_chunk), n = t1 - t0;
+    std::vector<int> res_deps = {load_x[c]};
+    if (n_blocks > 1) {
+      res_deps.insert(res_deps.end(), out_ops.begin(), out_ops.end());
+    } else {
+      // one scan block: out_proj per token chunk, after the gate of the (only) block
+      res_deps.push_back(cim(LinearKind::OutProj, range_name("out_proj", t0, t1), "g", "mo", t0, t1,
+                             Di, H, 0, Di, true, {gate_ops.back()}));
+    }
+    Op res;
+    res.kind = OpKind::Elementwise;
+    res.fn = ElementwiseFn::Residual;
+    res.name = range_name("residual", t0, t1);
+    res.src = {"x", "mo"};
+    res.dst = "out";
+    res.token_begin = t0;
+    res.token_end = t1;
+    res.in_shape = res.out_shape = {n, H};
+    res.deps = res_deps;
+    const int res_id = b.add(res);
+    Op st;
+    st.kind = OpKind::DramStore;
+    st.name = range_name("store", t0, t1);
+    st.src = {"out"};
+    st.token_begin = t0;
+    st.token_end = t1;
+    st.in_shape = {n, H};
+    st.bytes = n * H * f4;
+    st.deps = {res_id};
+    b.add(st);
+  }
+  if (o.ssm_input == SsmInputScheme::Group) p.buffers.push_back({"scale_tables", 0});
+  p.validate();
+  return p;
+}
+
+}  // namespace cimba::workloads

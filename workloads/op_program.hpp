@@ -1,0 +1,135 @@
+#pragma once
+// The op program: the contract between a compiled layer (workloads/) and the hardware model (hw/).
+//
+// An OpProgram is an ordered list of hardware operations for one layer. Each op names
+//   - its kind (which hardware unit runs it): DramLoad/DramStore (DRAM unit), CimMatmul (CIM
+//     macros), Conv1d (conv unit with the SSM-input quantizer), ScaleLookup (scale-index unit),
+//     DualScaleDequant (dequant MUX), SsmScan (FP32 SSM core), Elementwise (vector unit);
+//   - the on-chip buffers it reads (`src`) and the buffer it writes (`dst`; empty: the result is
+//     forwarded to the consumer without being stored, or leaves the chip);
+//   - the slice of the layer's tensors it covers: a token range [token_begin, token_end) of the
+//     token-major activations, and a channel range [channel_begin, channel_end) of its input
+//     (CimMatmul: the K rows of the weight used by a partial-sum op; SsmScan: the d_inner
+//     channels scanned); an empty channel range means "all";
+//   - its dependencies: ids of earlier ops that must have completed before it starts (data
+//     dependencies; an op never depends on a later op);
+//   - which numerics it uses (`linear` for CimMatmul and weight loads, `elementwise` function,
+//     `ssm_input` scheme for the SSM-input path, `bytes` moved for DRAM ops).
+//
+// Op ids are the positions in `ops` (0..n-1). The order of `ops` is the issue priority: among ops
+// whose dependencies are met, the controller hands the earlier one to its unit first.
+//
+// Partial CIM ops: a matrix whose K rows are split over several CimMatmul ops (same `linear`,
+// same token range, consecutive channel ranges that cover [0, K)) forms an accumulation group;
+// the numerics of the whole product is produced when the last op of the group (`accumulate_last`)
+// completes, the partial ops only take time and book their actions.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "workloads/mamba_forward.hpp"
+
+namespace cimba::workloads {
+
+enum class OpKind {
+  DramLoad,          // DRAM -> buffer `dst` (`bytes`)
+  DramStore,         // buffer `src[0]` -> DRAM (`bytes`)
+  CimMatmul,         // Y[tokens, :] (+)= X[tokens, channels] W[:, channels]^T on the CIM macros
+  Conv1d,            // causal depthwise conv1d + SiLU + SSM-input quantizer (encode)
+  ScaleLookup,       // scale-index lookups of the group scheme for the elements of `tokens`
+  DualScaleDequant,  // the dual-scale dequant MUX: x_hat = q * (flag ? scale2 : scale1)
+  SsmScan,           // FP32 selective scan of `channels` over `tokens`
+  Elementwise,       // RMSNorm, gate y * silu(z), residual add
+};
+const char* op_kind_name(OpKind kind);
+
+enum class ElementwiseFn { None, RmsNorm, Gate, Residual };
+const char* elementwise_fn_name(ElementwiseFn fn);
+
+/// Quantization of the SSM input u (NUMERICS.md 3); selects which ops follow the conv1d.
+enum class SsmInputScheme { Fp32, Int8, Group, DualScale };
+const char* ssm_input_scheme_name(SsmInputScheme scheme);
+/// Parses "fp32", "int8", "group", "dual_scale"; throws InvalidArgument otherwise.
+SsmInputScheme parse_ssm_input_scheme(const std::string& name);
+/// Bits per element of u as stored by the quantizer: 32, 8, 8, value_bits + 1.
+int ssm_input_storage_bits(SsmInputScheme scheme, int dual_value_bits);
+
+/// A tensor shape [rows, cols] (token-major activations: rows = tokens).
+struct TensorShape {
+  std::int64_t rows = 0, cols = 0;
+  std::int64_t elements() const { return rows * cols; }
+};
+
+struct Op {
+  int id = 0;
+  OpKind kind = OpKind::Elementwise;
+  std::string name;              // human-readable, e.g. "in_proj[t0:64]"
+  std::vector<std::string> src;  // buffers read
+  std::string dst;               // buffer written ("" = forwarded / off-chip)
+  std::int64_t token_begin = 0, token_end = 0;
+  std::int64_t channel_begin = 0, channel_end = 0;  // empty range = all channels
+  TensorShape in_shape, out_shape;                  // the slice this op reads and writes
+  std::vector<int> deps;                   // ids of ops that must complete first (all < id)
+  LinearKind linear = LinearKind::InProj;  // CimMatmul, and DramLoad of weights (is_weight)
+  bool is_weight = false;                  // DramLoad: a weight matrix (`linear`), not activations
+  bool accumulate_last = true;             // CimMatmul: last op of its accumulation group
+  ElementwiseFn fn = ElementwiseFn::None;
+  SsmInputScheme ssm_input = SsmInputScheme::Fp32;  // Conv1d, ScaleLookup, DualScaleDequant
+  std::int64_t bytes = 0;                           // DramLoad / DramStore
+  std::int64_t tokens() const { return token_end - token_begin; }
+};
+
+/// An on-chip buffer the program uses and the bytes it must hold (no reuse between ops is
+/// assumed: the sum of everything written to it over the layer, or the weights it stages).
+struct BufferUse {
+  std::string name;
+  std::int64_t bytes = 0;
+};
+
+struct OpProgram {
+  std::string layer_name;
+  std::int64_t length = 0;  // L tokens of the (single) sequence
+  std::vector<Op> ops;
+  std::vector<BufferUse> buffers;
+  /// Checks ids, dependency order and buffer names; throws InvalidArgument naming the op.
+  void validate() const;
+  const BufferUse* buffer(const std::string& name) const;
+};
+
+/// Shapes of one Mamba1 layer (mamba-130m: 768, 1536, 16, 48, 4).
+struct Mamba1LayerShape {
+  std::int64_t d_model = 768, d_inner = 1536, d_state = 16, dt_rank = 48, conv_kernel = 4;
+  std::int64_t length = 1024;  // L tokens (one sequence)
+  std::int64_t x_proj_out() const { return dt_rank + 2 * d_state; }
+};
+
+/// How a Mamba1 layer is cut into ops.
+struct Mamba1ProgramOptions {
+  SsmInputScheme ssm_input = SsmInputScheme::Fp32;
+  int dual_value_bits = 4;        // storage of the dual-scale codes (value_bits + 1 bits)
+  int w_bits = 8;                 // bytes of a weight load: ceil(w_bits / 8) per weight
+  std::int64_t token_chunk = 64;  // tokens per op of the token-parallel phase
+  /// d_inner channels per SsmScan op; out_proj is split into K-partial ops on the same blocks
+  /// so that out_proj of block j runs on the CIM while the SSM core scans block j + 1.
+  /// 0: d_inner (one scan op, one out_proj op per token chunk).
+  std::int64_t scan_channel_block = 0;
+  /// true: the weights are already in the CIM macros (no DRAM traffic for them).
+  bool weights_resident = false;
+  /// false (weights_resident false): every weight matrix is loaded once, before its first use.
+  /// true: the weights are re-loaded from DRAM before every CIM op that uses them (a weight
+  /// buffer too small to keep the layer's weights).
+  bool weights_streamed_from_dram = false;
+};
+
+/// The op program of one Mamba1 layer (block): per token chunk c: load x -> RMSNorm ->
+/// in_proj -> [ScaleLookup (group)] -> conv1d + quantizer -> [DualScaleDequant (dual_scale)] ->
+/// x_proj -> dt_proj; then per channel block j: scan -> gate -> out_proj (K-partial); then per
+/// token chunk: residual -> store. Weight loads precede the first use of each matrix.
+/// The scan covers the whole sequence per channel block because the SSM state of a channel
+/// depends on every earlier token (numerics::selective_scan starts from h = 0).
+/// Throws InvalidArgument for non-positive sizes or a chunk/block that is not positive.
+OpProgram build_mamba1_layer_program(const Mamba1LayerShape& shape,
+                                     const Mamba1ProgramOptions& options,
+                                     const std::string& layer_name = "layer");
+
+}  // namespace cimba::workloads
