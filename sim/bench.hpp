@@ -13,7 +13,10 @@ struct Benchmark {
   std::string name;
   std::string description;
   std::string baseline_name, subject_name;
-  double target = 1.0;  // pass when median(subject) / median(baseline) <= target
+  double target = 1.0;  // pass when figure(median baseline, median subject) <= target
+  /// The reported figure from the two medians; default: subject / baseline.
+  std::function<double(double baseline_s, double subject_s)> figure;
+  std::string figure_name = "ratio";
   /// Builds state and returns the two timed callables.
   std::function<std::pair<std::function<void()>, std::function<void()>>()> setup;
 };
@@ -23,7 +26,9 @@ const std::vector<Benchmark>& all_benchmarks();
 
 struct BenchResult {
   std::string name;
-  double baseline_median_s = 0.0, subject_median_s = 0.0, ratio = 0.0, target = 0.0;
+  double baseline_median_s = 0.0, subject_median_s = 0.0;
+  double ratio = 0.0;  // the benchmark's figure (see Benchmark::figure)
+  double target = 0.0;
   int repetitions = 0;
   bool pass() const { return ratio <= target; }
 };
