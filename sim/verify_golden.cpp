@@ -6,6 +6,8 @@
 #include "models/common/error.hpp"
 #include "sim/verify_golden.hpp"
 #include "workloads/golden_numerics.hpp"
+#include "workloads/hf_config.hpp"
+#include "workloads/jit_eval.hpp"
 #include "workloads/mamba_eval.hpp"
 #include "workloads/safetensors.hpp"
 
@@ -21,15 +23,17 @@ int verify_golden_command(const std::vector<std::string>& args) {
       "cimba's numerics and prints one row per case: name, kind, the check with the worst\n"
       "error relative to its tolerance, and pass/fail. Exit code 0 only if every case passes;\n"
       "1 if a case fails or is malformed (the message names the file and the problem).\n\n"
-      "With --model: runs cimba's FP32 reference of the Hugging Face Mamba model in MODEL_DIR\n"
-      "on the golden file's input_ids and compares every activation the file holds (names as in\n"
-      "shared/data/mamba-bytes-4l/README.md, any subset), one row per tensor.\n\nOptions");
-  double tolerance = 1e-5;
+      "With --model: runs cimba's FP32 reference of the model in MODEL_DIR (a Hugging Face\n"
+      "Mamba, config.json model_type \"mamba\", on the golden's input_ids; otherwise a JiT, on\n"
+      "input.z, input.t, input.y) and compares every activation the golden file holds (names as\n"
+      "in the models' READMEs, any subset), one row per tensor. Default tolerance: 1e-5 for\n"
+      "Mamba, 1e-4 for JiT.\n\nOptions");
+  double tolerance = 0.0;
   std::string model_dir;
   opts.add_options()("help,h", "show this help")(
       "model", po::value<std::string>(&model_dir),
       "Hugging Face model folder (config.json + weights)")(
-      "tolerance", po::value<double>(&tolerance)->default_value(1e-5),
+      "tolerance", po::value<double>(&tolerance),
       "with --model: largest relative L2 error ||y - g|| / ||g|| per tensor");
   po::options_description hidden;
   hidden.add_options()("dir", po::value<std::vector<std::string>>(), "");
@@ -54,8 +58,16 @@ int verify_golden_command(const std::vector<std::string>& args) {
         "verify-golden: expected exactly one directory (see cimba verify-golden --help)");
   const std::string dir = vm["dir"].as<std::vector<std::string>>()[0];
   if (vm.count("model")) {
-    if (!(tolerance > 0.0)) throw ConfigError("verify-golden: --tolerance must be > 0");
-    const auto rows = workloads::verify_mamba_golden(model_dir, dir, tolerance);
+    if (vm.count("tolerance") && !(tolerance > 0.0))
+      throw ConfigError("verify-golden: --tolerance must be > 0");
+    // Mamba checkpoints say model_type "mamba" in config.json; the JiT format has none.
+    const workloads::HfConfig hf =
+        workloads::HfConfig::read(std::filesystem::path(model_dir) / "config.json");
+    const bool is_mamba = hf.has("model_type") && hf.is_string("model_type") &&
+                          hf.get_string("model_type") == "mamba";
+    if (!vm.count("tolerance")) tolerance = is_mamba ? 1e-5 : 1e-4;
+    const auto rows = is_mamba ? workloads::verify_mamba_golden(model_dir, dir, tolerance)
+                               : workloads::verify_jit_golden(model_dir, dir, tolerance);
     std::printf("%-26s %-16s %12s %12s %12s  %s\n", "tensor", "shape", "rel error", "max |err|",
                 "tolerance", "result");
     int ok = 0;

@@ -124,31 +124,8 @@ std::vector<GoldenRow> verify_mamba_golden(const MambaModel& model,
   options.observer = [&](int layer, const std::string& point, const MatrixF& value) {
     const std::string name = mamba_activation_name(layer, point);
     if (!file.contains(name)) return;
-    const Tensor& g = file.at(name);
-    const std::vector<std::int64_t> expected{B, L, value.cols()};
-    if (g.shape != expected)
-      throw FormatError(where + "golden tensor '" + name + "' has shape " + shape_string(g.shape) +
-                        ", the model gives " + shape_string(expected));
-    if (g.dtype != DType::F32 && g.dtype != DType::F16 && g.dtype != DType::BF16 &&
-        g.dtype != DType::F64)
-      throw FormatError(where + "golden tensor '" + name + "' has non-float dtype " +
-                        dtype_name(g.dtype));
-    const std::vector<float> ref = g.to_f32();
-    double diff_sq = 0.0, ref_sq = 0.0, max_abs = 0.0;
-    for (std::size_t i = 0; i < ref.size(); ++i) {
-      const double d = static_cast<double>(value.data()[i]) - ref[i];
-      diff_sq += d * d;
-      ref_sq += static_cast<double>(ref[i]) * ref[i];
-      max_abs = std::max(max_abs, std::abs(d));
-    }
-    GoldenRow row;
-    row.name = name;
-    row.shape = g.shape;
-    row.rel_error = ref_sq > 0.0 ? std::sqrt(diff_sq / ref_sq)
-                                 : (diff_sq > 0.0 ? std::numeric_limits<double>::infinity() : 0.0);
-    row.max_abs_error = max_abs;
-    row.pass = row.rel_error <= tolerance;  // NaN fails
-    rows.push_back(std::move(row));
+    rows.push_back(
+        compare_golden_tensor(where, file.at(name), value.data(), {B, L, value.cols()}, tolerance));
   };
   mamba_forward(model, ids, B, L, options);
   return rows;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "workloads/golden_row.hpp"
 #include "workloads/mamba_forward.hpp"
 #include "workloads/mamba_model.hpp"
 #include "workloads/text_data.hpp"
@@ -39,15 +40,6 @@ double token_nll(const float* logits, std::int64_t vocab, std::int32_t target);
 /// is nats/byte. Deterministic: byte-identical results for the same inputs and build.
 MambaLossResult evaluate_mamba_loss(const MambaModel& model, const TokenWindows& windows,
                                     const MambaLossOptions& options = {});
-
-/// One compared tensor of a golden file.
-struct GoldenRow {
-  std::string name;
-  std::vector<std::int64_t> shape;  // as in the golden file
-  double rel_error = 0.0;           // ||y - g|| / ||g|| (0 when both are zero)
-  double max_abs_error = 0.0;       // max |y - g|
-  bool pass = false;                // rel_error <= tolerance
-};
 
 /// Runs the FP32 reference on the golden's `input_ids` ([B, L] integer) and compares every other
 /// tensor of the file, named as mamba_activation_name() gives ("layers.{i}.ssm.y", "logits", ...;

@@ -159,56 +159,6 @@ std::int64_t numel(const std::vector<std::int64_t>& shape) {
   return n;
 }
 
-// IEEE binary16 with round to nearest even (overflow to infinity, NaN kept quiet).
-std::uint16_t float_to_half(float f) {
-  std::uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const std::uint16_t sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
-  x &= 0x7fffffffu;
-  if (x >= 0x7f800000u) return sign | 0x7c00u | (x > 0x7f800000u ? 0x200u : 0u);
-  if (x >= 0x477ff000u) return sign | 0x7c00u;  // >= 65520 rounds to infinity
-  if (x < 0x38800000u) {  // below 2^-14: subnormal half, in units of 2^-24 (exact scaling)
-    float a;
-    std::memcpy(&a, &x, 4);
-    return sign | static_cast<std::uint16_t>(std::nearbyint(a * 16777216.0f));
-  }
-  std::uint32_t h = ((((x >> 23) - 127 + 15) << 10) | ((x & 0x7fffffu) >> 13));
-  const std::uint32_t rem = x & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // a carry moves into the exponent
-  return static_cast<std::uint16_t>(sign | h);
-}
-
-std::uint16_t float_to_bf16(float f) {
-  std::uint32_t x;
-  std::memcpy(&x, &f, 4);
-  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((x >> 16) | 0x40u);
-  x += 0x7fffu + ((x >> 16) & 1u);
-  return static_cast<std::uint16_t>(x >> 16);
-}
-
-Tensor encode(const std::string& name, const std::vector<std::int64_t>& shape, const float* data,
-              DType dtype) {
-  Tensor t;
-  t.name = name;
-  t.dtype = dtype;
-  t.shape = shape;
-  const auto n = static_cast<std::size_t>(numel(shape));
-  if (dtype == DType::F32) {
-    t.bytes.resize(n * 4);
-    if (n) std::memcpy(t.bytes.data(), data, n * 4);
-    return t;
-  }
-  if (dtype != DType::F16 && dtype != DType::BF16)
-    throw InvalidArgument(std::string("Mamba weights can be stored as F32, F16 or BF16, not ") +
-                          dtype_name(dtype));
-  t.bytes.resize(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint16_t v = dtype == DType::F16 ? float_to_half(data[i]) : float_to_bf16(data[i]);
-    std::memcpy(t.bytes.data() + 2 * i, &v, 2);
-  }
-  return t;
-}
-
 std::string join_names(const std::vector<std::string>& names, std::size_t limit = 8) {
   std::string s;
   for (std::size_t i = 0; i < names.size() && i < limit; ++i)
@@ -243,13 +193,6 @@ class NormalStream {
 };
 
 }  // namespace
-
-void round_to_storage(std::vector<float>& values, DType dtype) {
-  if (dtype == DType::F32) return;
-  const Tensor t =
-      encode("round", {static_cast<std::int64_t>(values.size())}, values.data(), dtype);
-  values = t.to_f32();
-}
 
 MambaModel make_empty_mamba(const MambaConfig& c) {
   check_config(c);
@@ -363,7 +306,7 @@ void save_mamba(const MambaModel& model, const std::filesystem::path& model_dir,
   std::int64_t shard_bytes = 0;
   for_each_mamba_tensor(model, [&](const std::string& name, const std::vector<std::int64_t>& shape,
                                    const float* data) {
-    Tensor t = encode(name, shape, data, options.dtype);
+    Tensor t = encode_tensor(name, shape, data, options.dtype);
     const auto bytes = static_cast<std::int64_t>(t.bytes.size());
     if (options.max_shard_bytes > 0 && !shards.back().empty() &&
         shard_bytes + bytes > options.max_shard_bytes) {

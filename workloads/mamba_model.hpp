@@ -159,6 +159,5 @@ MambaModel write_random_mamba(const std::filesystem::path& model_dir, const Mamb
                               MambaRandomOptions options = {}, const MambaSaveOptions& save = {});
 
 /// Rounds values in place to what `dtype` stores (F32: unchanged) and back to FP32.
-void round_to_storage(std::vector<float>& values, DType dtype);
 
 }  // namespace cimba::workloads

@@ -1,6 +1,7 @@
 #include "workloads/safetensors.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -333,6 +334,61 @@ Tensor make_tensor(const std::string& name, DType dtype, const std::vector<std::
   return t;
 }
 }  // namespace
+
+std::uint16_t float_to_f16(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const std::uint16_t sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
+  x &= 0x7fffffffu;
+  if (x >= 0x7f800000u) return sign | 0x7c00u | (x > 0x7f800000u ? 0x200u : 0u);
+  if (x >= 0x477ff000u) return sign | 0x7c00u;  // >= 65520 rounds to infinity
+  if (x < 0x38800000u) {  // below 2^-14: subnormal half, in units of 2^-24 (exact scaling)
+    float a;
+    std::memcpy(&a, &x, 4);
+    return sign | static_cast<std::uint16_t>(std::nearbyint(a * 16777216.0f));
+  }
+  std::uint32_t h = ((((x >> 23) - 127 + 15) << 10) | ((x & 0x7fffffu) >> 13));
+  const std::uint32_t rem = x & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // a carry moves into the exponent
+  return static_cast<std::uint16_t>(sign | h);
+}
+
+std::uint16_t float_to_bf16(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((x >> 16) | 0x40u);
+  x += 0x7fffu + ((x >> 16) & 1u);
+  return static_cast<std::uint16_t>(x >> 16);
+}
+
+Tensor encode_tensor(const std::string& name, const std::vector<std::int64_t>& shape,
+                     const float* data, DType dtype) {
+  Tensor t;
+  t.name = name;
+  t.dtype = dtype;
+  t.shape = shape;
+  const auto n = static_cast<std::size_t>(t.numel());
+  if (dtype == DType::F32) {
+    t.bytes.resize(n * 4);
+    if (n) std::memcpy(t.bytes.data(), data, n * 4);
+    return t;
+  }
+  if (dtype != DType::F16 && dtype != DType::BF16)
+    throw InvalidArgument(std::string("float values can be stored as F32, F16 or BF16, not ") +
+                          dtype_name(dtype) + " (tensor '" + name + "')");
+  t.bytes.resize(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint16_t v = dtype == DType::F16 ? float_to_f16(data[i]) : float_to_bf16(data[i]);
+    std::memcpy(t.bytes.data() + 2 * i, &v, 2);
+  }
+  return t;
+}
+
+void round_to_storage(std::vector<float>& values, DType dtype) {
+  if (dtype == DType::F32) return;
+  values = encode_tensor("round", {static_cast<std::int64_t>(values.size())}, values.data(), dtype)
+               .to_f32();
+}
 
 Tensor make_tensor_f32(const std::string& name, const std::vector<std::int64_t>& shape,
                        const std::vector<float>& values) {

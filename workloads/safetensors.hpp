@@ -72,6 +72,18 @@ Tensor make_tensor_i32(const std::string& name, const std::vector<std::int64_t>&
 Tensor make_tensor_u8(const std::string& name, const std::vector<std::int64_t>& shape,
                       const std::vector<std::uint8_t>& values);
 
+/// IEEE binary16 / bfloat16 of a float, round to nearest even (overflow to infinity, NaN quiet).
+std::uint16_t float_to_f16(float f);
+std::uint16_t float_to_bf16(float f);
+
+/// Encodes float values as an F32, F16 or BF16 tensor (InvalidArgument for other dtypes).
+Tensor encode_tensor(const std::string& name, const std::vector<std::int64_t>& shape,
+                     const float* data, DType dtype);
+
+/// Rounds values in place to what `dtype` (F32, F16, BF16) stores, so that saved weights reload
+/// bit-identical.
+void round_to_storage(std::vector<float>& values, DType dtype);
+
 /// "[2, 3]" for messages.
 std::string shape_string(const std::vector<std::int64_t>& shape);
 
