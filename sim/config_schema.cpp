@@ -12,6 +12,8 @@
 namespace cimba::sim::schema {
 namespace {
 
+std::string format_number(double value);
+
 const KeySpec& key_or_die(const std::string& path) {
   const KeySpec* key = find_key(path);
   // A rule naming a key that is not in the table is a bug in the table; a schema test catches it.
@@ -60,6 +62,60 @@ CrossRule required_when(std::string key, std::string enum_key, std::string enum_
   return rule;
 }
 
+/// Rule: hw.cim.adc.enob <= the ADC bits of a linear type (its override, or hw.cim.adc.bits).
+CrossRule enob_rule(std::string adc_bits_key) {
+  CrossRule rule;
+  rule.keys = {adc_bits_key, "hw.cim.adc.enob"};
+  rule.description = "hw.cim.adc.enob <= " + adc_bits_key + " (unless either is 0)";
+  rule.check = [adc_bits_key](const RunConfig& config) -> std::optional<std::string> {
+    const auto bits = std::get<std::int64_t>(key_or_die(adc_bits_key).get(config));
+    const double enob = config.hw.cim.adc.enob;
+    if (bits == 0 || enob == 0.0 || enob <= static_cast<double>(bits)) return std::nullopt;
+    return adc_bits_key + ": " + std::to_string(bits) + " must be >= hw.cim.adc.enob (which is " +
+           format_number(enob) + ")";
+  };
+  return rule;
+}
+
+/// Rule: a dual-scale fixed k is 0 (calibrated) or at least 1.
+CrossRule fixed_k_rule() {
+  CrossRule rule;
+  rule.keys = {"workload.ssm_input.fixed_k"};
+  rule.description = "workload.ssm_input.fixed_k is 0 (calibrated) or >= 1";
+  rule.check = [](const RunConfig& config) -> std::optional<std::string> {
+    const double k = config.workload.ssm_input.fixed_k;
+    if (k == 0.0 || k >= 1.0) return std::nullopt;
+    return "workload.ssm_input.fixed_k: " + format_number(k) +
+           " must be 0 (calibrated) or >= 1 (scale2 = k scale1 covers the outliers)";
+  };
+  return rule;
+}
+
+/// Rule: a string key that only the mamba workload reads is empty for other workloads.
+CrossRule mamba_only_rule(std::string key) {
+  CrossRule rule;
+  rule.keys = {key, "workload.kind"};
+  rule.description = key + " is only used when workload.kind is mamba";
+  rule.check = [key](const RunConfig& config) -> std::optional<std::string> {
+    if (config.workload.kind == WorkloadKind::Mamba) return std::nullopt;
+    if (std::get<std::string>(key_or_die(key).get(config)).empty()) return std::nullopt;
+    return key + ": only the mamba workload calibrates through a file (workload.kind is " +
+           std::get<std::string>(key_or_die("workload.kind").get(config)) + ")";
+  };
+  return rule;
+}
+
+/// The four rows of quant.layers.<type> (a macro: CIMBA_KEY needs the member path as tokens).
+#define CIMBA_LINEAR_TYPE_KEYS(type)                                                \
+  bool_key(CIMBA_KEY(quant.layers.type.quantize),                                   \
+           "run the " #type " linears bit-serially on the CIM array; false: FP32"), \
+      int_key(CIMBA_KEY(quant.layers.type.w_bits), closed(0, 8),                    \
+              "weight bits of the " #type " linears; 0: quant.w_bits"),             \
+      int_key(CIMBA_KEY(quant.layers.type.a_bits), closed(0, 16),                   \
+              "activation bits of the " #type " linears; 0: quant.a_bits"),         \
+      int_key(CIMBA_KEY(quant.layers.type.adc_bits), closed(0, 16),                 \
+              "ADC bits of the " #type " linears; 0: hw.cim.adc.bits")
+
 // ---- The table ------------------------------------------------------------------------------
 // One row per key, grouped by section; the order here is the order of --print-config, result.json
 // and docs/config.md. Defaults live in run_config.hpp.
@@ -70,18 +126,34 @@ Schema build_schema() {
       {"", "keys outside any section"},
       {"workload", "what runs: the layer(s) and their data"},
       {"workload.linear", "one linear layer Y = X W^T + b read from a safetensors file"},
+      {"workload.mamba",
+       "a Mamba1 byte-level language model replayed quantized against its FP32 reference "
+       "(docs/quantized-replay.md)"},
+      {"workload.ssm_input",
+       "quantization of the SSM input u = conv1d + SiLU output (mamba; NUMERICS.md 3-5)"},
       {"quant", "quantization of the linear layers (NUMERICS.md 2.1-2.3)"},
+      {"quant.layers",
+       "per linear type of the mamba workload; 0 inherits quant.w_bits, quant.a_bits, "
+       "hw.cim.adc.bits"},
+      {"quant.layers.in_proj", "the in_proj linears (mixer input -> x, z)"},
+      {"quant.layers.x_proj", "the x_proj linears (u -> dt_low, B, C)"},
+      {"quant.layers.dt_proj", "the dt_proj linears (dt_low -> delta before softplus)"},
+      {"quant.layers.out_proj", "the out_proj linears (gated scan output -> mixer output)"},
+      {"quant.layers.lm_head", "the output projection (logits); FP32 unless quantize is true"},
       {"hw", "the accelerator"},
       {"hw.cim", "the compute-in-memory array (NUMERICS.md 2.4)"},
       {"hw.cim.adc", "the column ADCs (NUMERICS.md 2.5)"},
+      {"ssm", "the SSM core: exp and softplus of the selective scan (mamba; NUMERICS.md 7)"},
       {"calib", "observers that calibrate static ranges (NUMERICS.md 6)"},
   };
   s.keys = {
       int_key(CIMBA_KEY(seed), at_least(0),
               "seed of every random draw (e.g. ADC noise); same config and seed, same results"),
 
-      enum_key(CIMBA_KEY(workload.kind), {{"linear", WorkloadKind::Linear}},
-               "kind of workload; its keys are in the section of that name (workload.linear)"),
+      enum_key(CIMBA_KEY(workload.kind),
+               {{"linear", WorkloadKind::Linear}, {"mamba", WorkloadKind::Mamba}},
+               "kind of workload; its keys are in the section of that name (workload.linear, "
+               "workload.mamba)"),
       string_key(CIMBA_KEY(workload.linear.file),
                  "safetensors file with the layer's tensors (relative paths: to the working "
                  "directory); builtin:linear_example is a real layer shipped in workloads/data "
@@ -92,6 +164,60 @@ Schema build_schema() {
       string_key(CIMBA_KEY(workload.linear.calib_input),
                  "tensor name of the calibration input [N', K]; empty: use the test input"),
       string_key(CIMBA_KEY(workload.linear.name), "layer name in the results"),
+
+      string_key(CIMBA_KEY(workload.mamba.model),
+                 "transformers MambaForCausalLM folder (config.json + safetensors weights); "
+                 "required, no model ships with the repository (e.g. "
+                 "../shared/data/mamba-bytes-4l)"),
+      string_key(CIMBA_KEY(workload.mamba.text),
+                 "evaluation text: a file (bytes = tokens) or builtin:validation "
+                 "(TinyShakespeare's validation split) or builtin:calibration"),
+      string_key(CIMBA_KEY(workload.mamba.calib_text),
+                 "calibration text: a file or builtin:calibration (first 64 KiB of "
+                 "TinyShakespeare's training split) or builtin:validation"),
+      int_key(CIMBA_KEY(workload.mamba.window), at_least(1),
+              "tokens per window; the state is reset per window"),
+      int_key(CIMBA_KEY(workload.mamba.windows), at_least(0),
+              "evaluation windows from the start of the text; 0: all that fit"),
+      int_key(CIMBA_KEY(workload.mamba.calib_windows), at_least(1),
+              "calibration windows from the start of the calibration text"),
+      int_key(CIMBA_KEY(workload.mamba.batch_windows), at_least(1),
+              "windows per forward pass: a dynamic range is taken over this many windows"),
+      bool_key(CIMBA_KEY(workload.mamba.out_proj_rescale),
+               "reproduce transformers 5.x, which divides out_proj by sqrt(n_layers) on load "
+               "when config.json sets rescale_prenorm_residual (the golden and README loss do)"),
+
+      enum_key(CIMBA_KEY(workload.ssm_input.scheme),
+               {{"fp32", SsmInputScheme::Fp32},
+                {"int8", SsmInputScheme::Int8},
+                {"group", SsmInputScheme::Group},
+                {"dual_scale", SsmInputScheme::DualScale}},
+               "SSM input quantization: none, per-tensor INT8, piecewise group scales, or dual "
+               "scale"),
+      enum_key(CIMBA_KEY(workload.ssm_input.range),
+               {{"static", RangeMode::Static}, {"dynamic", RangeMode::Dynamic}},
+               "scales calibrated (calib.*), or computed on each tensor (forward batch) at run "
+               "time"),
+      int_key(CIMBA_KEY(workload.ssm_input.n_ssd_groups), closed(1, 64),
+              "group: SSD groups G; head_dim must divide d_inner / G"),
+      int_key(CIMBA_KEY(workload.ssm_input.n_head_groups), closed(1, 64),
+              "group: head groups HG per SSD group; at most the d_inner / (G head_dim) heads"),
+      int_key(CIMBA_KEY(workload.ssm_input.n_dim_groups), closed(1, 256),
+              "group: dim groups DG per head group; <= head_dim"),
+      int_key(CIMBA_KEY(workload.ssm_input.head_dim), closed(1, 8192),
+              "group: head_dim P of the Mamba1 channel view c = (g H + h) P + d"),
+      enum_key(CIMBA_KEY(workload.ssm_input.grouping),
+               {{"equal_size", GroupingMode::EqualSize}, {"kmeans", GroupingMode::KMeans}},
+               "group: cut the sorted heads and dims into groups of equal size or by 1-D k-means"),
+      int_key(CIMBA_KEY(workload.ssm_input.value_bits), closed(2, 8),
+              "dual_scale: signed value bits b (one flag bit more is stored)"),
+      float_key(CIMBA_KEY(workload.ssm_input.inlier_pct), left_open(0, 100),
+                "dual_scale: tau = this percentile of |u|"),
+      enum_key(CIMBA_KEY(workload.ssm_input.k_round),
+               {{"pow2", KRoundMode::Pow2}, {"none", KRoundMode::None}},
+               "dual_scale: k = max|u| / tau rounded up to a power of two (a shift) or kept"),
+      float_key(CIMBA_KEY(workload.ssm_input.fixed_k), at_least(0),
+                "dual_scale: a fixed k >= 1 instead of the calibrated one; 0: calibrated"),
 
       int_key(CIMBA_KEY(quant.w_bits), closed(2, 8), "bits of the per-tensor symmetric weights"),
       float_key(CIMBA_KEY(quant.w_clip_pct), left_open(0, 100),
@@ -105,6 +231,11 @@ Schema build_schema() {
       int_key(CIMBA_KEY(quant.overlap_bits), closed(0, 15),
               "bits shared by adjacent slices; < quant.slice_bits (0: plain two's complement "
               "digits)"),
+      CIMBA_LINEAR_TYPE_KEYS(in_proj),
+      CIMBA_LINEAR_TYPE_KEYS(x_proj),
+      CIMBA_LINEAR_TYPE_KEYS(dt_proj),
+      CIMBA_LINEAR_TYPE_KEYS(out_proj),
+      CIMBA_LINEAR_TYPE_KEYS(lm_head),
 
       int_key(CIMBA_KEY(hw.cim.adc.bits), closed(1, 16), "resolution of each column ADC in bits"),
       enum_key(CIMBA_KEY(hw.cim.adc.range),
@@ -119,6 +250,13 @@ Schema build_schema() {
       int_key(CIMBA_KEY(hw.cim.rows_per_adc), at_least(0),
               "rows summed per conversion (row tile height); 0: the whole column (K rows)"),
 
+      enum_key(
+          CIMBA_KEY(ssm.exp_impl),
+          {{"exact", ExpImplMode::Exact}, {"pwl", ExpImplMode::Pwl}, {"lut", ExpImplMode::Lut}},
+          "exp and softplus of the scan: exact, piecewise-linear, or lookup table"),
+      int_key(CIMBA_KEY(ssm.exp_segments), at_least(1), "pwl: equal segments per function"),
+      int_key(CIMBA_KEY(ssm.lut_entries), at_least(2), "lut: equal cells per function"),
+
       enum_key(CIMBA_KEY(calib.observer),
                {{"absmax", ObserverKind::Absmax},
                 {"percentile_ema", ObserverKind::PercentileEma},
@@ -130,14 +268,30 @@ Schema build_schema() {
       float_key(CIMBA_KEY(calib.ema_sigma), left_open(0, 1),
                 "EMA step of percentile_ema: range += sigma * (batch quantile - range)"),
       int_key(CIMBA_KEY(calib.batch_rows), at_least(0),
-              "rows of the calibration tensor per observer batch; 0: one batch"),
+              "rows of the calibration tensor per observer batch; 0: one batch (linear; the "
+              "mamba workload observes one window per batch)"),
+      string_key(CIMBA_KEY(calib.save),
+                 "mamba: write the calibration (every static scale) to this safetensors file"),
+      string_key(CIMBA_KEY(calib.load),
+                 "mamba: read the calibration from this file (written by calib.save with the "
+                 "same calibration settings) instead of calibrating"),
   };
   s.rules = {
       compare_rule("quant.slice_bits", "<=", "quant.a_bits", false),
       compare_rule("quant.overlap_bits", "<", "quant.slice_bits", false),
       compare_rule("hw.cim.adc.enob", "<=", "hw.cim.adc.bits", true),
       required_when("workload.linear.file", "workload.kind", "linear"),
+      required_when("workload.mamba.model", "workload.kind", "mamba"),
+      compare_rule("workload.ssm_input.n_dim_groups", "<=", "workload.ssm_input.head_dim", false),
+      fixed_k_rule(),
+      mamba_only_rule("calib.save"),
+      mamba_only_rule("calib.load"),
   };
+  for (const char* type : {"in_proj", "x_proj", "dt_proj", "out_proj", "lm_head"}) {
+    const std::string prefix = std::string("quant.layers.") + type + ".";
+    s.rules.push_back(compare_rule(prefix + "a_bits", ">=", "quant.slice_bits", true));
+    s.rules.push_back(enob_rule(prefix + "adc_bits"));
+  }
   return s;
 }
 

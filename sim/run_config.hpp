@@ -7,10 +7,14 @@
 
 namespace cimba::sim {
 
-enum class WorkloadKind { Linear };
+enum class WorkloadKind { Linear, Mamba };
 enum class RangeMode { Dynamic, Static };             // activation ranges: per tensor or calibrated
 enum class AdcRangeMode { Dynamic, Static, Bypass };  // NUMERICS.md 2.5
 enum class ObserverKind { Absmax, PercentileEma, Kl, Mse };  // NUMERICS.md 6
+enum class SsmInputScheme { Fp32, Int8, Group, DualScale };  // NUMERICS.md 3
+enum class GroupingMode { EqualSize, KMeans };               // NUMERICS.md 4
+enum class KRoundMode { Pow2, None };                        // NUMERICS.md 5
+enum class ExpImplMode { Exact, Pwl, Lut };                  // NUMERICS.md 7
 
 /// workload.linear.*: one linear layer Y = X W^T + b read from a safetensors file.
 struct LinearWorkloadConfig {
@@ -22,9 +26,53 @@ struct LinearWorkloadConfig {
   std::string name = "linear";  // layer name in results
 };
 
+/// workload.mamba.*: a Mamba1 byte-level language model replayed quantized against its FP32
+/// reference over text windows (docs/quantized-replay.md).
+struct MambaWorkloadConfig {
+  std::string model;                        // transformers model folder; required
+  std::string text = "builtin:validation";  // evaluation text: file path or builtin:validation
+  std::string calib_text = "builtin:calibration";  // calibration text: path or builtin:NAME
+  std::int64_t window = 256;       // tokens (bytes) per window, state reset per window
+  std::int64_t windows = 8;        // evaluation windows from the start of the text; 0: all
+  std::int64_t calib_windows = 8;  // calibration windows from the start of calib_text
+  std::int64_t batch_windows = 8;  // windows per forward (the rows a dynamic range sees)
+  bool out_proj_rescale = true;    // MambaLoadOptions::transformers_out_proj_rescale
+};
+
+/// workload.ssm_input.*: quantization of the conv1d output u (NUMERICS.md 3-5).
+struct SsmInputConfig {
+  SsmInputScheme scheme = SsmInputScheme::Int8;
+  RangeMode range = RangeMode::Static;  // scales calibrated, or computed on each tensor
+  int n_ssd_groups = 1;                 // G (group)
+  int n_head_groups = 4;                // HG (group)
+  int n_dim_groups = 4;                 // DG (group)
+  int head_dim = 64;                    // P (group)
+  GroupingMode grouping = GroupingMode::EqualSize;
+  int value_bits = 4;        // dual_scale b
+  double inlier_pct = 99.0;  // dual_scale tau percentile
+  KRoundMode k_round = KRoundMode::Pow2;
+  double fixed_k = 0.0;  // 0: k calibrated; else a fixed k >= 1
+};
+
 struct WorkloadConfig {
   WorkloadKind kind = WorkloadKind::Linear;
   LinearWorkloadConfig linear;
+  MambaWorkloadConfig mamba;
+  SsmInputConfig ssm_input;
+};
+
+/// quant.layers.<type>.*: settings of one linear type of the Mamba workload; 0 inherits the
+/// global value (quant.w_bits, quant.a_bits, hw.cim.adc.bits).
+struct LinearTypeOverride {
+  bool quantize = true;  // false: this type stays FP32
+  int w_bits = 0;
+  int a_bits = 0;
+  int adc_bits = 0;
+};
+
+struct LayerTypeOverrides {
+  LinearTypeOverride in_proj, x_proj, dt_proj, out_proj;
+  LinearTypeOverride lm_head{false, 0, 0, 0};  // the output projection stays FP32 by default
 };
 
 /// quant.*: quantization of the linear layers (NUMERICS.md 2.1-2.3).
@@ -33,8 +81,9 @@ struct QuantConfig {
   double w_clip_pct = 100.0;  // (0, 100]; 100: range = max|W|
   int a_bits = 12;            // 8..16
   RangeMode a_range = RangeMode::Dynamic;
-  int slice_bits = 8;    // 1..a_bits
-  int overlap_bits = 4;  // 0..slice_bits-1
+  int slice_bits = 8;         // 1..a_bits
+  int overlap_bits = 4;       // 0..slice_bits-1
+  LayerTypeOverrides layers;  // mamba workload: per linear type
 };
 
 /// hw.cim.adc.*: the column ADCs (NUMERICS.md 2.5).
@@ -60,6 +109,15 @@ struct CalibrationConfig {
   double percentile_alpha = 0.9995;  // (0, 1]
   double ema_sigma = 0.01;           // (0, 1]
   int batch_rows = 0;  // rows of the calibration tensor per observer batch; 0: one batch
+  std::string save;    // mamba: write the calibration to this safetensors file
+  std::string load;    // mamba: read the calibration from this file instead of calibrating
+};
+
+/// ssm.*: the SSM core (NUMERICS.md 7).
+struct SsmConfig {
+  ExpImplMode exp_impl = ExpImplMode::Exact;
+  int exp_segments = 64;  // pwl
+  int lut_entries = 256;  // lut
 };
 
 struct RunConfig {
@@ -67,6 +125,7 @@ struct RunConfig {
   WorkloadConfig workload;
   QuantConfig quant;
   HwConfig hw;
+  SsmConfig ssm;
   CalibrationConfig calib;
 };
 
