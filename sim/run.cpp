@@ -105,6 +105,15 @@ std::string fmt(double v, int precision = 6) {
 // JSON has no infinity: an exact result (error 0) has SQNR +inf, written as null.
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
+// A result value as a CSV cell: strings as they are, null (an infinite SQNR) as inf, floats with
+// 10 significant digits.
+std::string csv_cell(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "inf";
+  if (v.is_number_float()) return fmt(v.get<double>(), 10);
+  return v.dump();
+}
+
 RunOutput run_linear(const RunConfig& cfg) {
   const LinearWorkloadConfig& lw = cfg.workload.linear;
   const wl::SafetensorsFile file = wl::SafetensorsFile::read(wl::resolve_data_path(lw.file));
@@ -227,16 +236,7 @@ RunOutput run_linear(const RunConfig& cfg) {
   for (std::size_t i = 0; i < std::size(cols); ++i) csv << (i ? "," : "") << cols[i];
   csv << "\n";
   for (std::size_t i = 0; i < std::size(cols); ++i) {
-    const json& v = layer_json[cols[i]];
-    csv << (i ? "," : "");
-    if (v.is_string())
-      csv << v.get<std::string>();
-    else if (v.is_null())
-      csv << "inf";
-    else if (v.is_number_float())
-      csv << fmt(v.get<double>(), 10);
-    else
-      csv << v.dump();
+    csv << (i ? "," : "") << csv_cell(layer_json[cols[i]]);
   }
   csv << "\n";
   out.layers_csv = csv.str();
@@ -600,16 +600,8 @@ RunOutput run_mamba(const RunConfig& cfg) {
   for (const json& row : layers) {
     bool first_col = true;
     for (const auto& [name, v] : row.items()) {
-      csv << (first_col ? "" : ",");
+      csv << (first_col ? "" : ",") << csv_cell(v);
       first_col = false;
-      if (v.is_string())
-        csv << v.get<std::string>();
-      else if (v.is_null())
-        csv << "inf";
-      else if (v.is_number_float())
-        csv << fmt(v.get<double>(), 10);
-      else
-        csv << v.dump();
     }
     csv << "\n";
   }

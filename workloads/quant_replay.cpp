@@ -78,30 +78,6 @@ bool QuantReplayConfig::needs_calibration() const {
   return false;
 }
 
-void ErrorAccumulator::add(const float* ref, const float* y, std::int64_t count) {
-  for (std::int64_t i = 0; i < count; ++i) {
-    const double r = ref[i], v = y[i], d = r - v;
-    ref_sq += r * r;
-    err_sq += d * d;
-    dot += r * v;
-    y_sq += v * v;
-    max_abs = std::max(max_abs, std::abs(d));
-  }
-  n += count;
-}
-
-numerics::ErrorMetrics ErrorAccumulator::metrics() const {
-  numerics::ErrorMetrics m;
-  m.sqnr_db =
-      err_sq == 0.0 ? std::numeric_limits<double>::infinity() : 10.0 * std::log10(ref_sq / err_sq);
-  m.cosine = (ref_sq == 0.0 && y_sq == 0.0)   ? 1.0
-             : (ref_sq == 0.0 || y_sq == 0.0) ? 0.0
-                                              : dot / (std::sqrt(ref_sq) * std::sqrt(y_sq));
-  m.max_abs_error = max_abs;
-  m.rel_l2_error = ref_sq > 0.0 ? std::sqrt(err_sq / ref_sq) : 0.0;
-  return m;
-}
-
 // ---- Hooks ----------------------------------------------------------------------------------
 
 struct QuantReplayHooks::LinearState {

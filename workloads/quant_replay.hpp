@@ -74,15 +74,7 @@ struct QuantReplayConfig {
   bool needs_calibration() const;
 };
 
-/// Sums behind SQNR and cosine over many tensors (double), so a metric over all windows is the
-/// metric of the concatenated tensors.
-struct ErrorAccumulator {
-  double ref_sq = 0.0, err_sq = 0.0, dot = 0.0, y_sq = 0.0, max_abs = 0.0;
-  std::int64_t n = 0;
-  void add(const float* ref, const float* y, std::int64_t count);
-  /// sqnr_db (+inf when exact), cosine (1 when both are zero), max_abs_error, rel_l2_error.
-  numerics::ErrorMetrics metrics() const;
-};
+using numerics::ErrorAccumulator;
 
 /// Where a row of the report sits: what block produced the tensor.
 enum class ReplayBlock { InProj, SsmInput, XProj, DtProj, Scan, OutProj, Residual, LmHead };

@@ -11,6 +11,15 @@ struct ErrorMetrics {
   double rel_l2_error = 0.0;   // |ref - y| / |ref| (0 when both are zero)
 };
 
+/// Streaming form: add pieces of a tensor (in a fixed order for reproducible sums), then read the
+/// metrics of everything added.
+struct ErrorAccumulator {
+  double ref_sq = 0.0, err_sq = 0.0, dot = 0.0, y_sq = 0.0, max_abs = 0.0;
+  std::int64_t n = 0;
+  void add(const float* ref, const float* y, std::int64_t count);
+  ErrorMetrics metrics() const;
+};
+
 /// Compares n values in double precision.
 ErrorMetrics compare(const float* ref, const float* y, std::int64_t n);
 
