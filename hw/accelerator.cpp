@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "hw/jit_block.hpp"
 #include "hw/timing.hpp"
 #include "hw/units.hpp"
 #include "models/common/error.hpp"
@@ -31,6 +32,8 @@ const char* unit_name(UnitId unit) {
       return "ssm";
     case UnitId::Vec:
       return "vec";
+    case UnitId::Mac:
+      return "mac";
     case UnitId::kCount:
       break;
   }
@@ -54,6 +57,8 @@ UnitId unit_for(OpKind kind) {
       return UnitId::Ssm;
     case OpKind::Elementwise:
       return UnitId::Vec;
+    case OpKind::MacMatmul:
+      return UnitId::Mac;
   }
   return UnitId::Vec;
 }
@@ -112,6 +117,13 @@ std::int64_t RunContext::buffer_access(const std::string& buffer, std::int64_t r
   ledger.book(comp, Action::SramReadBit, read_bits);
   ledger.book(comp, Action::SramWriteBit, write_bits);
   return sram_cycles(read_bits + write_bits, hw->sram_for(buffer));
+}
+
+LayerExecutor& RunContext::mamba_executor(const Op& op) const {
+  if (!mamba)
+    throw InvalidArgument("hardware: op '" + op.name + "' (" + workloads::op_kind_name(op.kind) +
+                          ") needs a Mamba1 layer executor");
+  return *mamba;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +197,7 @@ std::int64_t DramController::perform(const Op& op, const OpWork&, RunContext& ct
 //   op = max(sum_rounds(program + round_compute), sram(src), sram(dst))
 std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
   const HwParams& hw = *ctx.hw;
-  const auto& lin = ctx.executor->linear(op.linear);
+  const auto& lin = ctx.executor->cim_linear(op);
   const std::int64_t M = lin.w_q().rows(), K = lin.w_q().cols();
   const std::int64_t rpt = lin.rows_per_tile();
   const int n_slices = lin.plan().n_slices;
@@ -202,7 +214,9 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
   const std::int64_t tiles = m_tiles * (kt1 - kt0);
   const bool has_weight_buffer = ctx.program->buffer("weights") != nullptr;
   const SramParams& wsram = hw.sram_for("weights");
-  const int lin_index = static_cast<int>(op.linear);
+  const int lin_index = ctx.program->family == workloads::ProgramFamily::JitBlock
+                            ? 100 + static_cast<int>(op.jit_linear)
+                            : static_cast<int>(op.linear);
 
   std::int64_t compute = 0, cell_macs = 0, conversions = 0, cell_writes = 0;
   for (std::int64_t first = 0; first < tiles; first += hw.cim.macros) {
@@ -237,6 +251,7 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
   L.book("cim", Action::AdcConversion, conversions);
   L.book("cim", Action::ShiftAdd, conversions);
   L.book("cim", Action::QuantEncode, n_vec * (k1 - k0));  // the input quantizer (a_bits)
+  if (op.input_shift) L.book("cim", Action::Fp32Add, n_vec * (k1 - k0));  // x - shift
   const std::string& src = op.src.at(0);
   const std::int64_t in_bits = src == "u" ? ctx.u_bits : 32;
   std::int64_t mem = ctx.buffer_access(src, n_vec * (k1 - k0) * in_bits, 0);
@@ -245,7 +260,7 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
   mem = std::max(mem, ctx.buffer_access(op.dst, acc_read, n_vec * M * 32));
   if (op.accumulate_last) {  // y = Y_int s_x s_w (+ bias)
     L.book("cim", Action::Fp32Mul, op.tokens() * M);
-    if (ctx.executor->has_bias(op.linear)) L.book("cim", Action::Fp32Add, op.tokens() * M);
+    if (ctx.executor->cim_has_bias(op)) L.book("cim", Action::Fp32Add, op.tokens() * M);
   }
   return std::max(compute, mem);
 }
@@ -253,7 +268,7 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
 // Conv: cycles = max(conv_cycles(n d_inner), sram(xz: the chunk + K-1 history rows),
 // sram(u: the quantized codes)).
 std::int64_t ConvUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
-  const auto& s = ctx.executor->shape();
+  const auto& s = ctx.mamba_executor(op).shape();
   const std::int64_t e = op.tokens() * s.d_inner, K = s.conv_kernel;
   auto& L = ctx.ledger;
   L.book("conv", Action::Fp32Mul, e * K);
@@ -270,7 +285,7 @@ std::int64_t ConvUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
 // Index: cycles = lookup_cycles(n, walk) (each unit has its own table port; no width bound).
 std::int64_t ScaleIndexUnit::perform(const Op& op, const OpWork& work, RunContext& ctx) {
   const HwParams& hw = *ctx.hw;
-  const auto& t = ctx.executor->quant().groups;
+  const auto& t = ctx.mamba_executor(op).quant().groups;
   const bool per_element = hw.index.lookups == LookupGranularity::PerElement;
   const std::int64_t n =
       per_element ? work.lookups : work.lookups / std::max<std::int64_t>(1, op.tokens());
@@ -299,7 +314,7 @@ std::int64_t ScaleIndexUnit::perform(const Op& op, const OpWork& work, RunContex
 
 // MUX: cycles = max(mux_cycles(n), sram(u: (value_bits + 1) bits per element)).
 std::int64_t DequantMux::perform(const Op& op, const OpWork&, RunContext& ctx) {
-  const std::int64_t e = op.tokens() * ctx.executor->shape().d_inner;
+  const std::int64_t e = op.tokens() * ctx.mamba_executor(op).shape().d_inner;
   ctx.ledger.book("mux", Action::MuxSelect, e);
   ctx.ledger.book("mux", Action::DequantMul, e);
   const std::int64_t mem = ctx.buffer_access(op.src.at(0), e * ctx.u_bits, 0);
@@ -309,7 +324,7 @@ std::int64_t DequantMux::perform(const Op& op, const OpWork&, RunContext& ctx) {
 // SSM: cycles = max(scan_cycles(D, N, L), sram of u, delta, xp (B and C), y, the state
 // (read + write per (d, n, t)) and the parameters (A per (d, n, t), D per (d, t))).
 std::int64_t SsmCore::perform(const Op& op, const OpWork& work, RunContext& ctx) {
-  const auto& s = ctx.executor->shape();
+  const auto& s = ctx.mamba_executor(op).shape();
   const std::int64_t D = op.channel_end - op.channel_begin, N = s.d_state, Lt = op.tokens();
   auto& L = ctx.ledger;
   L.book("ssm", Action::Fp32Exp, work.scan.exp);
@@ -361,10 +376,90 @@ std::int64_t VectorUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
                       ctx.buffer_access(op.dst, 0, e * 32)});
       compute = vec_cycles(hw, e, 1);
       break;
+    case ElementwiseFn::Modulate: {
+      // x (1 + scale) + shift: 1 + scale per column, then a multiply and an add per element
+      L.book("vec", Action::Fp32Mul, e);
+      L.book("vec", Action::Fp32Add, e + cols);
+      mem = std::max({ctx.buffer_access(op.src.at(0), e * 32, 0),
+                      ctx.buffer_access(op.src.at(1), 2 * cols * 32, 0),
+                      ctx.buffer_access(op.dst, 0, e * 32)});
+      compute = vec_cycles(hw, e, 1);
+      break;
+    }
+    case ElementwiseFn::Rope:
+      // per rotated pair (x1, x2): 4 multiplies and 2 adds = 2 mul + 1 add per element; the
+      // cos / sin tables are read once per element pair each (e x 32 bits together)
+      L.book("vec", Action::Fp32Mul, 2 * e);
+      L.book("vec", Action::Fp32Add, e);
+      mem = std::max(ctx.buffer_access(op.src.at(0), 2 * e * 32, 0),
+                     ctx.buffer_access(op.dst, 0, e * 32));
+      compute = vec_cycles(hw, e, 1);
+      break;
+    case ElementwiseFn::Softmax:
+      // pass 1: scale and running max; pass 2: exp(x - max) and the sum; pass 3: x / sum
+      // (one reciprocal per row, then a multiply per element)
+      L.book("vec", Action::Fp32Mul, 2 * e);
+      L.book("vec", Action::Comparison, e);
+      L.book("vec", Action::Fp32Add, 2 * e);
+      L.book("vec", Action::Fp32Exp, e);
+      L.book("vec", Action::Fp32Div, rows);
+      mem = std::max(ctx.buffer_access(op.src.at(0), 3 * e * 32, 0),
+                     ctx.buffer_access(op.dst, 0, 2 * e * 32));
+      compute = vec_cycles(hw, e, 3);
+      break;
+    case ElementwiseFn::GatedResidual:
+      L.book("vec", Action::Fp32Mul, e);
+      L.book("vec", Action::Fp32Add, e);
+      mem = std::max({ctx.buffer_access(op.src.at(0), e * 32, 0),
+                      ctx.buffer_access(op.src.at(1), cols * 32, 0),
+                      ctx.buffer_access(op.src.at(2), e * 32, 0),
+                      ctx.buffer_access(op.dst, 0, e * 32)});
+      compute = vec_cycles(hw, e, 1);
+      break;
+    case ElementwiseFn::SwiGlu:
+      L.book("vec", Action::Fp32Silu, e);
+      L.book("vec", Action::Fp32Mul, e);
+      mem = std::max(ctx.buffer_access(op.src.at(0), 2 * e * 32, 0),
+                     ctx.buffer_access(op.dst, 0, e * 32));
+      compute = vec_cycles(hw, e, 1);
+      break;
     case ElementwiseFn::None:
       throw InvalidArgument("vector unit: op '" + op.name + "' has no function");
   }
   return std::max(compute, mem);
+}
+
+// MAC array: cycles = max(mac_cycles(n, k, m), sram of its operands and result). Output
+// stationary: the left operand is re-read once per column tile, the right one once per row tile.
+std::int64_t MacArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
+  const HwParams& hw = *ctx.hw;
+  std::int64_t n = 0, k = 0, m = 0;
+  std::string a_buf, b_buf;
+  switch (op.mac) {
+    case workloads::MacFn::Linear:  // [n x k] x W^T [k x m] + b
+      n = op.in_shape.rows, k = op.in_shape.cols, m = op.out_shape.cols;
+      a_buf = op.src.at(0), b_buf = op.src.at(1);
+      break;
+    case workloads::MacFn::AttnScores:  // q_h [P x D] x k_h^T [D x P]
+      n = op.in_shape.rows, k = op.in_shape.cols, m = op.out_shape.cols;
+      a_buf = b_buf = op.src.at(0);
+      break;
+    case workloads::MacFn::AttnContext:  // p_h [P x P] x v_h [P x D]
+      n = op.in_shape.rows, k = op.in_shape.cols, m = op.out_shape.cols;
+      a_buf = op.src.at(0), b_buf = op.src.at(1);
+      break;
+    case workloads::MacFn::None:
+      throw InvalidArgument("MAC array: op '" + op.name + "' has no function");
+  }
+  auto& L = ctx.ledger;
+  L.book("mac", Action::Fp32Mul, n * k * m);
+  L.book("mac", Action::Fp32Add, n * k * m);
+  if (op.mac == workloads::MacFn::Linear) L.book("mac", Action::Fp32Add, n * m);  // bias
+  const std::int64_t col_tiles = cdiv(m, hw.mac.cols), row_tiles = cdiv(n, hw.mac.rows);
+  std::int64_t mem = ctx.buffer_access(a_buf, n * k * col_tiles * 32, 0);
+  mem = std::max(mem, ctx.buffer_access(b_buf, k * m * row_tiles * 32, 0));
+  mem = std::max(mem, ctx.buffer_access(op.dst, 0, n * m * 32));
+  return std::max(mac_cycles(hw, n, k, m), mem);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,7 +475,8 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const std::string&
       mux_("mux", *this),
       ssm_("ssm", *this),
       vec_("vec", *this),
-      units_{&dram_, &cim_, &conv_, &index_, &mux_, &ssm_, &vec_},
+      mac_("mac", *this),
+      units_{&dram_, &cim_, &conv_, &index_, &mux_, &ssm_, &vec_, &mac_},
       completed_signal_("completed") {
   SC_THREAD(controller);
   // Library code never prints: SystemC's infos and warnings are not shown (errors still throw).
@@ -608,13 +704,10 @@ std::vector<int> critical_path(const workloads::OpProgram& program,
 
 bool hardware_has_run() { return sc_core::sc_get_status() != sc_core::SC_ELABORATION; }
 
-HwReport run_on_hardware(const workloads::OpProgram& program, LayerExecutor& executor,
-                         const HwParams& hw, const EnergyTable& energy) {
-  RunContext ctx;
-  ctx.program = &program;
-  ctx.executor = &executor;
-  ctx.hw = &hw;
-  const Prepared prep = prepare(program, executor, hw, ctx);
+namespace {
+
+HwReport run_prepared(const workloads::OpProgram& program, RunContext& ctx, const Prepared& prep,
+                      const HwParams& hw, const EnergyTable& energy, std::int64_t weight_tiles) {
   ctx.timing.resize(program.ops.size());
   for (std::size_t i = 0; i < program.ops.size(); ++i) {
     ctx.timing[i].id = static_cast<int>(i);
@@ -635,7 +728,7 @@ HwReport run_on_hardware(const workloads::OpProgram& program, LayerExecutor& exe
   r.energy = price(r.ledger, energy);
   r.critical_path = critical_path(program, r.ops);
   r.cim_weights_stationary = ctx.cim_stationary;
-  r.cim_weight_tiles = layer_weight_tiles(hw, executor.shape());
+  r.cim_weight_tiles = weight_tiles;
   r.adc_saturated = ctx.adc_saturated;
   r.units.resize(kUnitCount);
   for (int u = 0; u < kUnitCount; ++u) {
@@ -676,6 +769,83 @@ HwReport run_on_hardware(const workloads::OpProgram& program, LayerExecutor& exe
     r.buffers.push_back(b);
   }
   return r;
+}
+
+Prepared prepare_jit(const workloads::OpProgram& program, const JitBlockExecutor& ex,
+                     const HwParams& hw, RunContext& ctx, std::int64_t& tiles) {
+  hw.validate();
+  program.validate();
+  if (program.family != workloads::ProgramFamily::JitBlock)
+    throw InvalidArgument("run_on_hardware: program '" + program.layer_name +
+                          "' is not a JiT block program");
+  if (program.length != ex.length())
+    throw InvalidArgument("run_on_hardware: the program has " + std::to_string(program.length) +
+                          " tokens, the executor " + std::to_string(ex.length()));
+  bool adaLN_on_cim = false;
+  for (const Op& op : program.ops) {
+    if (op.kind != OpKind::CimMatmul) continue;
+    if (!ex.on_cim(op.jit_linear))
+      throw InvalidArgument("run_on_hardware: op '" + op.name +
+                            "' runs on the CIM, the executor computes it in FP32");
+    adaLN_on_cim |= op.jit_linear == workloads::JitLinearKind::adaLN;
+    const auto& lin = ex.cim_linear(op);
+    if (lin.config().w_bits != hw.cim.w_bits || lin.config().adc.bits != hw.cim.adc.bits ||
+        lin.rows_per_tile() > hw.cim.rows)
+      throw InvalidArgument(
+          "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
+          "adc.bits, rows; use hw::apply_hw)");
+  }
+  if (ex.on_cim(workloads::JitLinearKind::adaLN) != adaLN_on_cim)
+    throw InvalidArgument(
+        "run_on_hardware: the program and the executor disagree on where adaLN runs (CIM or MAC "
+        "array)");
+  Prepared p;
+  for (const auto& b : program.buffers) p.required[b.name] = b.bytes;
+  for (const auto& [name, bytes] : p.required) {
+    const SramParams& sp = hw.sram_for(name);
+    if (sp.bytes > 0 && sp.bytes < bytes)
+      throw ConfigError(hw.sram_key(name) + ".bytes: needs " + std::to_string(bytes) +
+                        " bytes, got " + std::to_string(sp.bytes) +
+                        " (the JiT block program "
+                        "keeps its data in '" +
+                        name + "' for the whole block)");
+  }
+  tiles = jit_block_weight_tiles(hw, ex.shape(), adaLN_on_cim);
+  ctx.cim_stationary = tiles <= hw.cim.macros;
+  ctx.weights_preloaded = program.buffer("weights") == nullptr;
+  if (ctx.weights_preloaded && !ctx.cim_stationary)
+    throw ConfigError("hw.cim.macros: the block's weights need " + std::to_string(tiles) +
+                      " macro tiles to stay resident, the CIM has " +
+                      std::to_string(hw.cim.macros) +
+                      " (compile the op program with weights_resident = false)");
+  return p;
+}
+
+}  // namespace
+
+HwReport run_on_hardware(const workloads::OpProgram& program, LayerExecutor& executor,
+                         const HwParams& hw, const EnergyTable& energy) {
+  if (program.family != workloads::ProgramFamily::Mamba1)
+    throw InvalidArgument("run_on_hardware: program '" + program.layer_name +
+                          "' is not a Mamba1 layer program");
+  RunContext ctx;
+  ctx.program = &program;
+  ctx.executor = &executor;
+  ctx.mamba = &executor;
+  ctx.hw = &hw;
+  const Prepared prep = prepare(program, executor, hw, ctx);
+  return run_prepared(program, ctx, prep, hw, energy, layer_weight_tiles(hw, executor.shape()));
+}
+
+HwReport run_on_hardware(const workloads::OpProgram& program, JitBlockExecutor& executor,
+                         const HwParams& hw, const EnergyTable& energy) {
+  RunContext ctx;
+  ctx.program = &program;
+  ctx.executor = &executor;
+  ctx.hw = &hw;
+  std::int64_t tiles = 0;
+  const Prepared prep = prepare_jit(program, executor, hw, ctx, tiles);
+  return run_prepared(program, ctx, prep, hw, energy, tiles);
 }
 
 }  // namespace cimba::hw

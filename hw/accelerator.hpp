@@ -26,9 +26,9 @@
 namespace cimba::hw {
 
 /// The units of the accelerator, in report order.
-enum class UnitId { Dram, Cim, Conv, Index, Mux, Ssm, Vec, kCount };
+enum class UnitId { Dram, Cim, Conv, Index, Mux, Ssm, Vec, Mac, kCount };
 constexpr int kUnitCount = static_cast<int>(UnitId::kCount);
-const char* unit_name(UnitId unit);  // "dram", "cim", "conv", "index", "mux", "ssm", "vec"
+const char* unit_name(UnitId unit);  // "dram", "cim", "conv", "index", "mux", "ssm", "vec", "mac"
 UnitId unit_for(workloads::OpKind kind);
 
 struct OpTiming {
@@ -75,7 +75,7 @@ struct HwReport {
   std::string bounding_unit;
   std::vector<int> critical_path;       // op ids, first to last
   bool cim_weights_stationary = false;  // every weight tile of the layer has its own macro
-  std::int64_t cim_weight_tiles = 0;    // macro tiles of the layer's four matrices
+  std::int64_t cim_weight_tiles = 0;    // macro tiles of the layer's CIM matrices
   std::int64_t adc_saturated = 0;       // from the numerics
   const UnitReport& unit(UnitId id) const { return units.at(static_cast<std::size_t>(id)); }
 };
@@ -101,6 +101,14 @@ bool hardware_has_run();
 /// stay resident but do not fit the macros, ...), InvalidArgument for inconsistent inputs, and
 /// rethrows what a numerics call threw.
 HwReport run_on_hardware(const workloads::OpProgram& program, LayerExecutor& executor,
+                         const HwParams& hw, const EnergyTable& energy = {});
+
+class JitBlockExecutor;
+/// The same for a JiT block program (workloads::build_jit_block_program) and its executor
+/// (hw/jit_block.hpp). Throws ConfigError when the CIM weights are declared resident but do not
+/// fit the macros, or a buffer is too small; InvalidArgument for a Mamba program or an executor
+/// built for other hw.cim parameters.
+HwReport run_on_hardware(const workloads::OpProgram& program, JitBlockExecutor& executor,
                          const HwParams& hw, const EnergyTable& energy = {});
 
 }  // namespace cimba::hw

@@ -118,7 +118,7 @@ const numerics::BitSerialLinear& LayerExecutor::linear(LinearKind kind) const {
 
 bool LayerExecutor::has_bias(LinearKind kind) const { return bias_of(w_, kind) != nullptr; }
 
-void LayerExecutor::run_all(const workloads::OpProgram& program) {
+void OpExecutor::run_all(const workloads::OpProgram& program) {
   for (const Op& op : program.ops) execute(op);
 }
 
@@ -244,6 +244,9 @@ OpWork LayerExecutor::execute(const Op& op) {
         u[i] = numerics::dual_scale_decode_one(q[i], f[i], quant_.dual);
       break;
     }
+    case OpKind::MacMatmul:
+      throw InvalidArgument("layer executor: a Mamba1 layer has no MAC-array op ('" + op.name +
+                            "')");
     case OpKind::SsmScan: {
       if (op.token_begin != 0 || op.token_end != shape_.length)
         throw InvalidArgument("layer executor: scan op '" + op.name +

@@ -56,7 +56,24 @@ struct OpWork {
   std::int64_t quant_saturated = 0;   // Conv1d: clamped elements (int8 / group)
 };
 
-class LayerExecutor {
+/// The numerics of an op program, op by op: what the hardware units call. LayerExecutor (a Mamba1
+/// layer) and JitBlockExecutor (hw/jit_block.hpp, a JiT block) implement it.
+class OpExecutor {
+ public:
+  virtual ~OpExecutor() = default;
+  /// Runs the numerics of one op (its inputs must have been produced by earlier ops).
+  virtual OpWork execute(const workloads::Op& op) = 0;
+  /// The bit-serial layer a CimMatmul op (or a weight load) uses: its shape, row tiles, slices.
+  virtual const numerics::BitSerialLinear& cim_linear(const workloads::Op& op) const = 0;
+  /// Whether the CIM op's output rescale adds a bias (or a folded shift constant).
+  virtual bool cim_has_bias(const workloads::Op& op) const = 0;
+  /// Tokens of the program (OpProgram::length).
+  virtual std::int64_t length() const = 0;
+  /// Every op of `program` in order (the functional path).
+  void run_all(const workloads::OpProgram& program);
+};
+
+class LayerExecutor : public OpExecutor {
   friend LayerQuant calibrate_static(const workloads::MambaLayerWeights&,
                                      const workloads::Mamba1LayerShape&, const LayerQuant&,
                                      const HwParams&, const numerics::MatrixF&, int);
@@ -67,9 +84,12 @@ class LayerExecutor {
                 const workloads::MambaLayerWeights& weights, const LayerQuant& quant,
                 const HwParams& hw, const numerics::MatrixF& input);
   /// Runs the numerics of one op (its inputs must have been produced by earlier ops).
-  OpWork execute(const workloads::Op& op);
-  /// Every op of `program` in order (the functional path).
-  void run_all(const workloads::OpProgram& program);
+  OpWork execute(const workloads::Op& op) override;
+  const numerics::BitSerialLinear& cim_linear(const workloads::Op& op) const override {
+    return linear(op.linear);
+  }
+  bool cim_has_bias(const workloads::Op& op) const override { return has_bias(op.linear); }
+  std::int64_t length() const override { return shape_.length; }
 
   const numerics::MatrixF& output() const { return out_; }   // block output [L, d_model]
   const numerics::MatrixF& gated() const { return g_; }      // out_proj input [L, d_inner]

@@ -22,14 +22,14 @@ enum class Action {
   Fp32Add,
   Fp32Div,
   Fp32Sqrt,
-  Fp32Exp,       // exp of the SSM core (in the configured exp_impl)
+  Fp32Exp,       // exp of the SSM core (in the configured exp_impl), of the softmax
   Fp32Softplus,  // softplus of the SSM core (in the configured exp_impl)
   Fp32Silu,
   QuantEncode,  // one element quantized (divide by the scale, round, clamp)
   DequantMul,   // one element dequantized (code x scale)
   MuxSelect,    // one flag-selected scale of the dual-scale MUX
   ScaleLookup,  // one scale-index lookup
-  Comparison,   // one comparator operation of the lookup
+  Comparison,   // one comparator operation (scale lookup, softmax max)
   kCount
 };
 constexpr int kActionCount = static_cast<int>(Action::kCount);

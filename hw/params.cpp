@@ -124,6 +124,9 @@ void HwParams::validate() const {
   check_min(mux.latency, 1, "hw.mux.latency");
   check_min(vec.lanes, 1, "hw.vec.lanes");
   check_min(vec.latency, 1, "hw.vec.latency");
+  check_min(mac.rows, 1, "hw.mac.rows");
+  check_min(mac.cols, 1, "hw.mac.cols");
+  check_min(mac.latency, 1, "hw.mac.latency");
   auto check_sram = [](const SramParams& s, const std::string& key) {
     check_min(s.bytes, 0, key + ".bytes");
     check_min(s.width_bits, 1, key + ".width_bits");

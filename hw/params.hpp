@@ -75,6 +75,15 @@ struct VecParams {
   int latency = 4;  // hw.vec.latency >= 1
 };
 
+/// hw.mac.*: a digital FP32 MAC array (output-stationary systolic array of rows x cols
+/// processing elements) for products of two activations, which cannot be weight-stationary CIM
+/// (attention q k^T and p v), and for FP32 linears whose weights are not in the CIM (JiT adaLN).
+struct MacParams {
+  int rows = 16;    // hw.mac.rows >= 1: output rows computed at once
+  int cols = 16;    // hw.mac.cols >= 1: output columns computed at once
+  int latency = 4;  // hw.mac.latency >= 1: FP32 multiply-accumulate pipeline depth
+};
+
 /// hw.sram.<buffer>.*
 struct SramParams {
   std::int64_t bytes = 0;  // hw.sram.<b>.bytes >= 0; 0 = sized to what the program needs
@@ -105,6 +114,7 @@ struct HwParams {
   IndexParams index;
   MuxParams mux;
   VecParams vec;
+  MacParams mac;
   SramParams sram_default;                 // hw.sram.default.*: buffers not listed below
   std::map<std::string, SramParams> sram;  // hw.sram.<buffer>.*
   DramParams dram;

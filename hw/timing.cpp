@@ -76,4 +76,9 @@ std::int64_t vec_cycles(const HwParams& hw, std::int64_t n, int passes) {
   return passes * cdiv(n, hw.vec.lanes) + hw.vec.latency;
 }
 
+std::int64_t mac_cycles(const HwParams& hw, std::int64_t n, std::int64_t k, std::int64_t m) {
+  const std::int64_t tiles = cdiv(n, hw.mac.rows) * cdiv(m, hw.mac.cols);
+  return tiles * k + (hw.mac.rows + hw.mac.cols - 2) + hw.mac.latency;
+}
+
 }  // namespace cimba::hw

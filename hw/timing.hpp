@@ -68,4 +68,13 @@ std::int64_t scan_cycles(const HwParams& hw, std::int64_t D, std::int64_t N, std
 /// (RMSNorm: 2 passes, sum of squares then scale; gate and residual: 1).
 std::int64_t vec_cycles(const HwParams& hw, std::int64_t elements, int passes);
 
+/// MAC array (hw.mac: R x C output-stationary FP32 PEs) on an [n x k] x [k x m] product:
+///   tiles = cdiv(n, R) x cdiv(m, C)      (each PE accumulates one output of a tile)
+///   mac   = tiles x k + (R + C - 2) + latency
+/// Each tile streams its k operand pairs in k cycles, tiles back to back; the skewed operands
+/// fill and drain the array once per op (R + C - 2 cycles, H. T. Kung, "Why systolic
+/// architectures?", IEEE Computer 15(1), 1982; output-stationary dataflow as in ShiDianNao,
+/// Du et al., ISCA 2015), plus the FP32 multiply-add pipeline of the last PE.
+std::int64_t mac_cycles(const HwParams& hw, std::int64_t n, std::int64_t k, std::int64_t m);
+
 }  // namespace cimba::hw

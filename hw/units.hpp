@@ -19,7 +19,8 @@ namespace cimba::hw {
 /// Everything one run needs and produces, shared by the controller and the units.
 struct RunContext {
   const workloads::OpProgram* program = nullptr;
-  LayerExecutor* executor = nullptr;
+  OpExecutor* executor = nullptr;
+  LayerExecutor* mamba = nullptr;  // the Mamba1 executor (nullptr for other programs)
   const HwParams* hw = nullptr;
   Ledger ledger;
   std::vector<OpTiming> timing;  // per op
@@ -34,6 +35,8 @@ struct RunContext {
   /// Books reads/writes of a buffer ("sram.<name>") and returns its access cycles.
   std::int64_t buffer_access(const std::string& buffer, std::int64_t read_bits,
                              std::int64_t write_bits);
+  /// The Mamba1 executor; throws InvalidArgument naming the op when the program is not Mamba1.
+  LayerExecutor& mamba_executor(const workloads::Op& op) const;
 };
 
 class Accelerator;
@@ -115,7 +118,17 @@ class SsmCore : public HwUnit {
   std::int64_t perform(const workloads::Op& op, const OpWork& work, RunContext& ctx) override;
 };
 
-/// FP32 vector unit: RMSNorm, gate, residual.
+/// Digital FP32 MAC array (hw.mac): attention products and FP32 linears.
+class MacArray : public HwUnit {
+ public:
+  MacArray(const sc_core::sc_module_name& n, Accelerator& top) : HwUnit(n, top, UnitId::Mac) {}
+
+ protected:
+  std::int64_t perform(const workloads::Op& op, const OpWork& work, RunContext& ctx) override;
+};
+
+/// FP32 vector unit: RMSNorm, gate, residual (JiT: modulation, RoPE, softmax, gated residual,
+/// SwiGLU).
 class VectorUnit : public HwUnit {
  public:
   VectorUnit(const sc_core::sc_module_name& n, Accelerator& top) : HwUnit(n, top, UnitId::Vec) {}
@@ -152,6 +165,7 @@ class Accelerator : public sc_core::sc_module {
   DequantMux mux_;
   SsmCore ssm_;
   VectorUnit vec_;
+  MacArray mac_;
   HwUnit* units_[kUnitCount];
   int queued_[kUnitCount] = {};
   sc_core::sc_event start_event_, unit_started_event_;

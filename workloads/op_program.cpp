@@ -1,7 +1,10 @@
 #include "workloads/op_program.hpp"
 
 #include <algorithm>
+#include <iomanip>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "models/common/error.hpp"
 
@@ -25,6 +28,8 @@ const char* op_kind_name(OpKind kind) {
       return "ssm_scan";
     case OpKind::Elementwise:
       return "elementwise";
+    case OpKind::MacMatmul:
+      return "mac_matmul";
   }
   return "?";
 }
@@ -39,6 +44,30 @@ const char* elementwise_fn_name(ElementwiseFn fn) {
       return "gate";
     case ElementwiseFn::Residual:
       return "residual";
+    case ElementwiseFn::Modulate:
+      return "modulate";
+    case ElementwiseFn::Rope:
+      return "rope";
+    case ElementwiseFn::Softmax:
+      return "softmax";
+    case ElementwiseFn::GatedResidual:
+      return "gated_residual";
+    case ElementwiseFn::SwiGlu:
+      return "swiglu";
+  }
+  return "?";
+}
+
+const char* mac_fn_name(MacFn fn) {
+  switch (fn) {
+    case MacFn::None:
+      return "none";
+    case MacFn::Linear:
+      return "linear";
+    case MacFn::AttnScores:
+      return "attn_scores";
+    case MacFn::AttnContext:
+      return "attn_context";
   }
   return "?";
 }
@@ -354,6 +383,267 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
   if (o.ssm_input == SsmInputScheme::Group) p.buffers.push_back({"scale_tables", 0});
   p.validate();
   return p;
+}
+
+OpProgram build_jit_block_program(const JitBlockShape& s, const JitBlockProgramOptions& o,
+                                  const std::string& layer_name) {
+  if (s.tokens <= 0 || s.hidden <= 0 || s.heads <= 0 || s.head_dim <= 0 || s.ffn_hidden <= 0)
+    throw InvalidArgument("build_jit_block_program: every block size must be positive");
+  if (s.heads * s.head_dim != s.hidden)
+    throw InvalidArgument("build_jit_block_program: heads x head_dim (" +
+                          std::to_string(s.heads * s.head_dim) + ") must equal hidden (" +
+                          std::to_string(s.hidden) + ")");
+  const std::int64_t P = s.tokens, H = s.hidden, D = s.head_dim, F = s.ffn_hidden, NH = s.heads;
+  const std::int64_t f4 = 4, wb = (o.w_bits + 7) / 8;
+  auto cim_weight_bytes = [&](JitLinearKind k) -> std::int64_t {
+    switch (k) {
+      case JitLinearKind::qkv:
+        return 3 * H * H * wb;
+      case JitLinearKind::proj:
+        return H * H * wb;
+      case JitLinearKind::w12:
+        return 2 * F * H * wb;
+      case JitLinearKind::w3:
+        return H * F * wb;
+      default:  // adaLN
+        return 6 * H * H * wb;
+    }
+  };
+  Builder b;
+  OpProgram& p = b.program;
+  p.layer_name = layer_name;
+  p.family = ProgramFamily::JitBlock;
+  p.length = P;
+  p.buffers = {{"x", P * H * f4},           {"cond", H * f4},
+               {"mod", 6 * H * f4},         {"xn", P * H * f4},
+               {"a", P * H * f4},           {"qkv", P * 3 * H * f4},
+               {"qk_rope", P * 2 * H * f4}, {"scores", NH * P * P * f4},
+               {"probs", NH * P * P * f4},  {"o", P * H * f4},
+               {"po", P * H * f4},          {"h1", P * H * f4},
+               {"xn2", P * H * f4},         {"f", P * H * f4},
+               {"gu", P * 2 * F * f4},      {"act", P * F * f4},
+               {"w3o", P * H * f4},         {"out", P * H * f4}};
+  std::vector<JitLinearKind> cim_kinds = {JitLinearKind::qkv, JitLinearKind::proj,
+                                          JitLinearKind::w12, JitLinearKind::w3};
+  if (o.adaLN_on_cim) cim_kinds.insert(cim_kinds.begin(), JitLinearKind::adaLN);
+  if (!o.weights_resident) {
+    std::int64_t bytes = 0;
+    for (auto k : cim_kinds)
+      bytes = o.weights_streamed_from_dram ? std::max(bytes, cim_weight_bytes(k))
+                                           : bytes + cim_weight_bytes(k);
+    p.buffers.push_back({"weights", bytes});
+  }
+  if (!o.adaLN_on_cim) p.buffers.push_back({"weights_fp32", 6 * H * H * o.adaLN_weight_bytes});
+
+  std::map<JitLinearKind, int> weight_load;
+  int last_cim = -1;
+  auto weight_dep = [&](JitLinearKind k) -> int {
+    if (o.weights_resident) return -1;
+    if (!o.weights_streamed_from_dram && weight_load.count(k)) return weight_load[k];
+    Op ld;
+    ld.kind = OpKind::DramLoad;
+    ld.name = std::string("load_w.") + jit_linear_kind_name(k);
+    ld.dst = "weights";
+    ld.is_weight = true;
+    ld.jit_linear = k;
+    ld.bytes = cim_weight_bytes(k);
+    if (o.weights_streamed_from_dram) ld.deps = {last_cim};
+    weight_load[k] = b.add(ld);
+    return weight_load[k];
+  };
+  auto cim = [&](JitLinearKind k, const std::string& src, const std::string& dst, std::int64_t rows,
+                 std::int64_t K, std::int64_t M, std::vector<int> deps) {
+    deps.push_back(weight_dep(k));
+    Op op;
+    op.kind = OpKind::CimMatmul;
+    op.name = range_name(jit_linear_kind_name(k), 0, rows);
+    op.src = {src};
+    op.dst = dst;
+    op.token_begin = 0;
+    op.token_end = rows == P ? P : rows;
+    op.in_shape = {rows, K};
+    op.out_shape = {rows, M};
+    op.jit_linear = k;
+    op.input_shift = k == JitLinearKind::w3 && o.w3_input_shift;
+    op.deps = std::move(deps);
+    last_cim = b.add(op);
+    return last_cim;
+  };
+  auto elementwise = [&](ElementwiseFn fn, const std::string& name, std::vector<std::string> src,
+                         const std::string& dst, std::int64_t cols, std::vector<int> deps) {
+    Op op;
+    op.kind = OpKind::Elementwise;
+    op.fn = fn;
+    op.name = name;
+    op.src = std::move(src);
+    op.dst = dst;
+    op.token_begin = 0;
+    op.token_end = P;
+    op.in_shape = op.out_shape = {P, cols};
+    op.deps = std::move(deps);
+    return b.add(op);
+  };
+
+  Op ldx;
+  ldx.kind = OpKind::DramLoad;
+  ldx.name = range_name("load_x", 0, P);
+  ldx.dst = "x";
+  ldx.token_begin = 0;
+  ldx.token_end = P;
+  ldx.out_shape = {P, H};
+  ldx.bytes = P * H * f4;
+  const int load_x = b.add(ldx);
+  Op ldc;
+  ldc.kind = OpKind::DramLoad;
+  ldc.name = "load_cond";
+  ldc.dst = "cond";
+  ldc.out_shape = {1, H};
+  ldc.bytes = H * f4;
+  const int load_c = b.add(ldc);
+
+  // adaLN: [1, H] x [6H, H]^T + b -> mod = [sh1 | sc1 | g1 | sh2 | sc2 | g2]
+  int ada = -1;
+  if (o.adaLN_on_cim) {
+    ada = cim(JitLinearKind::adaLN, "cond", "mod", 1, H, 6 * H, {load_c});
+    p.ops[static_cast<std::size_t>(ada)].name = "adaLN";
+    p.ops[static_cast<std::size_t>(ada)].token_end = 1;
+  } else {
+    Op ldw;
+    ldw.kind = OpKind::DramLoad;
+    ldw.name = "load_w.adaLN";
+    ldw.dst = "weights_fp32";
+    ldw.is_weight = true;
+    ldw.jit_linear = JitLinearKind::adaLN;
+    ldw.bytes = 6 * H * H * o.adaLN_weight_bytes;
+    const int ldw_id = b.add(ldw);
+    Op op;
+    op.kind = OpKind::MacMatmul;
+    op.mac = MacFn::Linear;
+    op.jit_linear = JitLinearKind::adaLN;
+    op.name = "adaLN";
+    op.src = {"cond", "weights_fp32"};
+    op.dst = "mod";
+    op.token_begin = 0;
+    op.token_end = 1;
+    op.in_shape = {1, H};
+    op.out_shape = {1, 6 * H};
+    op.deps = {load_c, ldw_id};
+    ada = b.add(op);
+  }
+  const int norm1 = elementwise(ElementwiseFn::RmsNorm, "norm1", {"x"}, "xn", H, {load_x});
+  const int mod1 =
+      elementwise(ElementwiseFn::Modulate, "modulate1", {"xn", "mod"}, "a", H, {norm1, ada});
+  const int qkv = cim(JitLinearKind::qkv, "a", "qkv", P, H, 3 * H, {mod1});
+  const int rope = elementwise(ElementwiseFn::Rope, "rope", {"qkv"}, "qk_rope", 2 * H, {qkv});
+  std::vector<int> ctx_ops;
+  for (std::int64_t h = 0; h < NH; ++h) {
+    const std::string hs = "[h" + std::to_string(h) + "]";
+    Op sc;
+    sc.kind = OpKind::MacMatmul;
+    sc.mac = MacFn::AttnScores;
+    sc.head = static_cast<int>(h);
+    sc.name = "scores" + hs;
+    sc.src = {"qk_rope"};
+    sc.dst = "scores";
+    sc.token_begin = 0;
+    sc.token_end = P;
+    sc.channel_begin = h * D;
+    sc.channel_end = (h + 1) * D;
+    sc.in_shape = {P, D};
+    sc.out_shape = {P, P};
+    sc.deps = {rope};
+    const int sc_id = b.add(sc);
+    Op sm;
+    sm.kind = OpKind::Elementwise;
+    sm.fn = ElementwiseFn::Softmax;
+    sm.head = static_cast<int>(h);
+    sm.name = "softmax" + hs;
+    sm.src = {"scores"};
+    sm.dst = "probs";
+    sm.token_begin = 0;
+    sm.token_end = P;
+    sm.in_shape = sm.out_shape = {P, P};
+    sm.deps = {sc_id};
+    const int sm_id = b.add(sm);
+    Op cx;
+    cx.kind = OpKind::MacMatmul;
+    cx.mac = MacFn::AttnContext;
+    cx.head = static_cast<int>(h);
+    cx.name = "context" + hs;
+    cx.src = {"probs", "qkv"};
+    cx.dst = "o";
+    cx.token_begin = 0;
+    cx.token_end = P;
+    cx.channel_begin = h * D;
+    cx.channel_end = (h + 1) * D;
+    cx.in_shape = {P, P};
+    cx.out_shape = {P, D};
+    cx.deps = {sm_id, qkv};
+    ctx_ops.push_back(b.add(cx));
+  }
+  const int proj = cim(JitLinearKind::proj, "o", "po", P, H, H, ctx_ops);
+  const int res1 = elementwise(ElementwiseFn::GatedResidual, "gated_residual1", {"x", "mod", "po"},
+                               "h1", H, {proj, ada, load_x});
+  const int norm2 = elementwise(ElementwiseFn::RmsNorm, "norm2", {"h1"}, "xn2", H, {res1});
+  const int mod2 =
+      elementwise(ElementwiseFn::Modulate, "modulate2", {"xn2", "mod"}, "f", H, {norm2, ada});
+  const int w12 = cim(JitLinearKind::w12, "f", "gu", P, H, 2 * F, {mod2});
+  const int swiglu = elementwise(ElementwiseFn::SwiGlu, "swiglu", {"gu"}, "act", F, {w12});
+  const int w3 = cim(JitLinearKind::w3, "act", "w3o", P, F, H, {swiglu});
+  const int res2 = elementwise(ElementwiseFn::GatedResidual, "gated_residual2",
+                               {"h1", "mod", "w3o"}, "out", H, {w3, res1});
+  Op st;
+  st.kind = OpKind::DramStore;
+  st.name = range_name("store", 0, P);
+  st.src = {"out"};
+  st.token_begin = 0;
+  st.token_end = P;
+  st.in_shape = {P, H};
+  st.bytes = P * H * f4;
+  st.deps = {res2};
+  b.add(st);
+  p.validate();
+  return p;
+}
+
+std::string format_op_program(const OpProgram& p) {
+  std::ostringstream out;
+  out << "op program '" << p.layer_name << "' ("
+      << (p.family == ProgramFamily::JitBlock ? "jit_block" : "mamba1") << ", " << p.length
+      << " tokens, " << p.ops.size() << " ops)\n";
+  for (const Op& op : p.ops) {
+    out << std::setw(4) << op.id << " " << std::left << std::setw(13) << op_kind_name(op.kind)
+        << std::setw(22) << op.name << std::right;
+    if (op.kind == OpKind::Elementwise) out << " fn=" << elementwise_fn_name(op.fn);
+    if (op.kind == OpKind::MacMatmul) out << " fn=" << mac_fn_name(op.mac);
+    if (op.kind == OpKind::CimMatmul || (op.kind == OpKind::DramLoad && op.is_weight) ||
+        (op.kind == OpKind::MacMatmul && op.mac == MacFn::Linear))
+      out << " linear="
+          << (p.family == ProgramFamily::JitBlock ? jit_linear_kind_name(op.jit_linear)
+                                                  : linear_kind_name(op.linear));
+    if (!op.src.empty()) {
+      out << " src=";
+      for (std::size_t i = 0; i < op.src.size(); ++i) out << (i ? "," : "") << op.src[i];
+    }
+    if (!op.dst.empty()) out << " dst=" << op.dst;
+    if (op.in_shape.elements() > 0) out << " in=" << op.in_shape.rows << "x" << op.in_shape.cols;
+    if (op.out_shape.elements() > 0)
+      out << " out=" << op.out_shape.rows << "x" << op.out_shape.cols;
+    if (op.channel_end > op.channel_begin)
+      out << " ch=" << op.channel_begin << ":" << op.channel_end;
+    if (op.bytes > 0) out << " bytes=" << op.bytes;
+    if (op.kind == OpKind::CimMatmul && !op.accumulate_last) out << " partial";
+    if (op.input_shift) out << " shifted";
+    if (!op.deps.empty()) {
+      out << " deps=";
+      for (std::size_t i = 0; i < op.deps.size(); ++i) out << (i ? "," : "") << op.deps[i];
+    }
+    out << "\n";
+  }
+  out << "buffers:";
+  for (const auto& bu : p.buffers) out << " " << bu.name << "=" << bu.bytes << "B";
+  out << "\n";
+  return out.str();
 }
 
 }  // namespace cimba::workloads

@@ -4,7 +4,8 @@
 // An OpProgram is an ordered list of hardware operations for one layer. Each op names
 //   - its kind (which hardware unit runs it): DramLoad/DramStore (DRAM unit), CimMatmul (CIM
 //     macros), Conv1d (conv unit with the SSM-input quantizer), ScaleLookup (scale-index unit),
-//     DualScaleDequant (dequant MUX), SsmScan (FP32 SSM core), Elementwise (vector unit);
+//     DualScaleDequant (dequant MUX), SsmScan (FP32 SSM core), Elementwise (vector unit),
+//     MacMatmul (digital FP32 MAC array);
 //   - the on-chip buffers it reads (`src`) and the buffer it writes (`dst`; empty: the result is
 //     forwarded to the consumer without being stored, or leaves the chip);
 //   - the slice of the layer's tensors it covers: a token range [token_begin, token_end) of the
@@ -27,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "workloads/jit_forward.hpp"
 #include "workloads/mamba_forward.hpp"
 
 namespace cimba::workloads {
@@ -39,12 +41,37 @@ enum class OpKind {
   ScaleLookup,       // scale-index lookups of the group scheme for the elements of `tokens`
   DualScaleDequant,  // the dual-scale dequant MUX: x_hat = q * (flag ? scale2 : scale1)
   SsmScan,           // FP32 selective scan of `channels` over `tokens`
-  Elementwise,       // RMSNorm, gate y * silu(z), residual add
+  Elementwise,       // RMSNorm, gate y * silu(z), residual add (JiT: modulation, RoPE,
+                     // softmax, gated residual, SwiGLU)
+  MacMatmul,         // digital FP32 MAC array: products of two activations (attention
+                     // q k^T and p v) and FP32 linears whose weights are not in the CIM (adaLN)
 };
 const char* op_kind_name(OpKind kind);
 
-enum class ElementwiseFn { None, RmsNorm, Gate, Residual };
+enum class ElementwiseFn {
+  None,
+  RmsNorm,
+  Gate,
+  Residual,
+  Modulate,       // JiT: x * (1 + scale) + shift (adaLN modulation of a normed input)
+  Rope,           // JiT: 2-D RoPE of q and k (the first 2H columns of the qkv output)
+  Softmax,        // JiT: row softmax of one head's scaled scores
+  GatedResidual,  // JiT: h + gate * y
+  SwiGlu,         // JiT: silu(gate) * up
+};
 const char* elementwise_fn_name(ElementwiseFn fn);
+
+/// What a MacMatmul op computes.
+enum class MacFn {
+  None,
+  Linear,       // Y = X W^T + b with FP32 weights (JiT adaLN when not on the CIM)
+  AttnScores,   // one head: S = q_h k_h^T (RoPE'd q, k)           [P x D] x [D x P]
+  AttnContext,  // one head: o_h = softmax(S / sqrt(D)) v_h       [P x P] x [P x D]
+};
+const char* mac_fn_name(MacFn fn);
+
+/// Which layer family a program describes (selects how `linear` / `jit_linear` are read).
+enum class ProgramFamily { Mamba1, JitBlock };
 
 /// Quantization of the SSM input u (NUMERICS.md 3); selects which ops follow the conv1d.
 enum class SsmInputScheme { Fp32, Int8, Group, DualScale };
@@ -76,6 +103,12 @@ struct Op {
   ElementwiseFn fn = ElementwiseFn::None;
   SsmInputScheme ssm_input = SsmInputScheme::Fp32;  // Conv1d, ScaleLookup, DualScaleDequant
   std::int64_t bytes = 0;                           // DramLoad / DramStore
+  // JiT programs (ProgramFamily::JitBlock):
+  workloads::JitLinearKind jit_linear = workloads::JitLinearKind::qkv;  // CimMatmul, MacMatmul
+                                                                        // Linear, weight loads
+  MacFn mac = MacFn::None;                                              // MacMatmul
+  int head = -1;                                                        // attention ops: the head
+  bool input_shift = false;  // CimMatmul: per-channel shift subtracted before the quantizer
   std::int64_t tokens() const { return token_end - token_begin; }
 };
 
@@ -88,6 +121,7 @@ struct BufferUse {
 
 struct OpProgram {
   std::string layer_name;
+  ProgramFamily family = ProgramFamily::Mamba1;
   std::int64_t length = 0;  // L tokens of the (single) sequence
   std::vector<Op> ops;
   std::vector<BufferUse> buffers;
@@ -131,5 +165,38 @@ struct Mamba1ProgramOptions {
 OpProgram build_mamba1_layer_program(const Mamba1LayerShape& shape,
                                      const Mamba1ProgramOptions& options,
                                      const std::string& layer_name = "layer");
+
+/// Shape of one JiT block for one image (jit-mnist-tiny: 64 tokens, 256, 4 heads of 64, 672).
+struct JitBlockShape {
+  std::int64_t tokens = 64, hidden = 256, heads = 4, head_dim = 64, ffn_hidden = 672;
+};
+
+/// How a JiT block is cut into ops.
+struct JitBlockProgramOptions {
+  int w_bits = 8;  // bytes of a CIM weight load: ceil(w_bits / 8) per weight
+  /// true: the CIM weights (qkv, proj, w12, w3, and adaLN when on the CIM) are already in the
+  /// macros. false: each matrix is loaded once before its first use (or before every use when
+  /// weights_streamed_from_dram).
+  bool weights_resident = false;
+  bool weights_streamed_from_dram = false;
+  /// true: adaLN runs on the CIM (quantized); false: on the MAC array in FP32 with its FP32
+  /// weights (adaLN_weight_bytes each) loaded from DRAM into `weights_fp32` before use.
+  bool adaLN_on_cim = false;
+  int adaLN_weight_bytes = 4;
+  bool w3_input_shift = false;  // TaQ-DiT: w3's input is shifted per channel (one FP32 add)
+};
+
+/// The op program of one JiT block on one image (ProgramFamily::JitBlock, length = tokens):
+/// load x and the conditioning s -> adaLN (MAC array FP32, or CIM) -> RMSNorm -> modulate ->
+/// qkv (CIM) -> RoPE -> per head: scores (MAC) -> softmax (vector) -> context (MAC) ->
+/// proj (CIM) -> gated residual -> RMSNorm -> modulate -> w12 (CIM) -> SwiGLU -> w3 (CIM) ->
+/// gated residual -> store. Weight loads precede the first use of each CIM matrix unless
+/// resident. Throws InvalidArgument for non-positive sizes or hidden != heads x head_dim.
+OpProgram build_jit_block_program(const JitBlockShape& shape, const JitBlockProgramOptions& options,
+                                  const std::string& layer_name = "blocks.0");
+
+/// One line per op ("  12 cim_matmul   qkv[t0:64]  src=a dst=qkv deps=5,6 ..."), then the buffers:
+/// the listing the workloads issue asks for.
+std::string format_op_program(const OpProgram& program);
 
 }  // namespace cimba::workloads
