@@ -89,30 +89,6 @@ const MatrixF& weight_of(const workloads::JitBlockWeights& w, JitLinearKind k) {
   }
 }
 
-// The modulation and gated residual of jit_forward (same expressions, so the same FP32 results).
-void modulate(const MatrixF& normed, const MatrixF& mod, std::int64_t shift_col,
-              std::int64_t scale_col, MatrixF& out) {
-  const std::int64_t H = normed.cols();
-  out.resize(normed.rows(), H);
-  const float* sh = mod.data() + shift_col;
-  const float* sc = mod.data() + scale_col;
-  for (std::int64_t r = 0; r < normed.rows(); ++r) {
-    const float* x = normed.data() + r * H;
-    float* o = out.data() + r * H;
-    for (std::int64_t c = 0; c < H; ++c) o[c] = x[c] * (1.0f + sc[c]) + sh[c];
-  }
-}
-
-void gated_residual(MatrixF& h, const MatrixF& mod, std::int64_t gate_col, const MatrixF& delta) {
-  const std::int64_t H = h.cols();
-  const float* g = mod.data() + gate_col;
-  for (std::int64_t r = 0; r < h.rows(); ++r) {
-    const float* d = delta.data() + r * H;
-    float* o = h.data() + r * H;
-    for (std::int64_t c = 0; c < H; ++c) o[c] += g[c] * d[c];
-  }
-}
-
 }  // namespace
 
 JitBlockExecutor::JitBlockExecutor(const workloads::JitConfig& config,
@@ -235,9 +211,9 @@ OpWork JitBlockExecutor::execute(const Op& op) {
           break;
         case ElementwiseFn::Modulate:
           if (op.dst == "a")
-            modulate(xn_, mod_, 0, H, a_);
+            workloads::jit_modulate(xn_, mod_, 0, H, config_.num_patches(), a_);
           else
-            modulate(xn2_, mod_, 3 * H, 4 * H, f_);
+            workloads::jit_modulate(xn2_, mod_, 3 * H, 4 * H, config_.num_patches(), f_);
           break;
         case ElementwiseFn::Rope:
           q_ = qkv_.leftCols(H);
@@ -247,33 +223,17 @@ OpWork JitBlockExecutor::execute(const Op& op) {
           workloads::jit_apply_rope(config_, k_);
           break;
         case ElementwiseFn::Softmax: {
-          MatrixF& scores = scores_.at(static_cast<std::size_t>(op.head));
-          const std::int64_t P = scores.rows();
-          const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-          for (std::int64_t i = 0; i < P; ++i) {
-            float* row = scores.data() + i * P;
-            float m = -INFINITY;
-            for (std::int64_t j = 0; j < P; ++j) {
-              row[j] *= scale;
-              m = std::max(m, row[j]);
-            }
-            float sum = 0.0f;
-            for (std::int64_t j = 0; j < P; ++j) {
-              row[j] = std::exp(row[j] - m);
-              sum += row[j];
-            }
-            const float inv = 1.0f / sum;
-            for (std::int64_t j = 0; j < P; ++j) row[j] *= inv;
-          }
+          workloads::jit_scaled_softmax_rows(scores_.at(static_cast<std::size_t>(op.head)),
+                                             1.0f / std::sqrt(static_cast<float>(D)));
           break;
         }
         case ElementwiseFn::GatedResidual:
           if (op.dst == "h1") {
             h1_ = x_;
-            gated_residual(h1_, mod_, 2 * H, po_);
+            workloads::jit_gated_residual(h1_, mod_, 2 * H, config_.num_patches(), po_);
           } else {
             out_ = h1_;
-            gated_residual(out_, mod_, 5 * H, w3o_);
+            workloads::jit_gated_residual(out_, mod_, 5 * H, config_.num_patches(), w3o_);
           }
           break;
         case ElementwiseFn::SwiGlu:

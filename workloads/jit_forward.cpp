@@ -144,10 +144,10 @@ class Runner {
   const JitForwardOptions& options_;
 };
 
-// out[b*P + p, :] = norm(h)[row] * (1 + scale[b]) + shift[b]; shift/scale are column blocks
-// of the per-image modulation matrix `mod` [B, k*H].
-void modulate(const MatrixF& normed, const MatrixF& mod, std::int64_t shift_col,
-              std::int64_t scale_col, std::int64_t P, MatrixF& out) {
+}  // namespace
+
+void jit_modulate(const MatrixF& normed, const MatrixF& mod, std::int64_t shift_col,
+                  std::int64_t scale_col, std::int64_t P, MatrixF& out) {
   const std::int64_t H = normed.cols();
   out.resize(normed.rows(), H);
   for (std::int64_t r = 0; r < normed.rows(); ++r) {
@@ -159,9 +159,8 @@ void modulate(const MatrixF& normed, const MatrixF& mod, std::int64_t shift_col,
   }
 }
 
-// h[b*P + p, :] += gate[b] * delta[b*P + p, :].
-void gated_residual(MatrixF& h, const MatrixF& mod, std::int64_t gate_col, std::int64_t P,
-                    const MatrixF& delta) {
+void jit_gated_residual(MatrixF& h, const MatrixF& mod, std::int64_t gate_col, std::int64_t P,
+                        const MatrixF& delta) {
   const std::int64_t H = h.cols();
   for (std::int64_t r = 0; r < h.rows(); ++r) {
     const float* g = mod.data() + (r / P) * mod.cols() + gate_col;
@@ -170,6 +169,27 @@ void gated_residual(MatrixF& h, const MatrixF& mod, std::int64_t gate_col, std::
     for (std::int64_t c = 0; c < H; ++c) o[c] += g[c] * d[c];
   }
 }
+
+void jit_scaled_softmax_rows(MatrixF& scores, float scale) {
+  const std::int64_t n = scores.cols();
+  for (std::int64_t i = 0; i < scores.rows(); ++i) {
+    float* row = scores.data() + i * n;
+    float m = -INFINITY;
+    for (std::int64_t j = 0; j < n; ++j) {
+      row[j] *= scale;
+      m = std::max(m, row[j]);
+    }
+    float sum = 0.0f;
+    for (std::int64_t j = 0; j < n; ++j) {
+      row[j] = std::exp(row[j] - m);
+      sum += row[j];
+    }
+    const float inv = 1.0f / sum;
+    for (std::int64_t j = 0; j < n; ++j) row[j] *= inv;
+  }
+}
+
+namespace {
 
 // Multi-head attention core: softmax(q k^T / sqrt(D)) v per image and head (q, k roped).
 void attention(const JitConfig& c, std::int64_t batch, const MatrixF& q, const MatrixF& k,
@@ -184,21 +204,7 @@ void attention(const JitConfig& c, std::int64_t batch, const MatrixF& q, const M
       const auto kh = k.block(b * P, h * D, P, D);
       const auto vh = v.block(b * P, h * D, P, D);
       scores.noalias() = qh * kh.transpose();
-      for (std::int64_t i = 0; i < P; ++i) {
-        float* row = scores.data() + i * P;
-        float m = -INFINITY;
-        for (std::int64_t j = 0; j < P; ++j) {
-          row[j] *= scale;
-          m = std::max(m, row[j]);
-        }
-        float sum = 0.0f;
-        for (std::int64_t j = 0; j < P; ++j) {
-          row[j] = std::exp(row[j] - m);
-          sum += row[j];
-        }
-        const float inv = 1.0f / sum;
-        for (std::int64_t j = 0; j < P; ++j) row[j] *= inv;
-      }
+      jit_scaled_softmax_rows(scores, scale);
       o.block(b * P, h * D, P, D).noalias() = scores * vh;
     }
 }
@@ -356,7 +362,7 @@ MatrixF jit_forward(const JitModel& model, const MatrixF& z, const std::vector<f
     run.observe(i, "adaLN.out", mod);  // [sh1 | sc1 | g1 | sh2 | sc2 | g2]
 
     rms_norm(h, w.norm1, c.norm_eps, normed);
-    modulate(normed, mod, 0, H, P, a);
+    jit_modulate(normed, mod, 0, H, P, a);
     run.activation(i, JitActivationPoint::attn_in, a);
     run.observe(i, "attn.in", a);
     run.linear(i, JitLinearKind::qkv, a, w.qkv, nullptr, qkv);
@@ -371,10 +377,10 @@ MatrixF jit_forward(const JitModel& model, const MatrixF& z, const std::vector<f
     run.observe(i, "attn.proj.in", o);
     run.linear(i, JitLinearKind::proj, o, w.proj, nullptr, delta);
     run.observe(i, "attn.out", delta);
-    gated_residual(h, mod, 2 * H, P, delta);
+    jit_gated_residual(h, mod, 2 * H, P, delta);
 
     rms_norm(h, w.norm2, c.norm_eps, normed);
-    modulate(normed, mod, 3 * H, 4 * H, P, f);
+    jit_modulate(normed, mod, 3 * H, 4 * H, P, f);
     run.activation(i, JitActivationPoint::mlp_in, f);
     run.observe(i, "mlp.in", f);
     run.linear(i, JitLinearKind::w12, f, w.w12, nullptr, gate_up);
@@ -389,7 +395,7 @@ MatrixF jit_forward(const JitModel& model, const MatrixF& z, const std::vector<f
     run.observe(i, "mlp.w3.in", act);
     run.linear(i, JitLinearKind::w3, act, w.w3, nullptr, delta);
     run.observe(i, "mlp.w3.out", delta);
-    gated_residual(h, mod, 5 * H, P, delta);
+    jit_gated_residual(h, mod, 5 * H, P, delta);
     run.observe(i, "out", h);
   }
 
@@ -397,7 +403,7 @@ MatrixF jit_forward(const JitModel& model, const MatrixF& z, const std::vector<f
              mod);
   run.observe(-1, "final.adaLN.out", mod);  // [shift | scale]
   rms_norm(h, model.final_norm, c.norm_eps, normed);
-  modulate(normed, mod, 0, H, P, a);
+  jit_modulate(normed, mod, 0, H, P, a);
   run.activation(-1, JitActivationPoint::final_in, a);
   run.observe(-1, "final.in", a);
   MatrixF out;

@@ -93,6 +93,17 @@ struct JitForwardOptions {
   JitActivationObserver observer;  // empty: no observation
 };
 
+/// adaLN modulation: out[r, :] = normed[r, :] * (1 + mod[r / P, scale_col + :]) +
+/// mod[r / P, shift_col + :], P = tokens per image (mod holds one row per image).
+void jit_modulate(const numerics::MatrixF& normed, const numerics::MatrixF& mod,
+                  std::int64_t shift_col, std::int64_t scale_col, std::int64_t tokens_per_image,
+                  numerics::MatrixF& out);
+/// Gated residual: h[r, :] += mod[r / P, gate_col + :] * delta[r, :].
+void jit_gated_residual(numerics::MatrixF& h, const numerics::MatrixF& mod, std::int64_t gate_col,
+                        std::int64_t tokens_per_image, const numerics::MatrixF& delta);
+/// Attention probabilities in place: each row <- softmax(row * scale), max-subtracted, FP32.
+void jit_scaled_softmax_rows(numerics::MatrixF& scores, float scale);
+
 /// tokens [B*P, C*p*p] from images [B, C*S*S]: token p = gy*G + gx, value
 /// k = (ch*p + py)*p + px  =  image[b, ch, p*gy + py, p*gx + px].
 numerics::MatrixF jit_patchify(const JitConfig& config, const numerics::MatrixF& images);

@@ -124,9 +124,10 @@ void expect_block0_identical(const workloads::JitQuantConfig& q,
   EXPECT_TRUE(bit_identical(functional.output(), r.block0_out));
   // the CIM converted what the numerics converted: 2 slices x 64 tokens x outputs x row tiles
   // (qkv 768 x 1, proj 256 x 1, w12 1344 x 1, w3 256 x 3 row tiles of 256 rows)
-  if (q.taq.enabled == false)
+  if (!q.taq.enabled) {
     EXPECT_EQ(rep.ledger.count("cim", Action::AdcConversion),
               2 * 64 * (768 + 256 + 1344 + 256 * 3));
+  }
   EXPECT_EQ(rep.ledger.count("mac", Action::Fp32Mul),
             1536 * 256 + 4 * 2 * 64 * 64 * 64);  // adaLN GEMV + 4 heads x (q k^T, p v)
   EXPECT_FALSE(rep.cim_weights_stationary);
