@@ -18,10 +18,11 @@
 #include "sim/cost_command.hpp"
 #include "sim/run.hpp"
 #include "sim/run_config.hpp"
+#include "sim/sweep.hpp"
 #include "sim/verify_golden.hpp"
 #include "sim/version.hpp"
 
-// verify-golden, bench, cost and validate get their arguments untouched and parse their own
+// sweep, verify-golden, bench, cost and validate get their arguments untouched and parse their own
 // options (including --help).
 namespace cimba::sim {
 
@@ -144,6 +145,8 @@ int config_docs_main(const std::vector<std::string>& args) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"run", "simulate one configuration and write its results", false, run_main},
+      {"sweep", "run many configurations (grid / zip over config keys) in parallel", false,
+       sweep_command},
       {"verify-golden", "compare the simulator with the golden reference cases", false,
        verify_golden_command},
       {"bench", "run the performance micro-benchmarks", false, bench_command},

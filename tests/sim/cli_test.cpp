@@ -1,8 +1,6 @@
 // The real `cimba` binary: help, version, exit codes and the config-only paths of `run`.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
 
 #include "sim/config.hpp"
@@ -12,34 +10,10 @@
 namespace cimba::sim {
 namespace {
 
+using testing::Outcome;
 using testing::read_text;
+using testing::run_cimba;
 using testing::ScratchDir;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-/// Runs `cimba <args>` through the shell (args are shell words) and captures both streams.
-Outcome run_cimba(const ScratchDir& dir, const std::string& args) {
-  const auto err_file = dir.path() / "stderr.txt";
-  const std::string command =
-      "'" + std::string(CIMBA_BINARY) + "' " + args + " 2>'" + err_file.string() + "'";
-  Outcome outcome;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << command;
-    return outcome;
-  }
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  outcome.err = read_text(err_file);
-  return outcome;
-}
 
 TEST(CimbaBinary, HelpListsTheCommandsAndExitsZero) {
   ScratchDir dir;

@@ -1,7 +1,6 @@
 // `cimba run` on the linear workload, end to end: results, determinism, calibration, and failures
 // that leave nothing partial behind.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -17,22 +16,15 @@
 namespace cimba::sim {
 namespace {
 
+using testing::Outcome;
 using testing::read_text;
+using testing::run_cimba;
 using testing::ScratchDir;
 namespace fs = std::filesystem;
 
-int run_binary(const ScratchDir& dir, const std::string& args, std::string* err = nullptr) {
-  const auto err_file = dir.path() / "run_stderr.txt";
-  const std::string command =
-      "'" + std::string(CIMBA_BINARY) + "' " + args + " >/dev/null 2>'" + err_file.string() + "'";
-  const int status = std::system(command.c_str());
-  if (err) *err = read_text(err_file);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TEST(RunLinear, BuiltinLayerWritesBothResultFiles) {
   ScratchDir dir;
-  ASSERT_EQ(run_binary(dir, "run --out '" + (dir.path() / "out").string() + "'"), 0);
+  ASSERT_EQ(run_cimba(dir, "run --out '" + (dir.path() / "out").string() + "'").exit_code, 0);
   const auto result = nlohmann::json::parse(read_text(dir.path() / "out" / "result.json"));
   EXPECT_EQ(result["tool"], "cimba");
   EXPECT_EQ(result["seed"], 1);
@@ -95,41 +87,35 @@ TEST(RunLinear, StaticCalibrationIsRecordedAndUsed) {
 TEST(RunLinear, MissingTensorOrFileFailsWithoutPartialResults) {
   ScratchDir dir;
   const fs::path out = dir.path() / "out";
-  std::string err;
-  EXPECT_EQ(
-      run_binary(dir, "run --set workload.linear.weight=nope --out '" + out.string() + "'", &err),
-      1);
-  EXPECT_NE(err.find("no tensor named 'nope'"), std::string::npos) << err;
-  EXPECT_NE(err.find("workload.linear.weight"), std::string::npos) << err;
+  Outcome r = run_cimba(dir, "run --set workload.linear.weight=nope --out '" + out.string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no tensor named 'nope'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("workload.linear.weight"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out / "result.json"));
   EXPECT_FALSE(fs::exists(out / "layers.csv"));
-  EXPECT_EQ(run_binary(dir,
-                       "run --set workload.linear.file=/nonexistent.safetensors --out '" +
-                           out.string() + "'",
-                       &err),
-            1);
-  EXPECT_NE(err.find("/nonexistent.safetensors"), std::string::npos) << err;
+  r = run_cimba(
+      dir, "run --set workload.linear.file=/nonexistent.safetensors --out '" + out.string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("/nonexistent.safetensors"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out / "result.json"));
   // Input and weight of different widths.
   const fs::path bad = dir.path() / "bad.safetensors";
   workloads::write_safetensors(bad, {workloads::make_tensor_f32("W", {2, 3}, {1, 2, 3, 4, 5, 6}),
                                      workloads::make_tensor_f32("X", {1, 2}, {1, 2})});
-  EXPECT_EQ(
-      run_binary(
-          dir, "run --set workload.linear.file='" + bad.string() + "' --out '" + out.string() + "'",
-          &err),
-      1);
-  EXPECT_NE(err.find("2 features but weight 'W' has 3 columns"), std::string::npos) << err;
+  r = run_cimba(
+      dir, "run --set workload.linear.file='" + bad.string() + "' --out '" + out.string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("2 features but weight 'W' has 3 columns"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out / "result.json"));
 }
 
 TEST(RunLinear, UnwritableOutputDirectoryFailsBeforeRunning) {
   ScratchDir dir;
   const fs::path file = dir.write("occupied", "a file, not a directory");
-  std::string err;
-  EXPECT_EQ(run_binary(dir, "run --out '" + file.string() + "'", &err), 1);
-  EXPECT_NE(err.find(file.string()), std::string::npos) << err;
-  EXPECT_EQ(err.find("\n"), err.size() - 1) << "one clear line: " << err;
+  const Outcome r = run_cimba(dir, "run --out '" + file.string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(file.string()), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("\n"), r.err.size() - 1) << "one clear line: " << r.err;
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
 #pragma once
-// Shared helpers of the tests in tests/sim: scratch directories and capturing expected errors.
+// Shared helpers of the tests in tests/sim: scratch directories, capturing expected errors, and
+// running the real `cimba` binary.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -55,6 +58,34 @@ std::string error_message(const std::function<void()>& action) {
   }
   ADD_FAILURE() << "expected an exception, none was thrown";
   return "";
+}
+
+/// What a run of the `cimba` binary gave.
+struct Outcome {
+  int exit_code = -1;  // -1: did not exit normally
+  std::string out;     // stdout
+  std::string err;     // stderr
+};
+
+/// Runs `cimba <args>` (CIMBA_BINARY) through the shell, so `args` are shell words (quote paths),
+/// and captures both streams; stderr passes through `stderr.txt` in `dir`.
+inline Outcome run_cimba(const ScratchDir& dir, const std::string& args) {
+  const auto err_file = dir.path() / "stderr.txt";
+  const std::string command =
+      "'" + std::string(CIMBA_BINARY) + "' " + args + " 2>'" + err_file.string() + "'";
+  Outcome outcome;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    ADD_FAILURE() << "popen failed: " << command;
+    return outcome;
+  }
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  outcome.err = read_text(err_file);
+  return outcome;
 }
 
 }  // namespace cimba::sim::testing
