@@ -2,6 +2,8 @@
 // See config_schema.hpp for how to add a key.
 #include "sim/config_schema.hpp"
 
+#include "sim/hardware_report.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -116,6 +118,46 @@ CrossRule mamba_only_rule(std::string key) {
       int_key(CIMBA_KEY(quant.layers.type.adc_bits), closed(0, 16),                 \
               "ADC bits of the " #type " linears; 0: hw.cim.adc.bits")
 
+/// The three rows of hw.sram.<buffer>; 0 inherits hw.sram.default.
+#define CIMBA_SRAM_KEYS(buffer)                                                                \
+  int_key(CIMBA_KEY(hw.sram.buffer.bytes), at_least(0), "capacity; 0: hw.sram.default.bytes"), \
+      int_key(CIMBA_KEY(hw.sram.buffer.width_bits), closed(0, 1 << 16),                        \
+              "bits per access of one port; 0: hw.sram.default.width_bits"),                   \
+      int_key(CIMBA_KEY(hw.sram.buffer.ports), closed(0, 64), "ports; 0: hw.sram.default.ports")
+
+/// Rule: the hardware parameters hold together (HwParams::validate, the supported nodes, what
+/// the cost models accept); the message names the key.
+CrossRule hardware_rule() {
+  CrossRule rule;
+  rule.keys = {"hw.node_nm", "hw.cim.cell_bits", "hw.cim.cols", "quant.w_bits"};
+  rule.description =
+      "the hw.* parameters form a valid accelerator (hw::HwParams::validate, the message names "
+      "the key): hw.node_nm is 7, 16, 22, 28, 45 or 65; hw.cim.cell_bits <= quant.w_bits; "
+      "hw.cim.cols >= ceil(quant.w_bits / hw.cim.cell_bits)";
+  rule.check = [](const RunConfig& config) { return hardware_config_problem(config); };
+  return rule;
+}
+
+/// Rule: in a mamba run the replay's rows per conversion agree with the hardware's.
+CrossRule rows_per_adc_rule() {
+  CrossRule rule;
+  rule.keys = {"hw.cim.rows_per_adc", "hw.cim.rows", "workload.kind"};
+  rule.description =
+      "mamba: hw.cim.rows_per_adc is 0 (whole columns) or equal to hw.cim.rows (one key, "
+      "hw.cim.rows, sets the rows per conversion of the hardware)";
+  rule.check = [](const RunConfig& config) -> std::optional<std::string> {
+    const auto& cim = config.hw.cim;
+    if (config.workload.kind != WorkloadKind::Mamba || cim.rows_per_adc == 0 ||
+        cim.rows_per_adc == cim.rows)
+      return std::nullopt;
+    return "hw.cim.rows_per_adc: " + std::to_string(cim.rows_per_adc) +
+           " must be 0 or equal to hw.cim.rows (which is " + std::to_string(cim.rows) +
+           "): the hardware converts one macro's rows at a time; set hw.cim.rows to " +
+           std::to_string(cim.rows_per_adc) + " as well";
+  };
+  return rule;
+}
+
 // ---- The table ------------------------------------------------------------------------------
 // One row per key, grouped by section; the order here is the order of --print-config, result.json
 // and docs/config.md. Defaults live in run_config.hpp.
@@ -140,9 +182,39 @@ Schema build_schema() {
       {"quant.layers.dt_proj", "the dt_proj linears (dt_low -> delta before softplus)"},
       {"quant.layers.out_proj", "the out_proj linears (gated scan output -> mixer output)"},
       {"quant.layers.lm_head", "the output projection (logits); FP32 unless quantize is true"},
-      {"hw", "the accelerator"},
-      {"hw.cim", "the compute-in-memory array (NUMERICS.md 2.4)"},
+      {"hw",
+       "the accelerator: the mamba workload plays every layer on it for latency, energy and area "
+       "(docs/hardware.md, docs/cost-models.md). One key drives the numerics and the hardware "
+       "where both describe the same thing: hw.cim.adc.bits (ADC resolution), quant.w_bits "
+       "(weight bits in the cells), ssm.exp_impl (exp/softplus of the SSM core) and hw.cim.rows "
+       "(rows per ADC conversion on the hardware; in a mamba run hw.cim.rows_per_adc must be 0, "
+       "whole columns in the replay, or equal to hw.cim.rows)"},
+      {"hw.cim", "the compute-in-memory macros (NUMERICS.md 2.4)"},
       {"hw.cim.adc", "the column ADCs (NUMERICS.md 2.5)"},
+      {"hw.ssm", "the FP32 SSM core (its exp/softplus implementation is ssm.exp_impl)"},
+      {"hw.conv", "the depthwise conv1d + SiLU + SSM-input quantizer pipeline"},
+      {"hw.index", "the scale-index lookup of the group scheme"},
+      {"hw.mux", "the dual-scale dequant MUX"},
+      {"hw.vec", "the FP32 vector unit (RMSNorm, gate, residual)"},
+      {"hw.mac", "the digital FP32 MAC array (JiT attention; Mamba programs do not use it)"},
+      {"hw.sram",
+       "the on-chip buffers of a layer program; in hw.sram.<buffer> a 0 inherits hw.sram.default"},
+      {"hw.sram.default", "buffers without values of their own"},
+      {"hw.sram.x", "block input x [L, d_model]"},
+      {"hw.sram.xn", "RMSNorm output [L, d_model]"},
+      {"hw.sram.xz", "in_proj output [L, 2 d_inner]"},
+      {"hw.sram.u", "SSM input u (in its quantized storage format) [L, d_inner]"},
+      {"hw.sram.xp", "x_proj output [L, dt_rank + 2 d_state]"},
+      {"hw.sram.delta", "dt_proj output [L, d_inner]"},
+      {"hw.sram.y", "scan output [L, d_inner]"},
+      {"hw.sram.g", "gated scan output (out_proj input) [L, d_inner]"},
+      {"hw.sram.mo", "out_proj output [L, d_model]"},
+      {"hw.sram.out", "block output [L, d_model]"},
+      {"hw.sram.weights", "CIM weights staged from DRAM"},
+      {"hw.sram.scale_tables", "group / dual-scale scale tables (a register file when <= 64 KiB)"},
+      {"hw.sram.ssm_state", "SSM state of the channels being scanned"},
+      {"hw.sram.ssm_params", "A and D of the SSM core"},
+      {"hw.dram", "the DRAM channel"},
       {"ssm", "the SSM core: exp and softplus of the selective scan (mamba; NUMERICS.md 7)"},
       {"calib", "observers that calibrate static ranges (NUMERICS.md 6)"},
   };
@@ -166,9 +238,9 @@ Schema build_schema() {
       string_key(CIMBA_KEY(workload.linear.name), "layer name in the results"),
 
       string_key(CIMBA_KEY(workload.mamba.model),
-                 "transformers MambaForCausalLM folder (config.json + safetensors weights); "
-                 "required, no model ships with the repository (e.g. "
-                 "../shared/data/mamba-bytes-4l)"),
+                 "transformers MambaForCausalLM folder (config.json + safetensors weights), or "
+                 "builtin:mamba-bytes-4l (the 4-layer byte-level model in "
+                 "workloads/data/mamba-bytes-4l)"),
       string_key(CIMBA_KEY(workload.mamba.text),
                  "evaluation text: a file (bytes = tokens) or builtin:validation "
                  "(TinyShakespeare's validation split) or builtin:calibration"),
@@ -237,7 +309,8 @@ Schema build_schema() {
       CIMBA_LINEAR_TYPE_KEYS(out_proj),
       CIMBA_LINEAR_TYPE_KEYS(lm_head),
 
-      int_key(CIMBA_KEY(hw.cim.adc.bits), closed(1, 16), "resolution of each column ADC in bits"),
+      int_key(CIMBA_KEY(hw.cim.adc.bits), closed(1, 16),
+              "resolution of each column ADC in bits (numerics and hardware)"),
       enum_key(CIMBA_KEY(hw.cim.adc.range),
                {{"dynamic", AdcRangeMode::Dynamic},
                 {"static", AdcRangeMode::Static},
@@ -248,7 +321,108 @@ Schema build_schema() {
       float_key(CIMBA_KEY(hw.cim.adc.enob), closed(0, 16),
                 "effective number of bits, modelled as extra noise; 0: ideal (enob = bits)"),
       int_key(CIMBA_KEY(hw.cim.rows_per_adc), at_least(0),
-              "rows summed per conversion (row tile height); 0: the whole column (K rows)"),
+              "rows summed per conversion (row tile height) in the accuracy replay; 0: the whole "
+              "column (K rows); mamba: 0 or hw.cim.rows"),
+      float_key(CIMBA_KEY(hw.cim.adc.conversion_ns), left_open(0, 1000),
+                "time of one ADC conversion (hardware timing)"),
+      enum_key(CIMBA_KEY(hw.cim.adc.model),
+               {{"murmann", AdcModelKind::Murmann},
+                {"sar", AdcModelKind::Sar},
+                {"flash", AdcModelKind::Flash}},
+               "energy and area model of one ADC: Murmann-survey bound, NeuroSim SAR, or flash "
+               "(docs/cost-models.md)"),
+      int_key(CIMBA_KEY(hw.cim.rows), closed(1, 8192),
+              "rows of one CIM macro = rows summed per ADC conversion on the hardware"),
+      int_key(CIMBA_KEY(hw.cim.cols), closed(1, 8192),
+              "cell columns of one macro; a weight takes ceil(quant.w_bits / cell_bits) of them"),
+      int_key(CIMBA_KEY(hw.cim.cell_bits), closed(1, 16),
+              "weight bits stored per cell; <= quant.w_bits"),
+      int_key(CIMBA_KEY(hw.cim.cols_per_adc), closed(1, 8192),
+              "output columns sharing one ADC through a mux (conversions in series)"),
+      int_key(CIMBA_KEY(hw.cim.macros), closed(1, 1 << 20), "CIM macros (tiles run in parallel)"),
+      int_key(CIMBA_KEY(hw.cim.input_cycles_per_slice), at_least(1),
+              "cycles to drive one input slice onto the rows"),
+      int_key(CIMBA_KEY(hw.cim.write_cycles_per_row), at_least(1),
+              "cycles to program one row of cells"),
+      int_key(CIMBA_KEY(hw.cim.shift_add_latency), at_least(0),
+              "cycles of the digital shift-add pipeline"),
+      enum_key(CIMBA_KEY(hw.cim.cell_type),
+               {{"6t", CimCellKind::Cell6T},
+                {"8t", CimCellKind::Cell8T},
+                {"8t1c", CimCellKind::Cell8T1C}},
+               "bitcell of the cost model: 6T or 8T read-port discharge, 8T1C charge domain"),
+
+      int_key(CIMBA_KEY(hw.node_nm), closed(7, 65),
+              "technology node of the cost models: 7, 16, 22, 28, 45 or 65 nm"),
+      float_key(CIMBA_KEY(hw.vdd_v), closed(0.6, 1.3), "supply voltage of the cost models"),
+      float_key(CIMBA_KEY(hw.clock_mhz), left_open(0, 10000),
+                "clock of every unit; latency_ns = cycles x 1000 / clock_mhz"),
+      int_key(CIMBA_KEY(hw.queue_depth), closed(1, 1 << 20),
+              "commands waiting in a unit's input queue"),
+      int_key(CIMBA_KEY(hw.token_chunk), at_least(1),
+              "tokens per op of the token-parallel phase of a layer program"),
+      string_key(CIMBA_KEY(hw.trace),
+                 "VCD waveform of the first layer on the hardware (busy, op, queue per unit); "
+                 "empty: off"),
+      int_key(CIMBA_KEY(hw.ssm.lanes), closed(1, 1 << 20), "(d, n) state elements per cycle"),
+      int_key(CIMBA_KEY(hw.ssm.exp_latency), closed(1, 1000), "cycles of the exp / softplus unit"),
+      int_key(CIMBA_KEY(hw.ssm.mul_latency), closed(1, 1000), "cycles of the FP32 multiplier"),
+      int_key(CIMBA_KEY(hw.ssm.add_latency), closed(1, 1000), "cycles of the FP32 adder"),
+      int_key(CIMBA_KEY(hw.conv.lanes), closed(1, 1 << 20), "output elements per cycle"),
+      int_key(CIMBA_KEY(hw.conv.latency), closed(1, 1000),
+              "pipeline depth (taps, SiLU, quantizer)"),
+      enum_key(CIMBA_KEY(hw.index.impl),
+               {{"sequential", IndexImplMode::Sequential},
+                {"parallel", IndexImplMode::Parallel},
+                {"lut", IndexImplMode::Lut}},
+               "lookup: sequential threshold walk, parallel comparators, or a lookup table"),
+      int_key(CIMBA_KEY(hw.index.units), closed(1, 1 << 20), "lookup units in parallel"),
+      enum_key(CIMBA_KEY(hw.index.lookups),
+               {{"per_element", LookupMode::PerElement}, {"per_channel", LookupMode::PerChannel}},
+               "one lookup per (token, channel), or once per channel per op"),
+      int_key(CIMBA_KEY(hw.mux.lanes), closed(1, 1 << 20), "elements per cycle"),
+      int_key(CIMBA_KEY(hw.mux.latency), closed(1, 1000), "cycles (unpack + multiply)"),
+      int_key(CIMBA_KEY(hw.vec.lanes), closed(1, 1 << 20), "elements per cycle"),
+      int_key(CIMBA_KEY(hw.vec.latency), closed(1, 1000), "pipeline depth"),
+      int_key(CIMBA_KEY(hw.mac.rows), closed(1, 4096), "output rows of the systolic array"),
+      int_key(CIMBA_KEY(hw.mac.cols), closed(1, 4096), "output columns of the systolic array"),
+      int_key(CIMBA_KEY(hw.mac.latency), closed(1, 1000), "FP32 multiply-accumulate depth"),
+      int_key(
+          "hw.sram.default.bytes",
+          [](auto& config) -> auto& { return config.hw.sram.default_.bytes; }, at_least(0),
+          "capacity; 0: sized to what the program needs"),
+      int_key(
+          "hw.sram.default.width_bits",
+          [](auto& config) -> auto& { return config.hw.sram.default_.width_bits; },
+          closed(1, 1 << 16), "bits per access of one port"),
+      int_key(
+          "hw.sram.default.ports",
+          [](auto& config) -> auto& { return config.hw.sram.default_.ports; }, closed(1, 64),
+          "ports (accesses per cycle)"),
+      CIMBA_SRAM_KEYS(x),
+      CIMBA_SRAM_KEYS(xn),
+      CIMBA_SRAM_KEYS(xz),
+      CIMBA_SRAM_KEYS(u),
+      CIMBA_SRAM_KEYS(xp),
+      CIMBA_SRAM_KEYS(delta),
+      CIMBA_SRAM_KEYS(y),
+      CIMBA_SRAM_KEYS(g),
+      CIMBA_SRAM_KEYS(mo),
+      CIMBA_SRAM_KEYS(out),
+      CIMBA_SRAM_KEYS(weights),
+      CIMBA_SRAM_KEYS(scale_tables),
+      CIMBA_SRAM_KEYS(ssm_state),
+      CIMBA_SRAM_KEYS(ssm_params),
+      enum_key(CIMBA_KEY(hw.dram.preset),
+               {{"ddr4_3200", DramPresetKind::Ddr4_3200},
+                {"lpddr4_4266", DramPresetKind::Lpddr4_4266},
+                {"hbm2", DramPresetKind::Hbm2}},
+               "DRAM timing preset (bandwidth, latency; docs/hardware.md); energy per bit: "
+               "lpddr4_4266 and hbm2 from models/cost/dram.hpp, ddr4_3200 has none (unpriced)"),
+      float_key(CIMBA_KEY(hw.dram.bandwidth_gbps), at_least(0),
+                "peak bandwidth in GB/s; 0: the preset's"),
+      float_key(CIMBA_KEY(hw.dram.latency_ns), at_least(0),
+                "access latency in ns; 0: the preset's"),
 
       enum_key(
           CIMBA_KEY(ssm.exp_impl),
@@ -286,6 +460,8 @@ Schema build_schema() {
       fixed_k_rule(),
       mamba_only_rule("calib.save"),
       mamba_only_rule("calib.load"),
+      hardware_rule(),
+      rows_per_adc_rule(),
   };
   for (const char* type : {"in_proj", "x_proj", "dt_proj", "out_proj", "lm_head"}) {
     const std::string prefix = std::string("quant.layers.") + type + ".";

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "hw/accelerator.hpp"
 #include "models/common/error.hpp"
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/metrics.hpp"
@@ -16,6 +17,8 @@
 #include "sim/atomic_file.hpp"
 #include "sim/config.hpp"
 #include "sim/config_schema.hpp"
+#include "sim/hardware_report.hpp"
+#include "sim/progress.hpp"
 #include "sim/version.hpp"
 #include "workloads/builtin_data.hpp"
 #include "workloads/calibration.hpp"
@@ -252,7 +255,9 @@ RunOutput run_linear(const RunConfig& cfg) {
     << "  accuracy     SQNR " << fmt(m.sqnr_db, 4) << " dB, cosine " << fmt(m.cosine, 8)
     << ", max |error| " << fmt(m.max_abs_error, 4) << "\n"
     << "  ADC          " << st.conversions << " conversions, " << st.saturated << " saturated ("
-    << fmt(100.0 * sat_rate, 3) << "%)\n";
+    << fmt(100.0 * sat_rate, 3) << "%)\n"
+    << "  hardware     not modelled for the linear workload (accuracy only; workload.kind mamba "
+       "reports latency, energy and area)\n";
   out.summary = s.str();
   return out;
 }
@@ -404,15 +409,19 @@ json point_json(const wl::ReplayPoint& p) {
                                    : 0.0}};
 }
 
-RunOutput run_mamba(const RunConfig& cfg) {
+RunOutput run_mamba(const RunConfig& cfg, Progress& progress) {
   const MambaWorkloadConfig& mw = cfg.workload.mamba;
   const SsmInputConfig& si = cfg.workload.ssm_input;
   if (mw.model.empty())
     throw ConfigError("workload.mamba.model: required when workload.kind is mamba");
+  if (!cfg.hw.trace.empty() && hw::hardware_has_run())
+    throw ConfigError("hw.trace: " + cfg.hw.trace +
+                      ": a VCD can only be written by the first hardware run of a process "
+                      "(SystemC elaborates once); run this config on its own");
+  const std::filesystem::path model_dir = wl::resolve_data_path(mw.model);
 
   // Configuration checks that need the model's shape, before any heavy work.
-  const wl::MambaConfig shape =
-      wl::read_mamba_config(std::filesystem::path(mw.model) / "config.json");
+  const wl::MambaConfig shape = wl::read_mamba_config(model_dir / "config.json");
   wl::QuantReplayConfig rc;
   rc.ssm_input.scheme = si.scheme == SsmInputScheme::Fp32    ? wl::SsmInputScheme::Fp32
                         : si.scheme == SsmInputScheme::Int8  ? wl::SsmInputScheme::Int8
@@ -469,7 +478,9 @@ RunOutput run_mamba(const RunConfig& cfg) {
 
   wl::MambaLoadOptions load_options;
   load_options.transformers_out_proj_rescale = mw.out_proj_rescale;
-  const wl::MambaModel model = wl::load_mamba(mw.model, load_options);
+  progress.start("loading " + mw.model);
+  const wl::MambaModel model = wl::load_mamba(model_dir, load_options);
+  progress.finish();
 
   // Calibration: loaded, computed (when a static point needs it or calib.save asks), or none.
   std::optional<wl::MambaCalibration> calib;
@@ -493,15 +504,36 @@ RunOutput run_mamba(const RunConfig& cfg) {
     co.dual = rc.ssm_input.dual;
     co.batch_windows = mw.batch_windows;
     const auto t0 = std::chrono::steady_clock::now();
+    progress.start("calibration (" + std::to_string(cal_windows.count) + " windows)");
     calib = wl::calibrate_mamba(model, cal_windows, co);
+    progress.finish();
     calib_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     calib->fingerprint = calibration_fingerprint(cfg);
     calib_source = "computed";
   }
   if (!cfg.calib.save.empty()) wl::save_calibration(*calib, cfg.calib.save);
 
+  // The layers on the accelerator, before the long replay so that a configuration the hardware
+  // cannot run (e.g. a buffer too small) fails early: the replay's quantization (bits, slicing,
+  // SSM input, scan).
+  hw::LayerQuant base;
+  for (std::size_t k = 0; k < base.linear.size(); ++k) base.linear[k] = rc.linear[k];
+  base.ssm_input = rc.ssm_input.scheme;
+  base.dual.value_bits = rc.ssm_input.dual.value_bits;
+  base.scan = rc.scan;
+  base.rms_eps = model.config.layer_norm_epsilon;
+  const auto hw_t0 = std::chrono::steady_clock::now();
+  progress.start("hardware layers", static_cast<std::int64_t>(model.layers.size()));
+  const json hardware = run_mamba_hardware(cfg, model, windows, base, calib ? &*calib : nullptr,
+                                           [&](int) { progress.advance(); });
+  progress.finish();
+  const double hw_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - hw_t0).count();
+
+  progress.start("quantized replay (" + std::to_string(windows.count) + " windows)");
   const wl::QuantReplayResult r =
       wl::run_quant_replay(model, windows, rc, calib ? &*calib : nullptr);
+  progress.finish();
 
   // ---- result.json ----
   const double ln2 = std::log(2.0);
@@ -527,7 +559,10 @@ RunOutput run_mamba(const RunConfig& cfg) {
       ssm_isolated.y_sq += p.isolated.y_sq;
       ssm_isolated.max_abs = std::max(ssm_isolated.max_abs, p.isolated.max_abs);
     }
-    layers.push_back(point_json(p));
+    json row = point_json(p);
+    const json hw_columns = hardware_layer_columns(hardware, p.layer);
+    for (const auto& [key, value] : hw_columns.items()) row[key] = value;
+    layers.push_back(row);
   }
   const wl::ReplayPoint* first_ssm = nullptr;
   for (const auto& p : r.points)
@@ -586,6 +621,7 @@ RunOutput run_mamba(const RunConfig& cfg) {
         {"isolated_sqnr_db", rc.ssm_input.scheme == wl::SsmInputScheme::Fp32
                                  ? json(nullptr)
                                  : metric_or_null(ssm_isolated.metrics().sqnr_db)}}},
+      {"hardware", hardware},
       {"layers", layers}};
 
   // ---- layers.csv: one row per layer and point, the same fields ----
@@ -600,7 +636,9 @@ RunOutput run_mamba(const RunConfig& cfg) {
   for (const json& row : layers) {
     bool first_col = true;
     for (const auto& [name, v] : row.items()) {
-      csv << (first_col ? "" : ",") << csv_cell(v);
+      // A hardware column of a point off the accelerator (the lm_head) is empty, not "inf".
+      csv << (first_col ? "" : ",")
+          << (v.is_null() && name.rfind("hw_", 0) == 0 ? std::string() : csv_cell(v));
       first_col = false;
     }
     csv << "\n";
@@ -626,30 +664,37 @@ RunOutput run_mamba(const RunConfig& cfg) {
     << "  logits       SQNR " << fmt(logits.sqnr_db, 4) << " dB, cosine " << fmt(logits.cosine, 8)
     << "\n"
     << "  ADC          " << conversions << " conversions, " << adc_saturated << " saturated\n"
-    << "  time         FP32 reference " << fmt(r.fp32_seconds, 4) << " s ("
-    << fmt(r.fp32_seconds * per_layer_token, 4) << " us/layer/token), quantized "
-    << fmt(r.quantized_seconds, 4) << " s (" << fmt(r.quantized_seconds * per_layer_token, 4)
-    << " us/layer/token; bit-serial linears " << fmt(r.bitserial_seconds, 4) << " s)"
-    << (calib_source == "computed" ? ", calibration " + fmt(calib_seconds, 4) + " s" : "") << "\n";
+    << render_hardware_summary(out.result["hardware"]) << "  time         FP32 reference "
+    << fmt(r.fp32_seconds, 4) << " s (" << fmt(r.fp32_seconds * per_layer_token, 4)
+    << " us/layer/token), quantized " << fmt(r.quantized_seconds, 4) << " s ("
+    << fmt(r.quantized_seconds * per_layer_token, 4) << " us/layer/token; bit-serial linears "
+    << fmt(r.bitserial_seconds, 4) << " s)"
+    << (calib_source == "computed" ? ", calibration " + fmt(calib_seconds, 4) + " s" : "")
+    << ", hardware " << fmt(hw_seconds, 4) << " s\n";
   out.summary = s.str();
   return out;
 }
 
 }  // namespace
 
-RunOutput execute_run(const RunConfig& config) {
+RunOutput execute_run(const RunConfig& config, Progress* progress) {
+  Progress silent(nullptr);
   switch (config.workload.kind) {
     case WorkloadKind::Linear:
       return run_linear(config);
     case WorkloadKind::Mamba:
-      return run_mamba(config);
+      return run_mamba(config, progress ? *progress : silent);
   }
   throw ConfigError("workload.kind: unsupported workload");
 }
 
-int run_command(const RunConfig& config, const std::filesystem::path& out_dir, bool /*quiet*/) {
+int run_command(const RunConfig& config, const std::filesystem::path& out_dir, bool quiet) {
   create_output_directory(out_dir);  // fail before computing if the directory is unusable
-  const RunOutput out = execute_run(config);
+  RunOutput out;
+  {
+    Progress progress(progress_enabled(quiet) ? &std::cerr : nullptr);
+    out = execute_run(config, &progress);
+  }
   write_files_atomic({{out_dir / "result.json", out.result.dump(2) + "\n"},
                       {out_dir / "layers.csv", out.layers_csv}});
   std::cout << out.summary << "  wrote        " << (out_dir / "result.json").string() << ", "

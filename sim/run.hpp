@@ -9,6 +9,8 @@
 
 namespace cimba::sim {
 
+class Progress;
+
 /// Everything a run produced, rendered; nothing is written yet.
 struct RunOutput {
   nlohmann::ordered_json result;  // result.json content
@@ -16,8 +18,9 @@ struct RunOutput {
   std::string summary;            // human-readable summary (rendered from the same numbers)
 };
 
-/// Runs the workload of `config` (pure computation; throws cimba::Error subclasses).
-RunOutput execute_run(const RunConfig& config);
+/// Runs the workload of `config` (pure computation; throws cimba::Error subclasses). `progress`
+/// (optional) shows the long steps; it has no effect on the output.
+RunOutput execute_run(const RunConfig& config, Progress* progress = nullptr);
 
 /// The `run` subcommand after option parsing: checks that `out_dir` can be written, runs, writes
 /// result.json and layers.csv atomically (nothing partial on failure), prints the summary.

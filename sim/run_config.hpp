@@ -15,6 +15,11 @@ enum class SsmInputScheme { Fp32, Int8, Group, DualScale };  // NUMERICS.md 3
 enum class GroupingMode { EqualSize, KMeans };               // NUMERICS.md 4
 enum class KRoundMode { Pow2, None };                        // NUMERICS.md 5
 enum class ExpImplMode { Exact, Pwl, Lut };                  // NUMERICS.md 7
+enum class AdcModelKind { Murmann, Sar, Flash };             // models/cost/adc.hpp
+enum class CimCellKind { Cell6T, Cell8T, Cell8T1C };         // models/cost/cim.hpp
+enum class IndexImplMode { Sequential, Parallel, Lut };      // hw/params.hpp IndexImpl
+enum class LookupMode { PerElement, PerChannel };            // hw/params.hpp LookupGranularity
+enum class DramPresetKind { Ddr4_3200, Lpddr4_4266, Hbm2 };  // hw/params.hpp dram_preset
 
 /// workload.linear.*: one linear layer Y = X W^T + b read from a safetensors file.
 struct LinearWorkloadConfig {
@@ -29,8 +34,8 @@ struct LinearWorkloadConfig {
 /// workload.mamba.*: a Mamba1 byte-level language model replayed quantized against its FP32
 /// reference over text windows (docs/quantized-replay.md).
 struct MambaWorkloadConfig {
-  std::string model;                        // transformers model folder; required
-  std::string text = "builtin:validation";  // evaluation text: file path or builtin:validation
+  std::string model = "builtin:mamba-bytes-4l";  // transformers model folder or builtin:NAME
+  std::string text = "builtin:validation";       // evaluation text: file path or builtin:validation
   std::string calib_text = "builtin:calibration";  // calibration text: path or builtin:NAME
   std::int64_t window = 256;       // tokens (bytes) per window, state reset per window
   std::int64_t windows = 8;        // evaluation windows from the start of the text; 0: all
@@ -86,21 +91,106 @@ struct QuantConfig {
   LayerTypeOverrides layers;  // mamba workload: per linear type
 };
 
-/// hw.cim.adc.*: the column ADCs (NUMERICS.md 2.5).
+/// hw.cim.adc.*: the column ADCs (NUMERICS.md 2.5; hardware: hw/params.hpp AdcParams, cost:
+/// models/cost/adc.hpp).
 struct AdcConfig {
-  int bits = 10;  // 1..16
+  int bits = 10;  // 1..16; the numerics' and the hardware's ADC resolution
   AdcRangeMode range = AdcRangeMode::Dynamic;
-  double noise_lsb = 0.0;  // >= 0, Gaussian noise sigma in LSB
-  double enob = 0.0;       // 0: ideal (enob = bits); else (0, bits]
+  double noise_lsb = 0.0;                  // >= 0, Gaussian noise sigma in LSB
+  double enob = 0.0;                       // 0: ideal (enob = bits); else (0, bits]
+  double conversion_ns = 5.0;              // > 0: one conversion (hardware timing)
+  AdcModelKind model = AdcModelKind::Sar;  // energy / area model of one ADC
 };
 
+/// hw.cim.*: the CIM macros. Defaults equal hw::default_hw_params() (a test checks it).
 struct CimConfig {
   AdcConfig adc;
   int rows_per_adc = 0;  // >= 0; 0: the whole column (K rows per conversion)
+  int rows = 256;        // rows of one macro = rows summed per conversion on the hardware
+  int cols = 256;
+  int cell_bits = 2;
+  int cols_per_adc = 8;  // output columns sharing one ADC
+  int macros = 16;
+  int input_cycles_per_slice = 1;
+  int write_cycles_per_row = 1;
+  int shift_add_latency = 1;
+  CimCellKind cell_type = CimCellKind::Cell8T;  // cost model of the bitcell
 };
 
+/// hw.ssm.*: the FP32 SSM core (its exp_impl is ssm.exp_impl).
+struct HwSsmConfig {
+  int lanes = 16;
+  int exp_latency = 4;
+  int mul_latency = 3;
+  int add_latency = 3;
+};
+
+/// hw.conv.*, hw.mux.*, hw.vec.*: lanes and pipeline depth of a streaming unit.
+struct LanesConfig {
+  int lanes = 16;
+  int latency = 8;
+};
+
+/// hw.index.*: the scale-index lookup of the group scheme.
+struct IndexConfig {
+  IndexImplMode impl = IndexImplMode::Parallel;
+  int units = 16;
+  LookupMode lookups = LookupMode::PerElement;
+};
+
+/// hw.mac.*: the digital FP32 MAC array (JiT attention; unused by Mamba programs).
+struct MacConfig {
+  int rows = 16;
+  int cols = 16;
+  int latency = 4;
+};
+
+/// hw.sram.<buffer>.*: one on-chip buffer; 0 in a field inherits hw.sram.default.
+struct SramBufferConfig {
+  std::int64_t bytes = 0;
+  int width_bits = 0;
+  int ports = 0;
+};
+
+/// hw.sram.default.*: buffers without values of their own.
+struct SramDefaultConfig {
+  std::int64_t bytes = 0;  // 0: sized to what the program needs
+  int width_bits = 256;
+  int ports = 2;
+};
+
+/// The buffers of a Mamba1 layer program (workloads/op_program.hpp, docs/hardware.md).
+struct SramConfig {
+  SramDefaultConfig default_;  // YAML key "default" (a C++ keyword)
+  SramBufferConfig x, xn, xz, u, xp, delta, y, g, mo, out, weights, scale_tables;
+  SramBufferConfig ssm_state{0, 512, 2};   // the state of 16 lanes: 16 x 32 bit per cycle
+  SramBufferConfig ssm_params{0, 512, 1};  // A and D for 16 lanes
+};
+
+/// hw.dram.*
+struct DramConfig {
+  DramPresetKind preset = DramPresetKind::Ddr4_3200;
+  double bandwidth_gbps = 0.0;  // 0: the preset's
+  double latency_ns = 0.0;      // 0: the preset's
+};
+
+/// hw.*: the accelerator the mamba workload's layers run on (hw/params.hpp, sim/hardware_report).
 struct HwConfig {
   CimConfig cim;
+  int node_nm = 28;    // technology node of the cost models
+  double vdd_v = 0.9;  // supply of the cost models
+  double clock_mhz = 1000.0;
+  int queue_depth = 4;
+  std::int64_t token_chunk = 64;  // tokens per op of the token-parallel phase
+  HwSsmConfig ssm;
+  LanesConfig conv{16, 8};
+  IndexConfig index;
+  LanesConfig mux{16, 2};
+  LanesConfig vec{16, 4};
+  MacConfig mac;
+  SramConfig sram;
+  DramConfig dram;
+  std::string trace;  // VCD of the first layer; empty: off
 };
 
 /// calib.*: observers for static ranges (NUMERICS.md 6).

@@ -127,13 +127,13 @@ TEST(ConfigErrors, UnknownKeyNamesPathLineColumnSuggestionAndValidKeys) {
                            "      bitz: 4\n";  // line 7, key at column 7
   EXPECT_EQ(config_error(yaml),
             "config.yaml:7:7: hw.cim.adc.bitz: unknown key; did you mean 'bits'? "
-            "(valid keys here: bits, enob, noise_lsb, range)");
+            "(valid keys here: bits, conversion_ns, enob, model, noise_lsb, range)");
 }
 
 TEST(ConfigErrors, UnknownKeyThroughSetShowsSetAsTheSource) {
   EXPECT_EQ(config_error(kFile, {"hw.cim.adc.bitz=4"}),
             "--set: hw.cim.adc.bitz: unknown key; did you mean 'bits'? "
-            "(valid keys here: bits, enob, noise_lsb, range)");
+            "(valid keys here: bits, conversion_ns, enob, model, noise_lsb, range)");
 }
 
 TEST(ConfigErrors, UnknownSectionIsReportedOnceAtItsOwnLevel) {
@@ -214,11 +214,14 @@ TEST(ConfigErrors, MappingOrSequenceWhereAValueBelongs) {
 
 TEST(ConfigErrors, ValueWhereASectionBelongs) {
   EXPECT_EQ(config_error(kFile + "hw:\n  cim:\n    adc: 8\n"),
-            "config.yaml:6:10: hw.cim.adc: expected a mapping (a section with keys bits, enob, "
-            "noise_lsb, range), got a scalar '8'");
-  EXPECT_EQ(config_error(kFile, {"hw.cim=8"}),
-            "--set: hw.cim: expected a mapping (a section with keys adc, rows_per_adc), got a "
-            "scalar '8'");
+            "config.yaml:6:10: hw.cim.adc: expected a mapping (a section with keys bits, "
+            "conversion_ns, enob, model, noise_lsb, range), got a scalar '8'");
+  EXPECT_EQ(
+      config_error(kFile, {"hw.cim=8"}),
+      "--set: hw.cim: expected a mapping (a section with keys adc, cell_bits, cell_type, cols, "
+      "cols_per_adc, input_cycles_per_slice, macros, rows, rows_per_adc, shift_add_latency, "
+      "write_cycles_per_row), got a "
+      "scalar '8'");
   EXPECT_EQ(config_error(kFile, {"hw.cim.adc.bits.msb=8"}),
             "--set: hw.cim.adc.bits: is a key of type int, not a section; it has no key 'msb'");
 }
@@ -352,6 +355,10 @@ std::vector<std::string> non_default_overrides() {
         text = key.enum_values.back();
         break;
     }
+    // Cross-field rules of the accelerator: cell bits <= quant.w_bits (2 here), and in a mamba
+    // run (workload.kind is mamba here) rows_per_adc is 0 or hw.cim.rows (8192 here).
+    if (key.path == "hw.cim.cell_bits") text = "1";
+    if (key.path == "hw.cim.rows_per_adc") text = "8192";
     sets.push_back(key.path + "=" + text);
   }
   return sets;

@@ -34,9 +34,12 @@ RunConfig mamba_config(const std::vector<std::string>& extra = {}) {
   return load_run_config(std::nullopt, sets);
 }
 
-TEST(RunMamba, ModelIsRequiredAndNamed) {
-  const std::string message =
-      error_message<ConfigError>([] { load_run_config(std::nullopt, {"workload.kind=mamba"}); });
+TEST(RunMamba, ModelDefaultsToTheBuiltinModelAndAnEmptyOneIsNamed) {
+  EXPECT_EQ(load_run_config(std::nullopt, {"workload.kind=mamba"}).workload.mamba.model,
+            "builtin:mamba-bytes-4l");
+  const std::string message = error_message<ConfigError>([] {
+    load_run_config(std::nullopt, {"workload.kind=mamba", "workload.mamba.model="});
+  });
   EXPECT_NE(message.find("workload.mamba.model: required when workload.kind is mamba"),
             std::string::npos)
       << message;

@@ -1,0 +1,324 @@
+// `cimba run` with workload kind mamba on the accelerator (sim/hardware_report.*): latency,
+// energy and area in result.json with units, totals and per-token figures that add up, the
+// cost models' trends (ADC bits, clock), bad hw keys, the VCD trace and determinism. Runs are
+// short: the built-in mamba-bytes-4l, one window of 32 bytes, dynamic ranges (no calibration).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hw/params.hpp"
+#include "models/common/error.hpp"
+#include "sim/config.hpp"
+#include "sim/hardware_report.hpp"
+#include "sim/run.hpp"
+#include "test_helpers.hpp"
+#include "workloads/builtin_data.hpp"
+
+namespace cimba::sim {
+namespace {
+
+using json = nlohmann::ordered_json;
+using testing::error_message;
+using testing::ScratchDir;
+
+/// One window of L = 32 tokens, token chunks of 16, dynamic ranges: a run of about a second.
+std::vector<std::string> small_run(const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> sets{"workload.kind=mamba",
+                                "workload.mamba.windows=1",
+                                "workload.mamba.window=32",
+                                "workload.mamba.batch_windows=1",
+                                "workload.ssm_input.range=dynamic",
+                                "hw.token_chunk=16"};
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  return sets;
+}
+
+/// The run of `sets`, computed once per process.
+const RunOutput& run_of(const std::vector<std::string>& sets) {
+  static std::map<std::vector<std::string>, RunOutput> cache;
+  auto it = cache.find(sets);
+  if (it == cache.end())
+    it = cache.emplace(sets, execute_run(load_run_config(std::nullopt, sets))).first;
+  return it->second;
+}
+
+double sum_over_layers(const json& hardware, const std::string& key) {
+  double s = 0.0;
+  for (const json& l : hardware["layers"]) s += l[key].get<double>();
+  return s;
+}
+
+TEST(HardwareRun, BuiltinModelResolvesToItsFolderAndIsTheDefault) {
+  const auto dir = workloads::resolve_data_path("builtin:mamba-bytes-4l");
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "config.json")) << dir;
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "model.safetensors.index.json")) << dir;
+  EXPECT_EQ(RunConfig{}.workload.mamba.model, "builtin:mamba-bytes-4l");
+  const std::string message =
+      error_message<IoError>([] { workloads::resolve_data_path("builtin:no-such-model"); });
+  EXPECT_NE(message.find("builtin:mamba-bytes-4l"), std::string::npos) << message;
+  EXPECT_NE(message.find("builtin:linear_example"), std::string::npos) << message;
+}
+
+TEST(HardwareRun, ConfigDefaultsEqualTheHardwareModelsDefaults) {
+  const hw::HwParams from_config = to_hw_params(RunConfig{});
+  const hw::HwParams d = hw::default_hw_params();
+  EXPECT_EQ(from_config.clock_mhz, d.clock_mhz);
+  EXPECT_EQ(from_config.queue_depth, d.queue_depth);
+  EXPECT_EQ(from_config.cim.rows, d.cim.rows);
+  EXPECT_EQ(from_config.cim.cols, d.cim.cols);
+  EXPECT_EQ(from_config.cim.w_bits, d.cim.w_bits);  // quant.w_bits 8
+  EXPECT_EQ(from_config.cim.cell_bits, d.cim.cell_bits);
+  EXPECT_EQ(from_config.cim.cols_per_adc, d.cim.cols_per_adc);
+  EXPECT_EQ(from_config.cim.macros, d.cim.macros);
+  EXPECT_EQ(from_config.cim.input_cycles_per_slice, d.cim.input_cycles_per_slice);
+  EXPECT_EQ(from_config.cim.write_cycles_per_row, d.cim.write_cycles_per_row);
+  EXPECT_EQ(from_config.cim.shift_add_latency, d.cim.shift_add_latency);
+  EXPECT_EQ(from_config.cim.adc.bits, d.cim.adc.bits);
+  EXPECT_EQ(from_config.cim.adc.conversion_ns, d.cim.adc.conversion_ns);
+  EXPECT_EQ(from_config.ssm.lanes, d.ssm.lanes);
+  EXPECT_EQ(from_config.ssm.exp_latency, d.ssm.exp_latency);
+  EXPECT_EQ(from_config.ssm.mul_latency, d.ssm.mul_latency);
+  EXPECT_EQ(from_config.ssm.add_latency, d.ssm.add_latency);
+  EXPECT_EQ(from_config.ssm.exp_impl, d.ssm.exp_impl);
+  EXPECT_EQ(from_config.conv.lanes, d.conv.lanes);
+  EXPECT_EQ(from_config.conv.latency, d.conv.latency);
+  EXPECT_EQ(from_config.index.impl, d.index.impl);
+  EXPECT_EQ(from_config.index.units, d.index.units);
+  EXPECT_EQ(from_config.index.lookups, d.index.lookups);
+  EXPECT_EQ(from_config.mux.lanes, d.mux.lanes);
+  EXPECT_EQ(from_config.mux.latency, d.mux.latency);
+  EXPECT_EQ(from_config.vec.lanes, d.vec.lanes);
+  EXPECT_EQ(from_config.vec.latency, d.vec.latency);
+  EXPECT_EQ(from_config.mac.rows, d.mac.rows);
+  EXPECT_EQ(from_config.mac.cols, d.mac.cols);
+  EXPECT_EQ(from_config.mac.latency, d.mac.latency);
+  EXPECT_EQ(from_config.sram_default.bytes, d.sram_default.bytes);
+  EXPECT_EQ(from_config.sram_default.width_bits, d.sram_default.width_bits);
+  EXPECT_EQ(from_config.sram_default.ports, d.sram_default.ports);
+  ASSERT_EQ(from_config.sram.size(), d.sram.size());
+  for (const auto& [name, s] : d.sram) {
+    ASSERT_TRUE(from_config.sram.count(name)) << name;
+    EXPECT_EQ(from_config.sram.at(name).bytes, s.bytes) << name;
+    EXPECT_EQ(from_config.sram.at(name).width_bits, s.width_bits) << name;
+    EXPECT_EQ(from_config.sram.at(name).ports, s.ports) << name;
+  }
+  EXPECT_EQ(from_config.dram.preset, d.dram.preset);
+  EXPECT_EQ(from_config.dram.bandwidth_gbps, d.dram.bandwidth_gbps);
+  EXPECT_EQ(from_config.dram.latency_ns, d.dram.latency_ns);
+  EXPECT_EQ(from_config.trace, d.trace);
+}
+
+TEST(HardwareRun, ResultHasLatencyEnergyAndAreaWithUnitsThatAddUp) {
+  const RunOutput& out = run_of(small_run());
+  const json& h = out.result["hardware"];
+  const json& t = h["totals"];
+  const double tokens = 32.0;
+  ASSERT_EQ(h["tokens_per_window"], 32);
+  ASSERT_EQ(h["layers"].size(), 4u);  // mamba-bytes-4l
+
+  // Positive values with their units in the key names.
+  EXPECT_GT(t["latency_cycles"].get<std::int64_t>(), 0);
+  EXPECT_GT(t["latency_ns"].get<double>(), 0.0);
+  EXPECT_GT(t["energy_pJ"].get<double>(), 0.0);
+  EXPECT_GT(t["dynamic_energy_pJ"].get<double>(), 0.0);
+  EXPECT_GT(t["leakage_energy_pJ"].get<double>(), 0.0);
+  EXPECT_GT(h["area"]["area_um2"].get<double>(), 0.0);
+  EXPECT_GT(h["area"]["leakage_uW"].get<double>(), 0.0);
+  for (const json& a : h["area"]["components"]) EXPECT_GT(a["area_um2"].get<double>(), 0.0) << a;
+
+  // The bounding unit is one of the units.
+  std::set<std::string> units;
+  for (const json& u : t["units"]) units.insert(u["unit"].get<std::string>());
+  EXPECT_TRUE(units.count(t["bounding_unit"].get<std::string>())) << t["bounding_unit"];
+  for (const json& l : h["layers"])
+    EXPECT_TRUE(units.count(l["bounding_unit"].get<std::string>())) << l["bounding_unit"];
+
+  // Totals are the sums over the layers (layers run one after another).
+  EXPECT_DOUBLE_EQ(t["latency_ns"].get<double>(), sum_over_layers(h, "latency_ns"));
+  EXPECT_DOUBLE_EQ(double(t["latency_cycles"].get<std::int64_t>()),
+                   sum_over_layers(h, "latency_cycles"));
+  EXPECT_NEAR(t["energy_pJ"].get<double>(), sum_over_layers(h, "energy_pJ"),
+              1e-9 * t["energy_pJ"].get<double>());
+  EXPECT_NEAR(t["dynamic_energy_pJ"].get<double>(), sum_over_layers(h, "dynamic_energy_pJ"),
+              1e-9 * t["dynamic_energy_pJ"].get<double>());
+  double by_component = 0.0;
+  for (const auto& [name, e] : t["energy_by_component_pJ"].items()) by_component += e.get<double>();
+  EXPECT_NEAR(by_component, t["dynamic_energy_pJ"].get<double>(), 1e-9 * by_component);
+  // Area: the sum of its components.
+  double area = 0.0;
+  for (const json& a : h["area"]["components"]) area += a["area_um2"].get<double>();
+  EXPECT_NEAR(area, h["area"]["area_um2"].get<double>(), 1e-9 * area);
+  // Leakage energy = leakage power x latency: uW x ns = 1e-15 J = 1e-3 pJ.
+  EXPECT_NEAR(t["leakage_energy_pJ"].get<double>(),
+              h["area"]["leakage_uW"].get<double>() * t["latency_ns"].get<double>() * 1e-3,
+              1e-9 * t["leakage_energy_pJ"].get<double>());
+
+  // Per token: energy_pJ_per_token x tokens = energy_pJ; latency likewise; throughput = tokens /
+  // latency in seconds.
+  EXPECT_NEAR(t["energy_pJ_per_token"].get<double>() * tokens, t["energy_pJ"].get<double>(),
+              1e-9 * t["energy_pJ"].get<double>());
+  EXPECT_NEAR(t["latency_ns_per_token"].get<double>() * tokens, t["latency_ns"].get<double>(),
+              1e-9 * t["latency_ns"].get<double>());
+  EXPECT_NEAR(t["throughput_tokens_per_s"].get<double>(),
+              tokens / (t["latency_ns"].get<double>() * 1e-9),
+              1e-9 * t["throughput_tokens_per_s"].get<double>());
+  // Latency in ns = cycles x 1000 / clock_mhz (1000 MHz: 1 ns per cycle).
+  for (const json& l : h["layers"])
+    EXPECT_DOUBLE_EQ(l["latency_ns"].get<double>(),
+                     double(l["latency_cycles"].get<std::int64_t>()) * 1000.0 / 1000.0);
+
+  // Unpriced actions are listed with a reason and a count, and have no price.
+  std::set<std::string> priced;
+  for (const json& p : h["energy_table"]) priced.insert(p["action"].get<std::string>());
+  ASSERT_FALSE(h["unpriced"].empty());  // ddr4_3200 has no energy in models/cost
+  for (const json& u : h["unpriced"]) {
+    const std::string key = u["action"].get<std::string>();
+    EXPECT_GT(u["count"].get<std::int64_t>(), 0) << key;
+    EXPECT_FALSE(u["reason"].get<std::string>().empty()) << key;
+    EXPECT_FALSE(priced.count(key)) << key;
+    EXPECT_FALSE(priced.count(key.substr(0, key.find('@')))) << key;
+  }
+
+  // layers.csv: the hardware columns on every layer's rows; empty for the lm_head.
+  const std::string& csv = out.layers_csv;
+  const std::string header = csv.substr(0, csv.find('\n'));
+  for (const char* column : {"hw_latency_cycles", "hw_latency_ns", "hw_energy_pJ",
+                             "hw_bounding_unit", "hw_cim_busy_cycles", "hw_cim_stall_cycles"})
+    EXPECT_NE(header.find(column), std::string::npos) << column;
+  for (const json& row : out.result["layers"]) {
+    if (row["layer"].get<int>() < 0) {
+      EXPECT_TRUE(row["hw_latency_ns"].is_null());
+    } else {
+      EXPECT_EQ(row["hw_latency_ns"], h["layers"][row["layer"].get<int>()]["latency_ns"]);
+    }
+  }
+  EXPECT_NE(csv.find("\n-1,lm_head,logits,"), std::string::npos);
+
+  // The summary renders the same numbers.
+  for (const char* word : {"area", "energy", "latency", "throughput", "bounded by", "nJ/token"})
+    EXPECT_NE(out.summary.find(word), std::string::npos) << word << "\n" << out.summary;
+}
+
+TEST(HardwareRun, SameConfigAndSeedGiveByteIdenticalResults) {
+  const RunConfig config = load_run_config(std::nullopt, small_run({"seed=7"}));
+  const RunOutput a = execute_run(config);
+  const RunOutput b = execute_run(config);
+  EXPECT_EQ(a.result.dump(2), b.result.dump(2));
+  EXPECT_EQ(a.layers_csv, b.layers_csv);
+}
+
+TEST(HardwareRun, MoreAdcBitsCostMoreAdcEnergyAndArea) {
+  // Straight from the cost models, for every ADC model: the energy of one conversion and the ADC
+  // area grow with every bit (SAR: P = a N + b over N + 1 cycles; flash: 2^N - 1 comparators;
+  // Murmann: the FOM bound at SNDR = 6.02 N + 1.76 dB).
+  workloads::Mamba1LayerShape shape;
+  shape.length = 32;
+  const std::vector<workloads::BufferUse> buffers{{"x", 32 * 768 * 4}};
+  for (const char* model : {"sar", "murmann", "flash"}) {
+    double last_pJ = 0.0, last_area = 0.0;
+    for (int bits = 4; bits <= 12; ++bits) {
+      const RunConfig config = load_run_config(
+          std::nullopt,
+          {"hw.cim.adc.bits=" + std::to_string(bits), std::string("hw.cim.adc.model=") + model});
+      const hw::HwParams hwp = to_hw_params(config);
+      const PricedEnergyTable t = build_energy_table(config, hwp, buffers);
+      ASSERT_TRUE(t.table.pj.count("adc_conversion")) << model << " " << bits;
+      const double pJ = t.table.pj.at("adc_conversion");
+      double area = 0.0;
+      for (const AreaRow& r : area_breakdown(config, hwp, buffers, shape))
+        if (r.component.rfind("ADC", 0) == 0) area = r.area_um2;
+      EXPECT_GT(pJ, last_pJ) << model << " " << bits << " bits";
+      EXPECT_GT(area, last_area) << model << " " << bits << " bits";
+      last_pJ = pJ;
+      last_area = area;
+    }
+  }
+  // And through a whole run: the CIM's energy and the total area grow from 6 to 10 bits (the
+  // conversion counts are the same: the hardware converts every column of every slice).
+  const json& h6 = run_of(small_run({"hw.cim.adc.bits=6"})).result["hardware"];
+  const json& h10 = run_of(small_run()).result["hardware"];
+  EXPECT_LT(h6["totals"]["energy_by_component_pJ"]["cim"].get<double>(),
+            h10["totals"]["energy_by_component_pJ"]["cim"].get<double>());
+  EXPECT_LT(h6["area"]["area_um2"].get<double>(), h10["area"]["area_um2"].get<double>());
+}
+
+TEST(HardwareRun, HigherClockGivesLowerLatencyForTheSameCycles) {
+  // ADC conversions of 0.5 ns take 1 cycle at 1000 and at 2000 MHz, so the CIM and the SSM core
+  // (whose latencies are in cycles) take the same cycles at both clocks and half the time;
+  // only the DRAM (41.25 ns per access) needs more cycles at 2000 MHz.
+  const std::vector<std::string> fast_adc{"hw.cim.adc.conversion_ns=0.5"};
+  std::vector<std::string> at_2ghz = fast_adc;
+  at_2ghz.push_back("hw.clock_mhz=2000");
+  const json& slow = run_of(small_run(fast_adc)).result["hardware"];
+  const json& fast = run_of(small_run(at_2ghz)).result["hardware"];
+  EXPECT_LT(fast["totals"]["latency_ns"].get<double>(), slow["totals"]["latency_ns"].get<double>());
+  for (std::size_t l = 0; l < 4; ++l) {
+    const json& a = slow["layers"][l];
+    const json& b = fast["layers"][l];
+    EXPECT_DOUBLE_EQ(b["latency_ns"].get<double>(),
+                     double(b["latency_cycles"].get<std::int64_t>()) * 1000.0 / 2000.0);
+    for (std::size_t u = 0; u < a["units"].size(); ++u) {
+      if (a["units"][u]["unit"] != "ssm") continue;
+      EXPECT_EQ(a["units"][u]["busy_cycles"], b["units"][u]["busy_cycles"]);
+      EXPECT_DOUBLE_EQ(b["units"][u]["busy_ns"].get<double>(),
+                       a["units"][u]["busy_ns"].get<double>() / 2.0);
+    }
+  }
+}
+
+TEST(HardwareRun, BadHardwareKeysAreRejectedNamingTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"hw.cim.rows=0", "hw.cim.rows: 0 is out of range"},
+      {"hw.ssm.lanes=0", "hw.ssm.lanes: 0 is out of range"},
+      {"hw.node_nm=10", "hw.node_nm: 10 is not a node of the cost models (7, 16, 22, 28, 45, 65)"},
+      {"hw.cim.cell_bits=4", "hw.cim.cell_bits: must be in 1..2, got 4"},  // quant.w_bits 2
+      {"hw.clock_mhz=0", "hw.clock_mhz: 0 is out of range"},
+      {"hw.dram.preset=ddr5", "hw.dram.preset: 'ddr5' is not one of"},
+      {"hw.cim.adc.model=pipeline", "hw.cim.adc.model: 'pipeline' is not one of"},
+      {"hw.cim.rows_per_adc=128", "hw.cim.rows_per_adc: 128 must be 0 or equal to hw.cim.rows"},
+  };
+  for (const auto& [set, expected] : cases) {
+    const std::string message = error_message<ConfigError>([&] {
+      load_run_config(std::nullopt, {"workload.kind=mamba", "quant.w_bits=2", set});
+    });
+    EXPECT_NE(message.find(expected), std::string::npos) << set << "\n" << message;
+  }
+  // The command line turns them into exit code 2 before anything runs.
+  ScratchDir dir;
+  const auto outcome =
+      testing::run_cimba(dir, "run --set workload.kind=mamba --set hw.node_nm=10 --out '" +
+                                  dir.path().string() + "/o'");
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+  EXPECT_NE(outcome.err.find("hw.node_nm"), std::string::npos) << outcome.err;
+}
+
+TEST(HardwareRun, TraceWritesAVcdOfTheFirstLayer) {
+  // A separate process: SystemC writes a VCD only from the first hardware run of a process.
+  ScratchDir dir;
+  const auto vcd = dir.path() / "layer0.vcd";
+  std::string args = "run --quiet";
+  for (const std::string& set : small_run()) args += " --set " + set;
+  args += " --set 'hw.trace=" + vcd.string() + "' --out '" + (dir.path() / "o").string() + "'";
+  const auto outcome = testing::run_cimba(dir, args);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const std::string text = testing::read_text(vcd);
+  EXPECT_EQ(text.rfind("$date", 0), 0u) << text.substr(0, 200);
+  EXPECT_NE(text.find("$timescale"), std::string::npos);
+  EXPECT_NE(text.find("$enddefinitions"), std::string::npos);
+}
+
+TEST(HardwareRun, LinearWorkloadStaysAccuracyOnlyAndSaysSo) {
+  const RunOutput out = execute_run(load_run_config(std::nullopt, {}));
+  EXPECT_FALSE(out.result.contains("hardware"));
+  EXPECT_NE(out.summary.find("not modelled for the linear workload"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cimba::sim
