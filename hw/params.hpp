@@ -93,7 +93,7 @@ struct SramParams {
 
 /// hw.dram.*
 struct DramParams {
-  std::string preset = "ddr4_3200";      // hw.dram.preset: ddr4_3200|lpddr4_4266|hbm2
+  std::string preset = "lpddr4_4266";    // hw.dram.preset: ddr4_3200|lpddr4_4266|hbm2 (priced)
   std::optional<double> bandwidth_gbps;  // hw.dram.bandwidth_gbps > 0 (overrides the preset)
   std::optional<double> latency_ns;      // hw.dram.latency_ns >= 0 (overrides the preset)
 };

@@ -97,11 +97,12 @@ CrossRule fixed_k_rule() {
 CrossRule mamba_only_rule(std::string key) {
   CrossRule rule;
   rule.keys = {key, "workload.kind"};
-  rule.description = key + " is only used when workload.kind is mamba";
+  rule.description = key + " is only used when workload.kind is mamba or jit";
   rule.check = [key](const RunConfig& config) -> std::optional<std::string> {
-    if (config.workload.kind == WorkloadKind::Mamba) return std::nullopt;
+    if (config.workload.kind == WorkloadKind::Mamba || config.workload.kind == WorkloadKind::Jit)
+      return std::nullopt;
     if (std::get<std::string>(key_or_die(key).get(config)).empty()) return std::nullopt;
-    return key + ": only the mamba workload calibrates through a file (workload.kind is " +
+    return key + ": only the mamba and jit workloads calibrate through a file (workload.kind is " +
            std::get<std::string>(key_or_die("workload.kind").get(config)) + ")";
   };
   return rule;
@@ -143,7 +144,7 @@ CrossRule rows_per_adc_rule() {
   CrossRule rule;
   rule.keys = {"hw.cim.rows_per_adc", "hw.cim.rows", "workload.kind"};
   rule.description =
-      "mamba: hw.cim.rows_per_adc is 0 (whole columns) or equal to hw.cim.rows (one key, "
+      "mamba: hw.cim.rows_per_adc is 0 (= hw.cim.rows) or equal to hw.cim.rows (one key, "
       "hw.cim.rows, sets the rows per conversion of the hardware)";
   rule.check = [](const RunConfig& config) -> std::optional<std::string> {
     const auto& cim = config.hw.cim;
@@ -182,13 +183,33 @@ Schema build_schema() {
       {"quant.layers.dt_proj", "the dt_proj linears (dt_low -> delta before softplus)"},
       {"quant.layers.out_proj", "the out_proj linears (gated scan output -> mixer output)"},
       {"quant.layers.lm_head", "the output projection (logits); FP32 unless quantize is true"},
+      // ---- workload.jit (JiT) sections ----
+      {"workload.jit",
+       "a JiT pixel-space diffusion transformer replayed quantized against its FP32 reference on "
+       "noisy MNIST test images, and one block played on the accelerator (docs/jit.md)"},
+      {"workload.jit.eval", "the denoiser comparisons: every image at every timestep"},
+      {"workload.jit.sample",
+       "the sampling comparison: quantized vs FP32 Heun + CFG samples from the same noise"},
+      {"workload.jit.taq",
+       "TaQ-DiT: per-timestep-bucket activation bits and ranges, w3 input channel shift "
+       "(NUMERICS.md 8; needs a calibration)"},
+      {"quant.layers.qkv", "jit: the attention qkv projections (bias-free)"},
+      {"quant.layers.proj", "jit: the attention output projections (bias-free)"},
+      {"quant.layers.w12", "jit: the SwiGLU gate | up linears (bias-free)"},
+      {"quant.layers.w3", "jit: the SwiGLU down linears (bias-free)"},
+      {"quant.layers.adaLN", "jit: the per-block adaLN modulation linears; FP32 by default"},
+      {"quant.layers.x_embed", "jit: the patch embedding; FP32 by default"},
+      {"quant.layers.t_fc1", "jit: the first timestep-embedding linear; FP32 by default"},
+      {"quant.layers.t_fc2", "jit: the second timestep-embedding linear; FP32 by default"},
+      {"quant.layers.final_adaLN", "jit: the final adaLN modulation; FP32 by default"},
+      {"quant.layers.final_linear", "jit: the final projection to patches; FP32 by default"},
       {"hw",
        "the accelerator: the mamba workload plays every layer on it for latency, energy and area "
        "(docs/hardware.md, docs/cost-models.md). One key drives the numerics and the hardware "
        "where both describe the same thing: hw.cim.adc.bits (ADC resolution), quant.w_bits "
        "(weight bits in the cells), ssm.exp_impl (exp/softplus of the SSM core) and hw.cim.rows "
-       "(rows per ADC conversion on the hardware; in a mamba run hw.cim.rows_per_adc must be 0, "
-       "whole columns in the replay, or equal to hw.cim.rows)"},
+       "(rows per ADC conversion on the hardware; in a mamba run hw.cim.rows_per_adc is 0, "
+       "meaning hw.cim.rows, or equal to it)"},
       {"hw.cim", "the compute-in-memory macros (NUMERICS.md 2.4)"},
       {"hw.cim.adc", "the column ADCs (NUMERICS.md 2.5)"},
       {"hw.ssm", "the FP32 SSM core (its exp/softplus implementation is ssm.exp_impl)"},
@@ -223,7 +244,9 @@ Schema build_schema() {
               "seed of every random draw (e.g. ADC noise); same config and seed, same results"),
 
       enum_key(CIMBA_KEY(workload.kind),
-               {{"linear", WorkloadKind::Linear}, {"mamba", WorkloadKind::Mamba}},
+               {{"linear", WorkloadKind::Linear},
+                {"mamba", WorkloadKind::Mamba},
+                {"jit", WorkloadKind::Jit}},
                "kind of workload; its keys are in the section of that name (workload.linear, "
                "workload.mamba)"),
       string_key(CIMBA_KEY(workload.linear.file),
@@ -240,7 +263,9 @@ Schema build_schema() {
       string_key(CIMBA_KEY(workload.mamba.model),
                  "transformers MambaForCausalLM folder (config.json + safetensors weights), or "
                  "builtin:mamba-bytes-4l (the 4-layer byte-level model in "
-                 "workloads/data/mamba-bytes-4l)"),
+                 "workloads/data/mamba-bytes-4l), or random:mamba-130m (generated in memory from a "
+                 "fixed seed: mamba-130m's 24 layers, d_model 768, d_inner 1536, d_state 16, "
+                 "dt_rank 48, with a 256-byte vocabulary)"),
       string_key(CIMBA_KEY(workload.mamba.text),
                  "evaluation text: a file (bytes = tokens) or builtin:validation "
                  "(TinyShakespeare's validation split) or builtin:calibration"),
@@ -309,6 +334,73 @@ Schema build_schema() {
       CIMBA_LINEAR_TYPE_KEYS(out_proj),
       CIMBA_LINEAR_TYPE_KEYS(lm_head),
 
+      // ---- workload.jit (JiT) ----
+      string_key(CIMBA_KEY(workload.jit.model),
+                 "JiT model folder (config.json + model.safetensors, e.g. jit-mnist-tiny); "
+                 "required when workload.kind is jit (no model is shipped)"),
+      string_key(CIMBA_KEY(workload.jit.mnist),
+                 "MNIST folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz "
+                 "(evaluation and calibration images); required when workload.kind is jit"),
+      int_key(CIMBA_KEY(workload.jit.eval.images), closed(1, 10000),
+              "MNIST test images compared at every timestep"),
+      int_key(CIMBA_KEY(workload.jit.eval.first_image), closed(0, 9999),
+              "index of the first evaluation image"),
+      string_key(CIMBA_KEY(workload.jit.eval.timesteps),
+                 "comma-separated timesteps t in [0, 1] (0 noise, 1 data) of the comparisons; "
+                 "the hardware block runs at the middle one"),
+      int_key(CIMBA_KEY(workload.jit.sample.count), closed(0, 1024),
+              "samples (classes i % num_classes) compared; 0: no sampling comparison"),
+      int_key(CIMBA_KEY(workload.jit.sample.steps), closed(2, 1000),
+              "sampler steps N (N - 1 Heun steps and one Euler step: 2N - 1 network calls)"),
+      float_key(CIMBA_KEY(workload.jit.sample.cfg_scale), closed(0, 100),
+                "classifier-free guidance scale (1: no null-class pass)"),
+      bool_key(CIMBA_KEY(workload.jit.taq.enabled),
+               "TaQ-DiT: per-bucket activation bits and ranges and the w3 channel shift"),
+      int_key(CIMBA_KEY(workload.jit.taq.buckets), closed(1, 1000),
+              "timestep buckets: K equal bins of t in [0, 1]"),
+      string_key(CIMBA_KEY(workload.jit.taq.bits),
+                 "comma-separated candidate activation bits, ascending (each 2..16); calibration "
+                 "picks the smallest reaching target_sqnr_db per (bucket, block, linear)"),
+      float_key(CIMBA_KEY(workload.jit.taq.target_sqnr_db), unbounded(),
+                "fake-quantization SQNR the picked bits must reach on the calibration inputs"),
+      int_key(CIMBA_KEY(workload.jit.calib_images), closed(1, 10000),
+              "calibration images (MNIST test images from index 0, noised at sampled t)"),
+      int_key(CIMBA_KEY(workload.jit.calib_batch), closed(1, 10000),
+              "calibration images per forward pass (one observer batch)"),
+      enum_key(CIMBA_KEY(workload.jit.calib_timesteps),
+               {{"logit_normal", JitCalibTimestepsMode::LogitNormal},
+                {"stratified", JitCalibTimestepsMode::Stratified}},
+               "calibration timesteps: sigmoid(N(-0.8, 0.8)) as training, or (i + 0.5) / n"),
+#define CIMBA_JIT_LINEAR_KEYS(type)                                                         \
+  bool_key(                                                                                 \
+      "quant.layers." #type ".quantize",                                                    \
+      [](auto& config) -> auto& { return config.workload.jit.layers.type.quantize; },       \
+      "jit: run the " #type " linears bit-serially on the CIM array; false: FP32"),         \
+      int_key(                                                                              \
+          "quant.layers." #type ".w_bits",                                                  \
+          [](auto& config) -> auto& { return config.workload.jit.layers.type.w_bits; },     \
+          closed(0, 8), "jit: weight bits of the " #type " linears; 0: quant.w_bits"),      \
+      int_key(                                                                              \
+          "quant.layers." #type ".a_bits",                                                  \
+          [](auto& config) -> auto& { return config.workload.jit.layers.type.a_bits; },     \
+          closed(0, 16), "jit: activation bits of the " #type " linears; 0: quant.a_bits"), \
+      int_key(                                                                              \
+          "quant.layers." #type ".adc_bits",                                                \
+          [](auto& config) -> auto& { return config.workload.jit.layers.type.adc_bits; },   \
+          closed(0, 16), "jit: ADC bits of the " #type " linears; 0: hw.cim.adc.bits")
+      CIMBA_JIT_LINEAR_KEYS(qkv),
+      CIMBA_JIT_LINEAR_KEYS(proj),
+      CIMBA_JIT_LINEAR_KEYS(w12),
+      CIMBA_JIT_LINEAR_KEYS(w3),
+      CIMBA_JIT_LINEAR_KEYS(adaLN),
+      CIMBA_JIT_LINEAR_KEYS(x_embed),
+      CIMBA_JIT_LINEAR_KEYS(t_fc1),
+      CIMBA_JIT_LINEAR_KEYS(t_fc2),
+      CIMBA_JIT_LINEAR_KEYS(final_adaLN),
+      CIMBA_JIT_LINEAR_KEYS(final_linear),
+#undef CIMBA_JIT_LINEAR_KEYS
+      // ---- end of workload.jit (JiT) ----
+
       int_key(CIMBA_KEY(hw.cim.adc.bits), closed(1, 16),
               "resolution of each column ADC in bits (numerics and hardware)"),
       enum_key(CIMBA_KEY(hw.cim.adc.range),
@@ -321,7 +413,8 @@ Schema build_schema() {
       float_key(CIMBA_KEY(hw.cim.adc.enob), closed(0, 16),
                 "effective number of bits, modelled as extra noise; 0: ideal (enob = bits)"),
       int_key(CIMBA_KEY(hw.cim.rows_per_adc), at_least(0),
-              "rows summed per conversion (row tile height) in the accuracy replay; 0: the whole "
+              "rows summed per conversion (row tile height) in the accuracy replay; 0: mamba "
+              "hw.cim.rows (the physical array, as the hardware converts), linear the whole "
               "column (K rows); mamba: 0 or hw.cim.rows"),
       float_key(CIMBA_KEY(hw.cim.adc.conversion_ns), left_open(0, 1000),
                 "time of one ADC conversion (hardware timing)"),
@@ -364,6 +457,12 @@ Schema build_schema() {
       string_key(CIMBA_KEY(hw.trace),
                  "VCD waveform of the first layer on the hardware (busy, op, queue per unit); "
                  "empty: off"),
+      enum_key(CIMBA_KEY(hw.simulate_layers),
+               {{"first", SimulateLayers::First}, {"all", SimulateLayers::All}},
+               "first: play layer 0 on the accelerator and count it once per layer (every Mamba "
+               "layer has the same shape and the counts depend on shapes only; per-layer ADC "
+               "saturation is then reported for layer 0 only); all: play every layer (the "
+               "group scheme's sequential index walk always plays all)"),
       int_key(CIMBA_KEY(hw.ssm.lanes), closed(1, 1 << 20), "(d, n) state elements per cycle"),
       int_key(CIMBA_KEY(hw.ssm.exp_latency), closed(1, 1000), "cycles of the exp / softplus unit"),
       int_key(CIMBA_KEY(hw.ssm.mul_latency), closed(1, 1000), "cycles of the FP32 multiplier"),
@@ -418,7 +517,8 @@ Schema build_schema() {
                 {"lpddr4_4266", DramPresetKind::Lpddr4_4266},
                 {"hbm2", DramPresetKind::Hbm2}},
                "DRAM timing preset (bandwidth, latency; docs/hardware.md); energy per bit: "
-               "lpddr4_4266 and hbm2 from models/cost/dram.hpp, ddr4_3200 has none (unpriced)"),
+               "lpddr4_4266 and hbm2 from models/cost/dram.hpp, ddr4_3200 has none (unpriced, "
+               "left out of the energy totals)"),
       float_key(CIMBA_KEY(hw.dram.bandwidth_gbps), at_least(0),
                 "peak bandwidth in GB/s; 0: the preset's"),
       float_key(CIMBA_KEY(hw.dram.latency_ns), at_least(0),

@@ -507,19 +507,35 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
   shape.length = windows.window;
   const int n_layers = static_cast<int>(model.layers.size());
 
-  // The FP32 reference's block inputs on the first window.
-  std::vector<nm::MatrixF> block_in(static_cast<std::size_t>(n_layers));
-  wl::MambaForwardOptions fo;
-  fo.observer = [&](int layer, const std::string& point, const nm::MatrixF& value) {
-    if (layer >= 0 && point == "block.in") block_in[static_cast<std::size_t>(layer)] = value;
-  };
-  wl::mamba_forward(model, windows.input(0), 1, windows.window, fo);
-
   const auto& si = cfg.workload.ssm_input;
+  // Every Mamba layer has the same shape, and the ledger's counts and the cycle counts follow from
+  // the shapes and the hw.* keys alone, with one exception: the sequential index walk of the group
+  // scheme stops at a data-dependent threshold. So hw.simulate_layers first plays layer 0 and
+  // counts it n_layers times (exact for latency and energy), unless that walk is in the program.
+  const bool data_dependent_walk =
+      si.scheme == SsmInputScheme::Group && cfg.hw.index.impl == IndexImplMode::Sequential;
+  const bool simulate_all = cfg.hw.simulate_layers == SimulateLayers::All || data_dependent_walk;
+  const int simulated = simulate_all ? n_layers : std::min(n_layers, 1);
+
+  // The FP32 reference's block inputs on the first window (layer 0's is the embedding).
+  std::vector<nm::MatrixF> block_in(static_cast<std::size_t>(n_layers));
+  if (simulate_all) {
+    wl::MambaForwardOptions fo;
+    fo.observer = [&](int layer, const std::string& point, const nm::MatrixF& value) {
+      if (layer >= 0 && point == "block.in") block_in[static_cast<std::size_t>(layer)] = value;
+    };
+    wl::mamba_forward(model, windows.input(0), 1, windows.window, fo);
+  } else if (n_layers > 0) {
+    nm::MatrixF& x0 = block_in[0];
+    x0.resize(windows.window, mc.hidden_size);
+    const std::int32_t* tokens = windows.input(0);
+    for (std::int64_t t = 0; t < windows.window; ++t) x0.row(t) = model.embeddings.row(tokens[t]);
+  }
+
   std::vector<hw::HwReport> reports;
   PricedEnergyTable prices;
   std::vector<AreaRow> area;
-  for (int l = 0; l < n_layers; ++l) {
+  for (int l = 0; l < simulated; ++l) {
     const wl::MambaLayerWeights& w = model.layers[static_cast<std::size_t>(l)];
     const nm::MatrixF& x = block_in[static_cast<std::size_t>(l)];
     hw::LayerQuant q = hw::calibrate_static(w, shape, base, hw, x, si.head_dim);
@@ -550,6 +566,11 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
       area = area_breakdown(cfg, hw, buffers, shape);
       reprice(reports.back(), prices.table);
     }
+    if (layer_done) layer_done(l);
+  }
+  // hw.simulate_layers first: layers 1.. are layer 0's report (same shapes, same counts).
+  for (int l = simulated; l < n_layers; ++l) {
+    reports.push_back(reports.front());
     if (layer_done) layer_done(l);
   }
 
@@ -614,21 +635,24 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
                          {"bits_read", b.bits_read},
                          {"bits_written", b.bits_written},
                          {"energy_pJ", b.energy_pJ}});
-    layers.push_back({{"layer", static_cast<int>(l)},
-                      {"ops", static_cast<std::int64_t>(r.ops.size())},
-                      {"latency_cycles", r.total_cycles},
-                      {"latency_ns", r.latency_ns},
-                      {"bounding_unit", r.bounding_unit},
-                      {"dynamic_energy_pJ", r.energy.total_pJ},
-                      {"leakage_energy_pJ", leak_pJ},
-                      {"energy_pJ", r.energy.total_pJ + leak_pJ},
-                      {"cim_weights_stationary", r.cim_weights_stationary},
-                      {"cim_weight_tiles", r.cim_weight_tiles},
-                      {"adc_saturated", r.adc_saturated},
-                      {"units", units},
-                      {"energy_by_component_pJ", energy},
-                      {"buffers", buffers},
-                      {"counts", counts}});
+    layers.push_back(
+        {{"layer", static_cast<int>(l)},
+         {"ops", static_cast<std::int64_t>(r.ops.size())},
+         {"latency_cycles", r.total_cycles},
+         {"latency_ns", r.latency_ns},
+         {"bounding_unit", r.bounding_unit},
+         {"dynamic_energy_pJ", r.energy.total_pJ},
+         {"leakage_energy_pJ", leak_pJ},
+         {"energy_pJ", r.energy.total_pJ + leak_pJ},
+         {"cim_weights_stationary", r.cim_weights_stationary},
+         {"cim_weight_tiles", r.cim_weight_tiles},
+         {"simulated", static_cast<int>(l) < simulated},
+         // Saturation depends on the layer's data: known only where it was played.
+         {"adc_saturated", static_cast<int>(l) < simulated ? json(r.adc_saturated) : json(nullptr)},
+         {"units", units},
+         {"energy_by_component_pJ", energy},
+         {"buffers", buffers},
+         {"counts", counts}});
     total_cycles += r.total_cycles;
     total_ns += r.latency_ns;
     dynamic_pJ += r.energy.total_pJ;
@@ -693,11 +717,24 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
       "layers run one after another, so the window's latency is the sum of the layers'");
   notes.push_back("the lm_head (and the embedding, norm_f) do not run on the accelerator");
   notes.push_back("leakage energy = total leakage power x latency; energy_pJ = dynamic + leakage");
-  if (cfg.hw.cim.rows_per_adc == 0)
+  if (simulated < n_layers)
     notes.push_back(
-        "accuracy: the replay converts whole columns (hw.cim.rows_per_adc 0); the "
-        "hardware converts hw.cim.rows = " +
-        std::to_string(hw.cim.rows) + " rows per conversion");
+        "hw.simulate_layers first: layer 0 was played on the accelerator and its latency, "
+        "ledger and energy are counted for each of the " +
+        std::to_string(n_layers) +
+        " layers (every layer has the same shape, and the counts depend on shapes only); "
+        "adc_saturated is known for layer 0 only (null for the others); hw.simulate_layers all "
+        "plays every layer");
+  else if (cfg.hw.simulate_layers == SimulateLayers::First && data_dependent_walk)
+    notes.push_back(
+        "every layer was played although hw.simulate_layers is first: the sequential index walk "
+        "(hw.index.impl sequential, group scheme) has data-dependent comparisons and cycles");
+  notes.push_back("accuracy: the replay converts " +
+                  (cfg.hw.cim.rows_per_adc == 0
+                       ? std::string("hw.cim.rows = ") + std::to_string(hw.cim.rows) +
+                             " rows per conversion (hw.cim.rows_per_adc 0), as the hardware"
+                       : std::to_string(cfg.hw.cim.rows_per_adc) +
+                             " rows per conversion (hw.cim.rows_per_adc), as the hardware"));
   if (adc_latency_ns > 0.0 &&
       std::abs(adc_latency_ns - hw.cim.adc.conversion_ns) > 0.01 * hw.cim.adc.conversion_ns)
     notes.push_back(

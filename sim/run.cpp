@@ -19,6 +19,7 @@
 #include "sim/config_schema.hpp"
 #include "sim/hardware_report.hpp"
 #include "sim/progress.hpp"
+#include "sim/run_jit.hpp"
 #include "sim/version.hpp"
 #include "workloads/builtin_data.hpp"
 #include "workloads/calibration.hpp"
@@ -273,7 +274,9 @@ nm::BitSerialConfig linear_settings(const RunConfig& cfg, const LinearTypeOverri
   bs.a_bits = o.a_bits ? o.a_bits : cfg.quant.a_bits;
   bs.slice_bits = cfg.quant.slice_bits;
   bs.overlap_bits = cfg.quant.overlap_bits;
-  bs.rows_per_adc = cfg.hw.cim.rows_per_adc;
+  // One key for the rows per conversion: 0 is the physical array (hw.cim.rows), as on the
+  // hardware, so the replay and the hardware convert the same row tiles by default.
+  bs.rows_per_adc = cfg.hw.cim.rows_per_adc ? cfg.hw.cim.rows_per_adc : cfg.hw.cim.rows;
   bs.adc.bits = o.adc_bits ? o.adc_bits : cfg.hw.cim.adc.bits;
   bs.adc.range = to_numerics(cfg.hw.cim.adc.range);
   bs.adc.noise_lsb = cfg.hw.cim.adc.noise_lsb;
@@ -298,6 +301,23 @@ const LinearTypeOverride& type_override(const RunConfig& cfg, wl::LinearKind kin
       break;
   }
   return cfg.quant.layers.lm_head;
+}
+
+/// The weights of a random:NAME model do not depend on the run's seed.
+constexpr std::uint64_t kRandomModelSeed = 0;
+
+/// The shape of workload.mamba.model random:NAME: random:mamba-130m is
+/// state-spaces/mamba-130m-hf's layers (24 layers, d_model 768, d_inner 1536, d_state 16,
+/// dt_rank 48, conv 4) with a byte vocabulary (256): the texts are bytes, and the lm_head does not
+/// run on the accelerator.
+wl::MambaConfig random_mamba_config(const std::string& name) {
+  if (name == "random:mamba-130m") {
+    wl::MambaConfig c = wl::mamba_130m_config();
+    c.vocab_size = 256;
+    return c;
+  }
+  throw ConfigError("workload.mamba.model: unknown random model '" + name +
+                    "' (available: random:mamba-130m)");
 }
 
 /// The evaluation or calibration text named by a config key.
@@ -346,6 +366,9 @@ std::map<std::string, std::string> calibration_fingerprint(const RunConfig& cfg)
         (p == "hw.cim.adc.bits" || (starts("quant.layers.") && key.name() == "adc_bits")))
       used = true;
     if (used) out[p] = schema::format_value(key, key.get(cfg));
+    // The rows per conversion the replay used (0 means hw.cim.rows in a mamba run).
+    if (p == "hw.cim.rows_per_adc" && cfg.hw.cim.rows_per_adc == 0)
+      out[p] = std::to_string(cfg.hw.cim.rows);
   }
   return out;
 }
@@ -418,10 +441,13 @@ RunOutput run_mamba(const RunConfig& cfg, Progress& progress) {
     throw ConfigError("hw.trace: " + cfg.hw.trace +
                       ": a VCD can only be written by the first hardware run of a process "
                       "(SystemC elaborates once); run this config on its own");
-  const std::filesystem::path model_dir = wl::resolve_data_path(mw.model);
+  const bool random_model = mw.model.rfind("random:", 0) == 0;
+  const std::filesystem::path model_dir =
+      random_model ? std::filesystem::path() : wl::resolve_data_path(mw.model);
 
   // Configuration checks that need the model's shape, before any heavy work.
-  const wl::MambaConfig shape = wl::read_mamba_config(model_dir / "config.json");
+  const wl::MambaConfig shape = random_model ? random_mamba_config(mw.model)
+                                             : wl::read_mamba_config(model_dir / "config.json");
   wl::QuantReplayConfig rc;
   rc.ssm_input.scheme = si.scheme == SsmInputScheme::Fp32    ? wl::SsmInputScheme::Fp32
                         : si.scheme == SsmInputScheme::Int8  ? wl::SsmInputScheme::Int8
@@ -478,8 +504,13 @@ RunOutput run_mamba(const RunConfig& cfg, Progress& progress) {
 
   wl::MambaLoadOptions load_options;
   load_options.transformers_out_proj_rescale = mw.out_proj_rescale;
-  progress.start("loading " + mw.model);
-  const wl::MambaModel model = wl::load_mamba(model_dir, load_options);
+  progress.start((random_model ? "generating " : "loading ") + mw.model);
+  // A random model is generated in memory from a fixed seed (kRandomModelSeed, not the run's
+  // seed): the same name is the same weights in every run, so calibrations can be shared.
+  wl::MambaRandomOptions random_options;
+  random_options.seed = kRandomModelSeed;
+  const wl::MambaModel model = random_model ? wl::make_random_mamba(shape, random_options)
+                                            : wl::load_mamba(model_dir, load_options);
   progress.finish();
 
   // Calibration: loaded, computed (when a static point needs it or calib.save asks), or none.
@@ -684,6 +715,8 @@ RunOutput execute_run(const RunConfig& config, Progress* progress) {
       return run_linear(config);
     case WorkloadKind::Mamba:
       return run_mamba(config, progress ? *progress : silent);
+    case WorkloadKind::Jit:
+      return run_jit(config, progress);
   }
   throw ConfigError("workload.kind: unsupported workload");
 }

@@ -7,7 +7,7 @@
 
 namespace cimba::sim {
 
-enum class WorkloadKind { Linear, Mamba };
+enum class WorkloadKind { Linear, Mamba, Jit };
 enum class RangeMode { Dynamic, Static };             // activation ranges: per tensor or calibrated
 enum class AdcRangeMode { Dynamic, Static, Bypass };  // NUMERICS.md 2.5
 enum class ObserverKind { Absmax, PercentileEma, Kl, Mse };  // NUMERICS.md 6
@@ -20,6 +20,7 @@ enum class CimCellKind { Cell6T, Cell8T, Cell8T1C };         // models/cost/cim.
 enum class IndexImplMode { Sequential, Parallel, Lut };      // hw/params.hpp IndexImpl
 enum class LookupMode { PerElement, PerChannel };            // hw/params.hpp LookupGranularity
 enum class DramPresetKind { Ddr4_3200, Lpddr4_4266, Hbm2 };  // hw/params.hpp dram_preset
+enum class SimulateLayers { First, All };                    // sim/hardware_report.cpp
 
 /// workload.linear.*: one linear layer Y = X W^T + b read from a safetensors file.
 struct LinearWorkloadConfig {
@@ -38,7 +39,7 @@ struct MambaWorkloadConfig {
   std::string text = "builtin:validation";       // evaluation text: file path or builtin:validation
   std::string calib_text = "builtin:calibration";  // calibration text: path or builtin:NAME
   std::int64_t window = 256;       // tokens (bytes) per window, state reset per window
-  std::int64_t windows = 8;        // evaluation windows from the start of the text; 0: all
+  std::int64_t windows = 4;        // evaluation windows from the start of the text; 0: all
   std::int64_t calib_windows = 8;  // calibration windows from the start of calib_text
   std::int64_t batch_windows = 8;  // windows per forward (the rows a dynamic range sees)
   bool out_proj_rescale = true;    // MambaLoadOptions::transformers_out_proj_rescale
@@ -59,11 +60,64 @@ struct SsmInputConfig {
   double fixed_k = 0.0;  // 0: k calibrated; else a fixed k >= 1
 };
 
+/// workload.jit.* and quant.layers.<jit linear>.*: a JiT diffusion transformer (docs/jit.md)
+/// replayed quantized against its FP32 reference on noisy MNIST images (sim/run_jit.cpp).
+enum class JitCalibTimestepsMode { LogitNormal, Stratified };  // JitCalibrationTimesteps
+
+/// quant.layers.<name>.* of one JiT linear; 0 inherits quant.w_bits, quant.a_bits,
+/// hw.cim.adc.bits.
+struct JitLinearOverride {
+  bool quantize = true;
+  int w_bits = 0;
+  int a_bits = 0;
+  int adc_bits = 0;
+};
+
+/// The JiT linears by config name (workloads::jit_linear_key_name); default: the block's
+/// attention and FFN linears on the CIM, the rest FP32 (JitQuantConfig's default).
+struct JitLayerOverrides {
+  JitLinearOverride qkv, proj, w12, w3;
+  JitLinearOverride adaLN{false}, x_embed{false}, t_fc1{false}, t_fc2{false}, final_adaLN{false},
+      final_linear{false};
+};
+
+struct JitEvalConfig {
+  std::int64_t images = 16;                       // MNIST test images ...
+  std::int64_t first_image = 5000;                // ... from this index
+  std::string timesteps = "0.1,0.3,0.5,0.7,0.9";  // comma-separated t in [0, 1]
+};
+
+struct JitSampleConfig {
+  std::int64_t count = 2;  // samples compared (0: no sampling comparison)
+  int steps = 8;           // sampler steps N (2N - 1 network calls)
+  double cfg_scale = 1.5;  // classifier-free guidance scale
+};
+
+struct JitTaqSettings {
+  bool enabled = false;
+  int buckets = 10;
+  std::string bits = "4,6,8";  // comma-separated candidate activation bits, ascending
+  double target_sqnr_db = 25.0;
+};
+
+struct JitWorkloadConfig {
+  std::string model;  // JiT model folder (config.json + model.safetensors); required
+  std::string mnist;  // MNIST folder with t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz
+  JitEvalConfig eval;
+  JitSampleConfig sample;
+  JitTaqSettings taq;
+  std::int64_t calib_images = 32;  // calibration images (MNIST test images from index 0)
+  std::int64_t calib_batch = 16;   // images per calibration forward (one observer batch)
+  JitCalibTimestepsMode calib_timesteps = JitCalibTimestepsMode::LogitNormal;
+  JitLayerOverrides layers;  // YAML: quant.layers.<name>.*
+};
+
 struct WorkloadConfig {
-  WorkloadKind kind = WorkloadKind::Linear;
+  WorkloadKind kind = WorkloadKind::Mamba;  // the default run is the built-in Mamba model
   LinearWorkloadConfig linear;
   MambaWorkloadConfig mamba;
   SsmInputConfig ssm_input;
+  JitWorkloadConfig jit;
 };
 
 /// quant.layers.<type>.*: settings of one linear type of the Mamba workload; 0 inherits the
@@ -85,7 +139,7 @@ struct QuantConfig {
   int w_bits = 8;             // 2..8
   double w_clip_pct = 100.0;  // (0, 100]; 100: range = max|W|
   int a_bits = 12;            // 8..16
-  RangeMode a_range = RangeMode::Dynamic;
+  RangeMode a_range = RangeMode::Static;
   int slice_bits = 8;         // 1..a_bits
   int overlap_bits = 4;       // 0..slice_bits-1
   LayerTypeOverrides layers;  // mamba workload: per linear type
@@ -95,7 +149,7 @@ struct QuantConfig {
 /// models/cost/adc.hpp).
 struct AdcConfig {
   int bits = 10;  // 1..16; the numerics' and the hardware's ADC resolution
-  AdcRangeMode range = AdcRangeMode::Dynamic;
+  AdcRangeMode range = AdcRangeMode::Static;
   double noise_lsb = 0.0;                  // >= 0, Gaussian noise sigma in LSB
   double enob = 0.0;                       // 0: ideal (enob = bits); else (0, bits]
   double conversion_ns = 5.0;              // > 0: one conversion (hardware timing)
@@ -105,7 +159,7 @@ struct AdcConfig {
 /// hw.cim.*: the CIM macros. Defaults equal hw::default_hw_params() (a test checks it).
 struct CimConfig {
   AdcConfig adc;
-  int rows_per_adc = 0;  // >= 0; 0: the whole column (K rows per conversion)
+  int rows_per_adc = 0;  // >= 0; 0: mamba hw.cim.rows, linear the whole column (K rows)
   int rows = 256;        // rows of one macro = rows summed per conversion on the hardware
   int cols = 256;
   int cell_bits = 2;
@@ -169,9 +223,9 @@ struct SramConfig {
 
 /// hw.dram.*
 struct DramConfig {
-  DramPresetKind preset = DramPresetKind::Ddr4_3200;
-  double bandwidth_gbps = 0.0;  // 0: the preset's
-  double latency_ns = 0.0;      // 0: the preset's
+  DramPresetKind preset = DramPresetKind::Lpddr4_4266;  // priced by models/cost/dram.hpp
+  double bandwidth_gbps = 0.0;                          // 0: the preset's
+  double latency_ns = 0.0;                              // 0: the preset's
 };
 
 /// hw.*: the accelerator the mamba workload's layers run on (hw/params.hpp, sim/hardware_report).
@@ -190,7 +244,8 @@ struct HwConfig {
   MacConfig mac;
   SramConfig sram;
   DramConfig dram;
-  std::string trace;  // VCD of the first layer; empty: off
+  std::string trace;                                       // VCD of the first layer; empty: off
+  SimulateLayers simulate_layers = SimulateLayers::First;  // first layer scaled, or every layer
 };
 
 /// calib.*: observers for static ranges (NUMERICS.md 6).

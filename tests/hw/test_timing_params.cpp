@@ -52,6 +52,10 @@ TEST(HwParams, RejectsBadValuesNamingTheKey) {
 
 TEST(HwParams, DramPresetAndOverride) {
   HwParams hw;
+  // Default lpddr4_4266: 4266 MT/s x 32 bit = 17.064 GB/s, 52.9 ns.
+  EXPECT_DOUBLE_EQ(hw.dram_bandwidth_gbps(), 17.064);
+  EXPECT_DOUBLE_EQ(hw.dram_latency_ns(), 52.9);
+  hw.dram.preset = "ddr4_3200";
   EXPECT_DOUBLE_EQ(hw.dram_bandwidth_gbps(), 25.6);
   EXPECT_DOUBLE_EQ(hw.dram_latency_ns(), 41.25);
   hw.dram.preset = "hbm2";

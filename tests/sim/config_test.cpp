@@ -19,7 +19,8 @@ using testing::error_message;
 using testing::read_text;
 using testing::ScratchDir;
 
-const std::string kFile = "workload:\n  linear:\n    file: layer.safetensors\n";
+// workload.kind mamba is the default; these tests are about the linear workload's keys.
+const std::string kFile = "workload:\n  kind: linear\n  linear: {file: layer.safetensors}\n";
 
 /// Loads YAML text as if it were the file "config.yaml", then the --set overrides.
 RunConfig load_text(const std::string& yaml, const std::vector<std::string>& sets = {}) {
@@ -42,14 +43,15 @@ TEST(ConfigLoad, AbsentKeysTakeTheDefaultsOfRunConfig) {
   EXPECT_EQ(config.workload.linear.weight, "W");
   EXPECT_EQ(config.quant.w_bits, 8);
   EXPECT_EQ(config.quant.a_bits, 12);
-  EXPECT_EQ(config.quant.a_range, RangeMode::Dynamic);
+  EXPECT_EQ(config.quant.a_range, RangeMode::Static);  // the default Mamba run calibrates
   EXPECT_EQ(config.hw.cim.adc.bits, 10);
-  EXPECT_EQ(config.hw.cim.adc.range, AdcRangeMode::Dynamic);
+  EXPECT_EQ(config.hw.cim.adc.range, AdcRangeMode::Static);
   EXPECT_EQ(config.hw.cim.rows_per_adc, 0);
   EXPECT_EQ(config.calib.observer, ObserverKind::Absmax);
   EXPECT_DOUBLE_EQ(config.calib.percentile_alpha, 0.9995);
 
   RunConfig expected;
+  expected.workload.kind = WorkloadKind::Linear;
   expected.workload.linear.file = "layer.safetensors";
   EXPECT_EQ(config_to_json(config), config_to_json(expected));
 }
@@ -273,8 +275,8 @@ TEST(ConfigRules, EnobAtMostAdcBitsUnlessIdeal) {
 TEST(ConfigRules, LinearWorkloadNeedsItsFile) {
   // Absent: the built-in example layer; explicitly empty: an error naming the key.
   EXPECT_EQ(load_text("quant:\n  w_bits: 4\n").workload.linear.file, "builtin:linear_example");
-  EXPECT_EQ(config_error("workload:\n  linear:\n    file: \"\"\n"),
-            "config.yaml:3:11: workload.linear.file: required when workload.kind is linear (set it "
+  EXPECT_EQ(config_error("workload:\n  kind: linear\n  linear:\n    file: \"\"\n"),
+            "config.yaml:4:11: workload.linear.file: required when workload.kind is linear (set it "
             "in the config "
             "file or with --set workload.linear.file=PATH)");
   EXPECT_EQ(
@@ -353,6 +355,7 @@ std::vector<std::string> non_default_overrides() {
         break;
       case schema::ValueType::Enum:
         text = key.enum_values.back();
+        if (text == std::get<std::string>(key.get(defaults))) text = key.enum_values.front();
         break;
     }
     // Cross-field rules of the accelerator: cell bits <= quant.w_bits (2 here), and in a mamba

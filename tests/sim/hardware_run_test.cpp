@@ -66,6 +66,33 @@ TEST(HardwareRun, BuiltinModelResolvesToItsFolderAndIsTheDefault) {
   EXPECT_NE(message.find("builtin:linear_example"), std::string::npos) << message;
 }
 
+TEST(HardwareRun, TheDefaultRunIsTheShippedDefaultMambaConfig) {
+  // `cimba run` without a config runs configs/default-mamba.yaml (an explicit copy).
+  const RunConfig from_file = load_run_config(
+      std::filesystem::path(CIMBA_SOURCE_DIR) / "configs" / "default-mamba.yaml", {});
+  EXPECT_EQ(config_to_json(from_file), config_to_json(RunConfig{}));
+  EXPECT_EQ(RunConfig{}.workload.kind, WorkloadKind::Mamba);
+}
+
+TEST(HardwareRun, DefaultDramIsPricedAndFirstLayerScalingIsExact) {
+  // The default DRAM (lpddr4_4266) has an energy per bit: no dram action is unpriced, and the
+  // DRAM energy is in the totals.
+  const json& h = run_of(small_run()).result["hardware"];
+  for (const json& u : h["unpriced"])
+    EXPECT_NE(u["action"].get<std::string>().rfind("dram_", 0), 0u) << u.dump();
+  EXPECT_GT(h["totals"]["energy_by_component_pJ"]["dram"].get<double>(), 0.0);
+  // hw.simulate_layers first (the default) counts layer 0 once per layer; playing every layer
+  // gives the same latency and energy (all layers have one shape; counts depend on shapes only).
+  const json& all = run_of(small_run({"hw.simulate_layers=all"})).result["hardware"];
+  EXPECT_EQ(h["totals"]["latency_cycles"], all["totals"]["latency_cycles"]);
+  EXPECT_NEAR(h["totals"]["dynamic_energy_pJ"].get<double>(),
+              all["totals"]["dynamic_energy_pJ"].get<double>(),
+              1e-9 * all["totals"]["dynamic_energy_pJ"].get<double>());
+  EXPECT_EQ(h["layers"][1]["simulated"], false);
+  EXPECT_TRUE(h["layers"][1]["adc_saturated"].is_null());
+  EXPECT_EQ(all["layers"][1]["simulated"], true);
+}
+
 TEST(HardwareRun, ConfigDefaultsEqualTheHardwareModelsDefaults) {
   const hw::HwParams from_config = to_hw_params(RunConfig{});
   const hw::HwParams d = hw::default_hw_params();
@@ -177,7 +204,7 @@ TEST(HardwareRun, ResultHasLatencyEnergyAndAreaWithUnitsThatAddUp) {
   // Unpriced actions are listed with a reason and a count, and have no price.
   std::set<std::string> priced;
   for (const json& p : h["energy_table"]) priced.insert(p["action"].get<std::string>());
-  ASSERT_FALSE(h["unpriced"].empty());  // ddr4_3200 has no energy in models/cost
+  ASSERT_FALSE(h["unpriced"].empty());  // e.g. fp32_div: no divider in models/cost
   for (const json& u : h["unpriced"]) {
     const std::string key = u["action"].get<std::string>();
     EXPECT_GT(u["count"].get<std::int64_t>(), 0) << key;
@@ -315,7 +342,7 @@ TEST(HardwareRun, TraceWritesAVcdOfTheFirstLayer) {
 }
 
 TEST(HardwareRun, LinearWorkloadStaysAccuracyOnlyAndSaysSo) {
-  const RunOutput out = execute_run(load_run_config(std::nullopt, {}));
+  const RunOutput out = execute_run(load_run_config(std::nullopt, {"workload.kind=linear"}));
   EXPECT_FALSE(out.result.contains("hardware"));
   EXPECT_NE(out.summary.find("not modelled for the linear workload"), std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "sim/config.hpp"
 #include "sim/run.hpp"
@@ -17,6 +18,15 @@ namespace cimba::sim {
 namespace {
 
 using testing::Outcome;
+// The linear workload as these tests knew it when it was the default: dynamic ranges.
+const char* const kLinear =
+    "--set workload.kind=linear --set quant.a_range=dynamic --set hw.cim.adc.range=dynamic ";
+
+std::vector<std::string> linear(std::vector<std::string> sets) {
+  sets.insert(sets.begin(),
+              {"workload.kind=linear", "quant.a_range=dynamic", "hw.cim.adc.range=dynamic"});
+  return sets;
+}
 using testing::read_text;
 using testing::run_cimba;
 using testing::ScratchDir;
@@ -24,7 +34,10 @@ namespace fs = std::filesystem;
 
 TEST(RunLinear, BuiltinLayerWritesBothResultFiles) {
   ScratchDir dir;
-  ASSERT_EQ(run_cimba(dir, "run --out '" + (dir.path() / "out").string() + "'").exit_code, 0);
+  ASSERT_EQ(run_cimba(dir, std::string("run ") + kLinear + "--out '" +
+                               (dir.path() / "out").string() + "'")
+                .exit_code,
+            0);
   const auto result = nlohmann::json::parse(read_text(dir.path() / "out" / "result.json"));
   EXPECT_EQ(result["tool"], "cimba");
   EXPECT_EQ(result["seed"], 1);
@@ -41,21 +54,22 @@ TEST(RunLinear, BuiltinLayerWritesBothResultFiles) {
 }
 
 TEST(RunLinear, SameConfigAndSeedGiveByteIdenticalResults) {
-  const RunConfig cfg = load_run_config(std::nullopt, {"hw.cim.adc.noise_lsb=0.7", "seed=5"});
+  const RunConfig cfg =
+      load_run_config(std::nullopt, linear({"hw.cim.adc.noise_lsb=0.7", "seed=5"}));
   const RunOutput a = execute_run(cfg), b = execute_run(cfg);
   EXPECT_EQ(a.result.dump(), b.result.dump());
   EXPECT_EQ(a.layers_csv, b.layers_csv);
   // Another seed draws other noise.
   const RunOutput c =
-      execute_run(load_run_config(std::nullopt, {"hw.cim.adc.noise_lsb=0.7", "seed=6"}));
+      execute_run(load_run_config(std::nullopt, linear({"hw.cim.adc.noise_lsb=0.7", "seed=6"})));
   EXPECT_NE(a.result["metrics"]["sqnr_db"], c.result["metrics"]["sqnr_db"]);
 }
 
 TEST(RunLinear, FewerAdcBitsLoseAccuracy) {
   double previous = 1e9;
   for (int bits : {12, 8, 6, 4}) {
-    const RunOutput out =
-        execute_run(load_run_config(std::nullopt, {"hw.cim.adc.bits=" + std::to_string(bits)}));
+    const RunOutput out = execute_run(
+        load_run_config(std::nullopt, linear({"hw.cim.adc.bits=" + std::to_string(bits)})));
     const double sqnr = out.result["metrics"]["sqnr_db"];
     EXPECT_LT(sqnr, previous) << bits << " bits";
     previous = sqnr;
@@ -64,8 +78,9 @@ TEST(RunLinear, FewerAdcBitsLoseAccuracy) {
 
 TEST(RunLinear, StaticCalibrationIsRecordedAndUsed) {
   const RunOutput out = execute_run(load_run_config(
-      std::nullopt, {"quant.a_range=static", "hw.cim.adc.range=static", "hw.cim.rows_per_adc=512",
-                     "calib.observer=percentile_ema", "calib.batch_rows=16"}));
+      std::nullopt,
+      {"workload.kind=linear", "quant.a_range=static", "hw.cim.adc.range=static",
+       "hw.cim.rows_per_adc=512", "calib.observer=percentile_ema", "calib.batch_rows=16"}));
   const auto& cal = out.result["calibration"];
   ASSERT_TRUE(cal.contains("range_x"));
   // 1536 rows in tiles of 512: 3 row tiles for each of the 2 slices.
@@ -87,14 +102,16 @@ TEST(RunLinear, StaticCalibrationIsRecordedAndUsed) {
 TEST(RunLinear, MissingTensorOrFileFailsWithoutPartialResults) {
   ScratchDir dir;
   const fs::path out = dir.path() / "out";
-  Outcome r = run_cimba(dir, "run --set workload.linear.weight=nope --out '" + out.string() + "'");
+  Outcome r = run_cimba(dir, std::string("run ") + kLinear +
+                                 "--set workload.linear.weight=nope --out '" + out.string() + "'");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no tensor named 'nope'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("workload.linear.weight"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out / "result.json"));
   EXPECT_FALSE(fs::exists(out / "layers.csv"));
-  r = run_cimba(
-      dir, "run --set workload.linear.file=/nonexistent.safetensors --out '" + out.string() + "'");
+  r = run_cimba(dir, std::string("run ") + kLinear +
+                         "--set workload.linear.file=/nonexistent.safetensors --out '" +
+                         out.string() + "'");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("/nonexistent.safetensors"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out / "result.json"));
@@ -102,8 +119,8 @@ TEST(RunLinear, MissingTensorOrFileFailsWithoutPartialResults) {
   const fs::path bad = dir.path() / "bad.safetensors";
   workloads::write_safetensors(bad, {workloads::make_tensor_f32("W", {2, 3}, {1, 2, 3, 4, 5, 6}),
                                      workloads::make_tensor_f32("X", {1, 2}, {1, 2})});
-  r = run_cimba(
-      dir, "run --set workload.linear.file='" + bad.string() + "' --out '" + out.string() + "'");
+  r = run_cimba(dir, std::string("run ") + kLinear + "--set workload.linear.file='" + bad.string() +
+                         "' --out '" + out.string() + "'");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("2 features but weight 'W' has 3 columns"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out / "result.json"));
@@ -112,7 +129,7 @@ TEST(RunLinear, MissingTensorOrFileFailsWithoutPartialResults) {
 TEST(RunLinear, UnwritableOutputDirectoryFailsBeforeRunning) {
   ScratchDir dir;
   const fs::path file = dir.write("occupied", "a file, not a directory");
-  const Outcome r = run_cimba(dir, "run --out '" + file.string() + "'");
+  const Outcome r = run_cimba(dir, std::string("run ") + kLinear + "--out '" + file.string() + "'");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(file.string()), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("\n"), r.err.size() - 1) << "one clear line: " << r.err;

@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 // 5 ADC resolutions x 2 full-scale modes = 10 points of the shipped linear layer.
 const char* const kSweep =
     "base:\n"
+    "  workload: {kind: linear}\n"
     "  quant: {a_bits: 12, a_range: static, slice_bits: 8, overlap_bits: 4}\n"
     "  hw: {cim: {rows_per_adc: 256}}\n"
     "grid:\n"
@@ -161,9 +162,10 @@ TEST(CimbaSweep, ResumeRerunsOnlyMissingCorruptOrStaleResults) {
 TEST(CimbaSweep, AFailingPointIsReportedAndTheOthersFinish) {
   ScratchDir dir;
   const fs::path gone = dir.path() / "gone.safetensors";  // valid config, missing at run time
-  const fs::path file =
-      dir.write("files.yaml", "grid:\n  workload.linear.file: [builtin:linear_example, " +
-                                  gone.string() + "]\n  hw.cim.adc.bits: [6, 8]\n");
+  const fs::path file = dir.write(
+      "files.yaml",
+      "set: {workload.kind: linear}\ngrid:\n  workload.linear.file: [builtin:linear_example, " +
+          gone.string() + "]\n  hw.cim.adc.bits: [6, 8]\n");
   const fs::path out = dir.path() / "out";
   const Outcome r = sweep(dir, file, out);
   EXPECT_EQ(r.exit_code, 1);

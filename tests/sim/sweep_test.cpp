@@ -103,7 +103,9 @@ TEST(SweepSpec, ZipGroupsAdvanceTogetherAndMultiplyWithTheGrid) {
 TEST(SweepSpec, BaseFileIsRelativeToTheSweepFileAndInlineBaseWorksToo) {
   ScratchDir dir;
   std::filesystem::create_directories(dir.path() / "sweeps");
-  dir.write("base.yaml", "quant: {a_bits: 10, slice_bits: 6}\nhw: {cim: {adc: {bits: 7}}}\n");
+  dir.write("base.yaml",
+            "quant: {a_bits: 10, slice_bits: 6}\nhw: {cim: {adc: {bits: 7}}}\n"
+            "workload: {kind: linear}\n");
   const SweepPlan from_file =
       parse_sweep("base: ../base.yaml\ngrid: {seed: [3]}\n", dir.path() / "sweeps" / "s.yaml");
   ASSERT_EQ(from_file.points.size(), 1u);
@@ -306,7 +308,7 @@ TEST(SweepCalibration, RunOnlyKeysShareAndCalibrationKeysSplit) {
     EXPECT_EQ(calibration_fingerprint(mamba({same})), base) << same;
   // Keys it reads: different fingerprints.
   for (const char* other :
-       {"workload.mamba.calib_windows=3", "workload.mamba.window=128", "quant.a_range=static",
+       {"workload.mamba.calib_windows=3", "workload.mamba.window=128", "quant.a_range=dynamic",
         "quant.w_bits=6", "quant.layers.in_proj.a_bits=10", "hw.cim.rows_per_adc=256",
         "calib.observer=percentile_ema", "workload.ssm_input.value_bits=5",
         "workload.mamba.model=n", "workload.mamba.calib_text=c.txt"})
@@ -326,12 +328,12 @@ TEST(SweepCalibration, OnlyCalibratingMambaPointsWithoutTheirOwnFileShare) {
   EXPECT_TRUE(can_share_calibration(mamba()));                              // static ADC
   EXPECT_TRUE(can_share_calibration(mamba({"hw.cim.adc.range=dynamic"})));  // static int8 u
   // Everything dynamic: nothing to calibrate.
-  EXPECT_FALSE(can_share_calibration(
-      mamba({"hw.cim.adc.range=dynamic", "workload.ssm_input.range=dynamic"})));
+  EXPECT_FALSE(can_share_calibration(mamba(
+      {"quant.a_range=dynamic", "hw.cim.adc.range=dynamic", "workload.ssm_input.range=dynamic"})));
   EXPECT_FALSE(can_share_calibration(mamba({"calib.load=x.safetensors"})));
   EXPECT_FALSE(can_share_calibration(mamba({"calib.save=x.safetensors"})));
   EXPECT_FALSE(can_share_calibration(load_run_config(
-      std::nullopt, {"quant.a_range=static", "hw.cim.adc.range=static"})));  // linear
+      std::nullopt, {"workload.kind=linear", "quant.a_range=static", "hw.cim.adc.range=static"})));
 }
 
 }  // namespace
