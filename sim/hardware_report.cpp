@@ -467,8 +467,6 @@ std::vector<AreaRow> area_breakdown(const RunConfig& c, const hw::HwParams& hw,
 
 // ---- the layers on the accelerator ----------------------------------------------------------
 
-namespace {
-
 json unit_json(const hw::UnitReport& u, double clock_mhz) {
   return {{"unit", u.name},
           {"ops", u.ops},
@@ -488,8 +486,6 @@ void reprice(hw::HwReport& r, const hw::EnergyTable& table) {
   for (hw::UnitReport& u : r.units) u.energy_pJ = by_component[u.name];
   for (hw::BufferReport& b : r.buffers) b.energy_pJ = by_component["sram." + b.name];
 }
-
-}  // namespace
 
 json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
                         const wl::TokenWindows& windows, const hw::LayerQuant& base,

@@ -100,6 +100,12 @@ nlohmann::ordered_json run_mamba_hardware(const RunConfig& config,
 /// (-1, the lm_head, which does not run on the accelerator: nulls).
 nlohmann::ordered_json hardware_layer_columns(const nlohmann::ordered_json& hardware, int layer);
 
+/// One unit's figures (ops, busy/stall/critical-path cycles, busy ns, energy) as JSON.
+nlohmann::ordered_json unit_json(const hw::UnitReport& unit, double clock_mhz);
+
+/// Prices the report's ledger with `table` again (energy, per unit, per buffer).
+void reprice(hw::HwReport& report, const hw::EnergyTable& table);
+
 /// The area / energy / latency part of the summary, rendered from the "hardware" section.
 std::string render_hardware_summary(const nlohmann::ordered_json& hardware);
 

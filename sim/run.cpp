@@ -1,5 +1,7 @@
 #include "sim/run.hpp"
 
+#include "sim/result_format.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -35,32 +37,6 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-nm::AdcRange to_numerics(AdcRangeMode m) {
-  switch (m) {
-    case AdcRangeMode::Dynamic:
-      return nm::AdcRange::Dynamic;
-    case AdcRangeMode::Static:
-      return nm::AdcRange::Static;
-    case AdcRangeMode::Bypass:
-      return nm::AdcRange::Bypass;
-  }
-  return nm::AdcRange::Dynamic;
-}
-
-nm::ObserverKind to_numerics(ObserverKind k) {
-  switch (k) {
-    case ObserverKind::Absmax:
-      return nm::ObserverKind::Absmax;
-    case ObserverKind::PercentileEma:
-      return nm::ObserverKind::PercentileEma;
-    case ObserverKind::Kl:
-      return nm::ObserverKind::Kl;
-    case ObserverKind::Mse:
-      return nm::ObserverKind::Mse;
-  }
-  return nm::ObserverKind::Absmax;
-}
-
 const char* name_of(AdcRangeMode m) {
   return m == AdcRangeMode::Dynamic ? "dynamic" : m == AdcRangeMode::Static ? "static" : "bypass";
 }
@@ -95,27 +71,6 @@ void for_each_batch(const nm::MatrixF& X, int batch_rows, Fn fn) {
     const nm::MatrixF batch = X.middleRows(r, std::min(step, X.rows() - r));
     fn(batch);
   }
-}
-
-std::string fmt(double v, int precision = 6) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (std::isnan(v)) return "nan";
-  std::ostringstream os;
-  os.precision(precision);
-  os << v;
-  return os.str();
-}
-
-// JSON has no infinity: an exact result (error 0) has SQNR +inf, written as null.
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-// A result value as a CSV cell: strings as they are, null (an infinite SQNR) as inf, floats with
-// 10 significant digits.
-std::string csv_cell(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "inf";
-  if (v.is_number_float()) return fmt(v.get<double>(), 10);
-  return v.dump();
 }
 
 RunOutput run_linear(const RunConfig& cfg) {

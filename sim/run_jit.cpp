@@ -4,6 +4,8 @@
 // files (docs/results-format.md, "workload.kind: jit").
 #include "sim/run_jit.hpp"
 
+#include "sim/result_format.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,45 +40,6 @@ namespace wl = cimba::workloads;
 using json = nlohmann::ordered_json;
 
 namespace {
-
-std::string fmt(double v, int precision = 6) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (std::isnan(v)) return "nan";
-  std::ostringstream os;
-  os.precision(precision);
-  os << v;
-  return os.str();
-}
-
-// JSON has no infinity: an exact result (error 0) has SQNR +inf, written as null.
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-std::string csv_cell(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "inf";
-  if (v.is_number_float()) return fmt(v.get<double>(), 10);
-  return v.dump();
-}
-
-nm::AdcRange adc_range(AdcRangeMode m) {
-  return m == AdcRangeMode::Static   ? nm::AdcRange::Static
-         : m == AdcRangeMode::Bypass ? nm::AdcRange::Bypass
-                                     : nm::AdcRange::Dynamic;
-}
-
-nm::ObserverKind observer_kind(ObserverKind k) {
-  switch (k) {
-    case ObserverKind::Absmax:
-      return nm::ObserverKind::Absmax;
-    case ObserverKind::PercentileEma:
-      return nm::ObserverKind::PercentileEma;
-    case ObserverKind::Kl:
-      return nm::ObserverKind::Kl;
-    case ObserverKind::Mse:
-      return nm::ObserverKind::Mse;
-  }
-  return nm::ObserverKind::Absmax;
-}
 
 /// Comma-separated numbers of a string key; ConfigError naming the key otherwise.
 std::vector<double> parse_list(const std::string& text, const std::string& key) {
@@ -146,7 +109,7 @@ wl::JitQuantConfig jit_quant_config(const RunConfig& cfg) {
     bs.overlap_bits = cfg.quant.overlap_bits;
     bs.rows_per_adc = cfg.hw.cim.rows_per_adc;
     bs.adc.bits = o.adc_bits ? o.adc_bits : cfg.hw.cim.adc.bits;
-    bs.adc.range = adc_range(cfg.hw.cim.adc.range);
+    bs.adc.range = to_numerics(cfg.hw.cim.adc.range);
     bs.adc.noise_lsb = cfg.hw.cim.adc.noise_lsb;
     bs.adc.enob = cfg.hw.cim.adc.enob;
     q.quantize[k] = o.quantize;
@@ -221,27 +184,6 @@ void check_jit_fingerprint(const wl::JitCalibration& cal, const RunConfig& cfg) 
                       " was calibrated with other settings; recalibrate (calib.save) or match "
                       "them:" +
                       problems);
-}
-
-json unit_json(const hw::UnitReport& u, double clock_mhz) {
-  return {{"unit", u.name},
-          {"ops", u.ops},
-          {"busy_cycles", u.busy_cycles},
-          {"stall_cycles", u.stall_cycles},
-          {"critical_path_cycles", u.critical_path_cycles},
-          {"busy_ns", double(u.busy_cycles) * 1000.0 / clock_mhz},
-          {"utilization", u.utilization},
-          {"energy_pJ", u.energy_pJ}};
-}
-
-// Prices the report's ledger with `table` again (energy, per unit, per buffer), as
-// hardware_report.cpp does for the first Mamba layer.
-void reprice(hw::HwReport& r, const hw::EnergyTable& table) {
-  r.energy = hw::price(r.ledger, table);
-  std::map<std::string, double> by_component;
-  for (const hw::ComponentEnergy& e : r.energy.components) by_component[e.component] = e.energy_pJ;
-  for (hw::UnitReport& u : r.units) u.energy_pJ = by_component[u.name];
-  for (hw::BufferReport& b : r.buffers) b.energy_pJ = by_component["sram." + b.name];
 }
 
 /// What the hardware ran: block 0 of one image at one timestep.
@@ -496,35 +438,6 @@ std::string render_jit_hardware_summary(const json& h) {
 }
 
 /// The hardware columns of a layers row of `block` (-1: model level, not on the accelerator).
-json hw_columns(const json& hardware, int block) {
-  const json* row = nullptr;
-  if (block >= 0) row = &hardware.at("layers").at(static_cast<std::size_t>(block));
-  json c = json::object();
-  auto put = [&](const std::string& key, const json& value) {
-    c[key] = row ? value : json(nullptr);
-  };
-  put("hw_latency_cycles", row ? row->at("latency_cycles") : json());
-  put("hw_latency_ns", row ? row->at("latency_ns") : json());
-  put("hw_energy_pJ", row ? row->at("energy_pJ") : json());
-  put("hw_dynamic_energy_pJ", row ? row->at("dynamic_energy_pJ") : json());
-  put("hw_bounding_unit", row ? row->at("bounding_unit") : json());
-  for (const json& u : hardware.at("totals").at("units")) {
-    const std::string name = u.at("unit").get<std::string>();
-    const json* lu = nullptr;
-    if (row)
-      for (const json& x : row->at("units"))
-        if (x.at("unit") == name) lu = &x;
-    put("hw_" + name + "_busy_cycles", lu ? lu->at("busy_cycles") : json(0));
-    put("hw_" + name + "_stall_cycles", lu ? lu->at("stall_cycles") : json(0));
-    put("hw_" + name + "_energy_pJ", lu ? lu->at("energy_pJ") : json(0.0));
-  }
-  double sram = 0.0;
-  if (row)
-    for (const auto& [k, v] : row->at("energy_by_component_pJ").items())
-      if (k.rfind("sram.", 0) == 0) sram += v.get<double>();
-  put("hw_sram_energy_pJ", sram);
-  return c;
-}
 
 /// A timestep as the config spelled it: the replay holds t in FP32 (0.1f = 0.100000001...); the
 /// shortest text of the float read back as a double (0.1). -1 (all timesteps) stays -1.
@@ -619,7 +532,7 @@ RunOutput run_jit(const RunConfig& cfg, Progress* progress_or_null) {
   co.timesteps = jw.calib_timesteps == JitCalibTimestepsMode::Stratified
                      ? wl::JitCalibrationTimesteps::Stratified
                      : wl::JitCalibrationTimesteps::LogitNormal;
-  co.observer.kind = observer_kind(cfg.calib.observer);
+  co.observer.kind = to_numerics(cfg.calib.observer);
   co.observer.percentile_alpha = cfg.calib.percentile_alpha;
   co.observer.ema_sigma = cfg.calib.ema_sigma;
   std::optional<wl::JitCalibration> cal;
@@ -746,7 +659,8 @@ RunOutput run_jit(const RunConfig& cfg, Progress* progress_or_null) {
   nm::ErrorMetrics pred_x{};
   for (const wl::JitReplayRow& row : r.rows) {
     json j = row_json(row);
-    const json columns = hw_columns(hardware, row.block);  // kept alive: items() is a view
+    const json columns =
+        hardware_layer_columns(hardware, row.block);  // kept alive: items() is a view
     for (const auto& [k, v] : columns.items()) j[k] = v;
     layers.push_back(j);
     if (row.t < 0.0) {

@@ -1,0 +1,27 @@
+#pragma once
+// Small pieces every workload runner shares: number formatting for summaries and CSV cells, and
+// the mapping of config enums onto the numerics library's.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "models/numerics/adc.hpp"
+#include "models/numerics/observers.hpp"
+#include "sim/run_config.hpp"
+
+namespace cimba::sim {
+
+/// A number for humans: `precision` significant digits; inf, -inf and nan spelled out.
+std::string fmt(double v, int precision = 6);
+
+/// JSON has no infinity: an exact result (error 0) has SQNR +inf, written as null.
+nlohmann::ordered_json number_or_null(double v);
+
+/// A result value as a CSV cell: strings as they are, null (an infinite SQNR) as inf, floats
+/// with 10 significant digits.
+std::string csv_cell(const nlohmann::ordered_json& v);
+
+numerics::AdcRange to_numerics(AdcRangeMode mode);
+numerics::ObserverKind to_numerics(ObserverKind kind);
+
+}  // namespace cimba::sim
