@@ -5,7 +5,8 @@ Reads results/sweeps/<name>/sweep.csv (point ids, swept values, status) and, for
 point, results/sweeps/<name>/points/<id>/result.json (metrics, ssm_input, layers, hardware), and
 writes results/figures/<fig>.png (150 dpi) and results/<fig>.csv (the numbers drawn).
 
-  fig1_adc_bits        accuracy, energy and area vs ADC bits      (configs/sweeps/fig1-adc-bits.yaml)
+  fig1_adc_bits        accuracy, energy and area vs ADC bits      (configs/sweeps/fig1-adc-bits.yaml,
+                       Mamba and JiT                                fig1-jit-adc-bits.yaml if run)
   fig2_index_overhead  scale-index lookup overhead vs grouping      (configs/sweeps/fig2-index-overhead.yaml)
   fig3_ssm_input       SSM-input schemes: accuracy vs bytes/token    (configs/sweeps/fig3-ssm-input.yaml)
 
@@ -170,29 +171,45 @@ def set_loss_delta_scale(ax, values):
 
 
 # ----------------------------------------------------------------------------- figure 1
-def fig1(sweeps, out):
-    d = os.path.join(sweeps, "fig1-adc-bits")
-    rows = load_sweep(d)
+def adc_costs(row, h, tokens):
+    """ADC energy (conversions + ADC leakage) per token and ADC area, from one result's hardware
+    section (docs/figures.md): sum of layers[].counts['adc_conversion@cim'] x the adc_conversion
+    price, plus the ADC rows' leakage_uW x totals.latency_ns x 1e-3, / tokens."""
+    adc_price = price(h, "adc_conversion", "cim")
+    if adc_price is None:
+        raise MissingData(f"{row['point']}: hardware.energy_table has no adc_conversion price")
+    n_conv = count(h, "adc_conversion@cim")
+    adc_area, adc_leak_uW, names = area_components(h, lambda c: c.startswith("ADC"))
+    if not names:
+        raise MissingData(f"{row['point']}: hardware.area.components has no ADC row")
+    lat_ns = float(h["totals"]["latency_ns"])
+    adc_dyn = n_conv * adc_price
+    adc_leak = adc_leak_uW * lat_ns * 1e-3
+    e_tot = float(h["totals"]["energy_pJ_per_token"])
+    area = float(h["area"]["area_mm2"])
+    return dict(
+        adc_pJ_per_conversion=adc_price,
+        energy_pJ_per_token=e_tot,
+        adc_dynamic_pJ_per_token=adc_dyn / tokens,
+        adc_leakage_pJ_per_token=adc_leak / tokens,
+        adc_energy_pJ_per_token=(adc_dyn + adc_leak) / tokens,
+        adc_energy_share_pct=100.0 * (adc_dyn + adc_leak) / tokens / e_tot,
+        area_mm2=area, adc_area_mm2=adc_area * 1e-6,
+        adc_area_share_pct=100.0 * adc_area * 1e-6 / area,
+        latency_ns_per_token=float(h["totals"]["latency_ns_per_token"]),
+        node_nm=h["accelerator"]["node_nm"],
+    ), n_conv
+
+
+def fig1_mamba_rows(rows):
     data = []
     for row in rows:
         res = row["result"]
         m, h = res["metrics"], hw(res)
         L = float(h["tokens_per_window"])
-        bits = int(row["hw.cim.adc.bits"])
-        adc_price = price(h, "adc_conversion", "cim")
-        if adc_price is None:
-            raise MissingData(f"{row['point']}: hardware.energy_table has no adc_conversion price")
-        n_conv = count(h, "adc_conversion@cim")
-        adc_area, adc_leak_uW, names = area_components(h, lambda c: c.startswith("ADC"))
-        if not names:
-            raise MissingData(f"{row['point']}: hardware.area.components has no ADC row")
-        lat_ns = float(h["totals"]["latency_ns"])
-        adc_dyn = n_conv * adc_price
-        adc_leak = adc_leak_uW * lat_ns * 1e-3
-        e_tot = float(h["totals"]["energy_pJ_per_token"])
-        area = float(h["area"]["area_mm2"])
-        data.append(dict(
-            point=row["point"], adc_bits=bits,
+        costs, n_conv = adc_costs(row, h, L)
+        d = dict(
+            model="mamba", point=row["point"], adc_bits=int(row["hw.cim.adc.bits"]),
             loss_fp32_nats_per_byte=num(m["loss_fp32_nats_per_byte"]),
             loss_nats_per_byte=num(m["loss_nats_per_byte"]),
             loss_delta_nats_per_byte=num(m["loss_delta_nats_per_byte"]),
@@ -201,89 +218,179 @@ def fig1(sweeps, out):
             linear_isolated_sqnr_db_mean=linear_sqnr_db(res),
             adc_saturation_rate=num(m["adc_saturation_rate"]),
             adc_conversions_per_window=n_conv,
-            adc_pJ_per_conversion=adc_price,
-            energy_pJ_per_token=e_tot,
-            adc_dynamic_pJ_per_token=adc_dyn / L,
-            adc_leakage_pJ_per_token=adc_leak / L,
-            adc_energy_pJ_per_token=(adc_dyn + adc_leak) / L,
-            adc_energy_share_pct=100.0 * (adc_dyn + adc_leak) / L / e_tot,
-            area_mm2=area, adc_area_mm2=adc_area * 1e-6,
-            adc_area_share_pct=100.0 * adc_area * 1e-6 / area,
-            latency_ns_per_token=float(h["totals"]["latency_ns_per_token"]),
-            node_nm=h["accelerator"]["node_nm"], adc_model=h["accelerator"]["adc_model"],
-        ))
-    data.sort(key=lambda r: r["adc_bits"])
-    cols = list(data[0].keys())
-    csv_path = write_csv(os.path.join(out, "fig1_adc_bits.csv"), data, cols)
+        )
+        d.update(costs)
+        d["adc_model"] = h["accelerator"]["adc_model"]
+        data.append(d)
+    return sorted(data, key=lambda r: r["adc_bits"])
+
+
+def fig1_jit_rows(rows):
+    data = []
+    for row in rows:
+        res = row["result"]
+        m, h = res["metrics"], hw(res)
+        for k in ("mean_pred_x_psnr_db", "sample_psnr_db", "min_linear_sqnr_db"):
+            if k not in m:
+                raise MissingData(f"{row['point']}: metrics.{k} missing (not a jit run?)")
+        if "tokens_per_image" not in h:
+            raise MissingData(f"{row['point']}: hardware.tokens_per_image missing (not a jit run?)")
+        T = float(h["tokens_per_image"])
+        costs, n_conv = adc_costs(row, h, T)
+        d = dict(
+            model="jit", point=row["point"], adc_bits=int(row["hw.cim.adc.bits"]),
+            mean_pred_x_psnr_db=num(m["mean_pred_x_psnr_db"]),
+            pred_x_sqnr_db=num(m["pred_x_sqnr_db"]),
+            # sample_psnr_db is null without samples (workload.jit.sample.count 0): NaN, not drawn
+            sample_psnr_db=(math.nan if m["sample_psnr_db"] is None else float(m["sample_psnr_db"])),
+            min_linear_sqnr_db=num(m["min_linear_sqnr_db"]),
+            adc_saturation_rate=num(m["adc_saturation_rate"]),
+            adc_conversions_per_network_call=n_conv,
+            energy_pJ_per_network_call=float(h["totals"]["energy_pJ"]),
+        )
+        for bt in m.get("by_timestep", []):
+            d[f"pred_x_psnr_db_t{float(bt['t']):g}"] = num(bt["pred_x_psnr_db"])
+        d.update(costs)
+        d["adc_model"] = res["config"]["hw"]["cim"]["adc"]["model"]
+        data.append(d)
+    return sorted(data, key=lambda r: r["adc_bits"])
+
+
+def jit_label(res):
+    w = res["workload"]
+    name = os.path.basename(str(w.get("model", "?")).rstrip("/"))
+    ts = w.get("timesteps", [])
+    return (f"{name} (depth {w.get('depth')}, hidden {w.get('hidden_size')}, "
+            f"{w.get('tokens_per_image')} tokens/image), {w.get('images')} images x {len(ts)} "
+            f"timesteps, {w.get('samples')} samples x {w.get('sample_steps')} steps")
+
+
+MODEL_STYLE = {"mamba": "-", "jit": "--"}   # line style per model, in every panel
+
+
+def fig1(sweeps, out):
+    rows = load_sweep(os.path.join(sweeps, "fig1-adc-bits"))
+    data = fig1_mamba_rows(rows)
+    # JiT lines when the JiT sweep was run (scripts/reproduce.sh skips it without the shared
+    # model); a JiT sweep that exists but cannot be read is an error like any other.
+    jd = os.path.join(sweeps, "fig1-jit-adc-bits")
+    jrows, jdata = None, []
+    if os.path.exists(os.path.join(jd, "sweep.csv")):
+        jrows = load_sweep(jd)
+        jdata = fig1_jit_rows(jrows)
+    else:
+        print(f"make_figures: fig1: {jd}/sweep.csv absent: JiT lines left out "
+              "(configs/sweeps/fig1-jit-adc-bits.yaml not run)", file=sys.stderr)
+
+    cols = []
+    for r in data + jdata:
+        for k in r:
+            if k not in cols:
+                cols.append(k)
+    csv_path = write_csv(os.path.join(out, "fig1_adc_bits.csv"), data + jdata, cols)
 
     res0 = rows[0]["result"]
     h0 = hw(res0)
     x = np.array([r["adc_bits"] for r in data])
-    g = lambda k: np.array([r[k] for r in data], dtype=float)  # noqa: E731
-    fig, axs = plt.subplots(2, 2, figsize=(11, 8.2))
+    g = lambda k, d=data: np.array([r[k] for r in d], dtype=float)  # noqa: E731
+    xj = np.array([r["adc_bits"] for r in jdata])
+    fig, axs = plt.subplots(2, 3, figsize=(16.5, 9.4))
     acc = h0["accelerator"]
-    fig.suptitle(f"ADC resolution sweep: {model_label(res0)}\n"
-                 f"W{acc['w_bits']}A{res0['config']['quant']['a_bits']}, {acc['adc_model']} ADC "
-                 f"(static full scale), {acc['node_nm']} nm, {acc['cim_macros']} CIM macros "
-                 f"{acc['cim_rows']}x{acc['cim_cols']}  [configs/sweeps/fig1-adc-bits.yaml]",
-                 fontsize=10)
+    title = (f"ADC resolution sweep on {acc['node_nm']} nm, {acc['cim_macros']} CIM macros "
+             f"{acc['cim_rows']}x{acc['cim_cols']}, {acc['adc_model']} ADC (static full scale)\n"
+             f"Mamba (solid): {model_label(res0)}, W{acc['w_bits']}"
+             f"A{res0['config']['quant']['a_bits']}  [configs/sweeps/fig1-adc-bits.yaml]")
+    if jrows:
+        rj = jrows[0]["result"]
+        title += (f"\nJiT (dashed): {jit_label(rj)}, W{rj['config']['quant']['w_bits']}"
+                  f"A{rj['config']['quant']['a_bits']}  [configs/sweeps/fig1-jit-adc-bits.yaml]")
+    else:
+        title += "\nJiT: not run (configs/sweeps/fig1-jit-adc-bits.yaml needs ../shared/data/jit-mnist-tiny)"
+    fig.suptitle(title, fontsize=10)
 
     ax = axs[0, 0]
     fp32 = data[0]["loss_fp32_nats_per_byte"]
-    ax.plot(x, g("loss_delta_nats_per_byte"), "o-", color="C0", label="quantized - FP32")
-    ax.axhline(0.0, color="k", ls="--", lw=1, label=f"FP32 (loss {fp32:.4f} nats/byte)")
+    ax.plot(x, g("loss_delta_nats_per_byte"), "o-", color="C0", label="Mamba: quantized - FP32")
+    ax.axhline(0.0, color="k", ls=":", lw=1, label=f"Mamba FP32 (loss {fp32:.4f} nats/byte)")
     set_loss_delta_scale(ax, g("loss_delta_nats_per_byte"))
-    ax.set_xlabel("ADC resolution (bits)")
-    ax.set_ylabel("loss delta vs FP32 (nats/byte)")
-    ax.set_title("(a) accuracy: loss delta")
+    ax.set_ylabel("Mamba loss delta vs FP32 (nats/byte)")
+    ax.set_title("(a) Mamba accuracy: loss delta")
     ax.legend(fontsize=8)
 
     ax = axs[0, 1]
-    ax.plot(x, g("logits_sqnr_db"), "o-", color="C1", label="logits (end to end)")
+    ax.plot(x, g("logits_sqnr_db"), "o-", color="C1", label="Mamba: logits (end to end)")
     ax.plot(x, g("linear_isolated_sqnr_db_mean"), "s-", color="C2",
-            label="linears (mean isolated, in/x/dt/out_proj)")
-    ax.set_xlabel("ADC resolution (bits)")
-    ax.set_ylabel("SQNR vs FP32 (dB)")
-    ax.set_title("(b) accuracy: SQNR")
+            label="Mamba: linears (mean isolated, in/x/dt/out_proj)")
+    ax.set_ylabel("Mamba SQNR vs FP32 (dB)")
+    ax.set_title("(b) Mamba accuracy: SQNR")
     ax.legend(fontsize=8)
 
+    ax = axs[0, 2]
+    ax.set_title("(c) JiT accuracy: PSNR vs FP32 (peak 2, [-1, 1] pixels)")
+    ax.set_ylabel("JiT PSNR vs FP32 (dB)")
+    if jdata:
+        ts = [f"{float(b['t']):g}" for b in jrows[0]["result"]["metrics"].get("by_timestep", [])]
+        ax.plot(xj, g("mean_pred_x_psnr_db", jdata), "o--", color="C0",
+                label=f"JiT: pred_x, mean over t = {', '.join(ts)}")
+        sp = g("sample_psnr_db", jdata)
+        if np.isfinite(sp).any():
+            ax.plot(xj, sp, "s--", color="C1", label="JiT: samples (same noise, Heun + CFG)")
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "JiT sweep not run\n(configs/sweeps/fig1-jit-adc-bits.yaml)",
+                ha="center", va="center", transform=ax.transAxes, color="0.4")
+
+    def cost_lines(ax, total_key, adc_key, scale, tot_label, adc_label):
+        for model, d, xs, mk in (("Mamba", data, x, "o"), ("JiT", jdata, xj, "s")):
+            if not d:
+                continue
+            ls = MODEL_STYLE[model.lower()]
+            ax.semilogy(xs, g(total_key, d) * scale, marker=mk, ls=ls, color="C3",
+                        label=f"{model}: {tot_label}")
+            ax.semilogy(xs, g(adc_key, d) * scale, marker=mk, ls=ls, color="C4",
+                        label=f"{model}: {adc_label}")
+        ax.legend(fontsize=8, loc="center right")
+
     ax = axs[1, 0]
-    ax.semilogy(x, g("energy_pJ_per_token") * 1e-3, "o-", color="C3", label="total (on-chip)")
-    ax.semilogy(x, g("adc_energy_pJ_per_token") * 1e-3, "s-", color="C4",
-                label="ADCs (conversions + leakage)")
-    ax.set_xlabel("ADC resolution (bits)")
+    cost_lines(ax, "energy_pJ_per_token", "adc_energy_pJ_per_token", 1e-3,
+               "total (on-chip)", "ADCs (conversions + leakage)")
     ax.set_ylabel("energy per token (nJ/token)")
-    ax.set_title("(c) energy per token")
-    ax2 = ax.twinx()
-    ax2.plot(x, g("adc_energy_share_pct"), "^:", color="0.4", label="ADC share (right axis)")
-    ax2.set_ylabel("ADC share of energy (%)")
-    ax2.set_ylim(0, 1.25 * float(np.nanmax(g("adc_energy_share_pct"))))
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(lo, hi * 30)  # headroom for the legend above the total line
-    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="upper left")
+    ax.set_title("(d) energy per token (Mamba: byte; JiT: image patch,\none network call = "
+                 + (f"{int(jrows[0]['result']['hardware']['tokens_per_image'])} tokens)"
+                    if jrows else "tokens/image)"), fontsize=10)
 
     ax = axs[1, 1]
-    ax.semilogy(x, g("area_mm2"), "o-", color="C3", label="total (on-chip)")
-    ax.semilogy(x, g("adc_area_mm2"), "s-", color="C4", label="ADCs")
-    ax.set_xlabel("ADC resolution (bits)")
+    cost_lines(ax, "area_mm2", "adc_area_mm2", 1.0, "total (on-chip)", "ADCs")
     ax.set_ylabel("area (mm$^2$)")
-    ax.set_title("(d) area")
-    ax2 = ax.twinx()
-    ax2.plot(x, g("adc_area_share_pct"), "^:", color="0.4", label="ADC share (right axis)")
-    ax2.set_ylabel("ADC share of area (%)")
-    ax2.set_ylim(0, 1.25 * float(np.nanmax(g("adc_area_share_pct"))))
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(lo, hi * 30)  # headroom for the legend above the total line
-    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="upper left")
+    same_adc = (len(jdata) and list(xj) == list(x)
+                and np.allclose(g("adc_area_mm2", jdata), g("adc_area_mm2"), rtol=1e-9))
+    ax.set_title("(e) area" + ("\n(same ADCs in both: the Mamba and JiT ADC lines coincide)"
+                               if same_adc else ""), fontsize=10)
+
+    ax = axs[1, 2]
+    for model, d, xs in (("Mamba", data, x), ("JiT", jdata, xj)):
+        if not d:
+            continue
+        ls = MODEL_STYLE[model.lower()]
+        ax.plot(xs, g("adc_energy_share_pct", d), marker="^", ls=ls, color="C4",
+                label=f"{model}: ADC share of energy")
+        ax.plot(xs, g("adc_area_share_pct", d), marker="v", ls=ls, color="C5",
+                label=f"{model}: ADC share of area")
+    ax.set_ylabel("ADC share of the total (%)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("(f) ADC share of energy and area")
+    ax.legend(fontsize=8)
+
+    ticks = sorted(set(x.tolist()) | set(xj.tolist()))
     for a in axs.flat:
-        a.set_xticks(x)
+        a.set_xticks(ticks)
+        a.set_xlabel("ADC resolution (bits)")
         a.grid(alpha=0.3)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    footnote(fig, unpriced_note(h0))
+    fig.tight_layout(rect=(0, 0.035, 1, 1))
+    note = "Mamba " + unpriced_note(h0)
+    if jrows:
+        note += ";  JiT " + unpriced_note(hw(jrows[0]["result"]))
+    footnote(fig, note)
     return [save(fig, out, "fig1_adc_bits"), csv_path]
 
 
