@@ -25,6 +25,27 @@ std::string csv_cell(const nlohmann::ordered_json& v) {
   return v.dump();
 }
 
+std::string render_layers_csv(const nlohmann::ordered_json& layers) {
+  std::ostringstream csv;
+  if (layers.empty()) return csv.str();
+  bool head = true;
+  for (const auto& [name, value] : layers.front().items()) {
+    csv << (head ? "" : ",") << name;
+    head = false;
+  }
+  csv << "\n";
+  for (const auto& row : layers) {
+    bool first_col = true;
+    for (const auto& [name, v] : row.items()) {
+      csv << (first_col ? "" : ",")
+          << (v.is_null() && name.rfind("hw_", 0) == 0 ? std::string() : csv_cell(v));
+      first_col = false;
+    }
+    csv << "\n";
+  }
+  return csv.str();
+}
+
 numerics::AdcRange to_numerics(AdcRangeMode mode) {
   switch (mode) {
     case AdcRangeMode::Static:

@@ -21,6 +21,11 @@ nlohmann::ordered_json number_or_null(double v);
 /// with 10 significant digits.
 std::string csv_cell(const nlohmann::ordered_json& v);
 
+/// layers.csv from result.json's `layers` rows: the first row's keys as the header, one line per
+/// row. A null hardware column (`hw_*`, a point off the accelerator) is an empty cell, any other
+/// null an "inf" (an exact result's SQNR).
+std::string render_layers_csv(const nlohmann::ordered_json& layers);
+
 numerics::AdcRange to_numerics(AdcRangeMode mode);
 numerics::ObserverKind to_numerics(ObserverKind kind);
 

@@ -611,25 +611,7 @@ RunOutput run_mamba(const RunConfig& cfg, Progress& progress) {
       {"layers", layers}};
 
   // ---- layers.csv: one row per layer and point, the same fields ----
-  std::ostringstream csv;
-  const json& first = layers.front();
-  bool head = true;
-  for (const auto& [name, value] : first.items()) {
-    csv << (head ? "" : ",") << name;
-    head = false;
-  }
-  csv << "\n";
-  for (const json& row : layers) {
-    bool first_col = true;
-    for (const auto& [name, v] : row.items()) {
-      // A hardware column of a point off the accelerator (the lm_head) is empty, not "inf".
-      csv << (first_col ? "" : ",")
-          << (v.is_null() && name.rfind("hw_", 0) == 0 ? std::string() : csv_cell(v));
-      first_col = false;
-    }
-    csv << "\n";
-  }
-  out.layers_csv = csv.str();
+  out.layers_csv = render_layers_csv(layers);
 
   // ---- summary (timings only here: they are not deterministic) ----
   const double tokens = static_cast<double>(r.predicted_tokens);

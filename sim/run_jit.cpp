@@ -727,23 +727,7 @@ RunOutput run_jit(const RunConfig& cfg, Progress* progress_or_null) {
       {"layers", layers}};
 
   // ---- layers.csv ----
-  std::ostringstream csv;
-  bool head = true;
-  for (const auto& [name, value] : layers.front().items()) {
-    csv << (head ? "" : ",") << name;
-    head = false;
-  }
-  csv << "\n";
-  for (const json& row : layers) {
-    bool first_col = true;
-    for (const auto& [name, v] : row.items()) {
-      csv << (first_col ? "" : ",")
-          << (v.is_null() && name.rfind("hw_", 0) == 0 ? std::string() : csv_cell(v));
-      first_col = false;
-    }
-    csv << "\n";
-  }
-  out.layers_csv = csv.str();
+  out.layers_csv = render_layers_csv(layers);
 
   // ---- summary (timings only here) ----
   std::ostringstream s;

@@ -195,51 +195,20 @@ void run_windows(const MambaModel& model, const TokenWindows& windows, std::int6
 
 constexpr const char* kFormat = "cimba-mamba-calibration-1";
 
-Tensor f64_tensor(const std::string& name, const std::vector<std::int64_t>& shape,
-                  const std::vector<double>& values) {
-  Tensor t;
-  t.name = name;
-  t.dtype = DType::F64;
-  t.shape = shape;
-  t.bytes.resize(values.size() * sizeof(double));
-  if (!values.empty()) std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
-  return t;
-}
-
-std::vector<double> read_f64(const SafetensorsFile& file, const std::string& name,
-                             std::vector<std::int64_t>* shape = nullptr) {
-  const Tensor& t = file.at(name);  // FormatError naming file and tensor when missing
-  if (t.dtype != DType::F64)
-    throw FormatError(file.path().string() + ": calibration tensor '" + name + "' has dtype " +
-                      dtype_name(t.dtype) + ", expected F64");
-  std::vector<double> v(static_cast<std::size_t>(t.numel()));
-  if (!v.empty()) std::memcpy(v.data(), t.bytes.data(), v.size() * sizeof(double));
-  if (shape) *shape = t.shape;
-  return v;
-}
-
-double read_scalar(const SafetensorsFile& file, const std::string& name) {
-  const std::vector<double> v = read_f64(file, name);
-  if (v.size() != 1)
-    throw FormatError(file.path().string() + ": calibration tensor '" + name + "' has " +
-                      std::to_string(v.size()) + " values, expected 1");
-  return v[0];
-}
-
 void add_linear(std::vector<Tensor>& out, const std::string& prefix, const LinearCalibration& c) {
-  out.push_back(f64_tensor(prefix + ".range_x", {1}, {c.range_x}));
+  out.push_back(make_tensor_f64(prefix + ".range_x", {1}, {c.range_x}));
   std::vector<double> flat;
   const std::int64_t slices = static_cast<std::int64_t>(c.acc_full_scale.size());
   const std::int64_t tiles = slices ? static_cast<std::int64_t>(c.acc_full_scale[0].size()) : 0;
   for (const auto& row : c.acc_full_scale) flat.insert(flat.end(), row.begin(), row.end());
-  out.push_back(f64_tensor(prefix + ".acc_full_scale", {slices, tiles}, flat));
+  out.push_back(make_tensor_f64(prefix + ".acc_full_scale", {slices, tiles}, flat));
 }
 
 LinearCalibration read_linear(const SafetensorsFile& file, const std::string& prefix) {
   LinearCalibration c;
-  c.range_x = read_scalar(file, prefix + ".range_x");
+  c.range_x = file.f64_scalar(prefix + ".range_x");
   std::vector<std::int64_t> shape;
-  const std::vector<double> flat = read_f64(file, prefix + ".acc_full_scale", &shape);
+  const std::vector<double> flat = file.f64_values(prefix + ".acc_full_scale", &shape);
   if (shape.size() != 2)
     throw FormatError(file.path().string() + ": '" + prefix + ".acc_full_scale' has shape " +
                       shape_string(shape) + ", expected [slices, tiles]");
@@ -301,12 +270,12 @@ void save_calibration(const MambaCalibration& c, const std::filesystem::path& pa
       add_linear(tensors, layer_prefix(l) + "." + names[k], layer.linear[k]);
     const SsmInputCalibration& s = layer.ssm_input;
     const std::string p = layer_prefix(l) + ".ssm_input";
-    tensors.push_back(f64_tensor(p + ".int8_range", {1}, {s.int8_range}));
-    tensors.push_back(f64_tensor(p + ".channel_absmax",
-                                 {static_cast<std::int64_t>(s.channel_absmax.size())},
-                                 s.channel_absmax));
-    tensors.push_back(
-        f64_tensor(p + ".dual_scale", {4}, {s.dual.tau, s.dual.scale1, s.dual.k, s.dual.scale2}));
+    tensors.push_back(make_tensor_f64(p + ".int8_range", {1}, {s.int8_range}));
+    tensors.push_back(make_tensor_f64(p + ".channel_absmax",
+                                      {static_cast<std::int64_t>(s.channel_absmax.size())},
+                                      s.channel_absmax));
+    tensors.push_back(make_tensor_f64(p + ".dual_scale", {4},
+                                      {s.dual.tau, s.dual.scale1, s.dual.k, s.dual.scale2}));
     value_bits = s.dual.value_bits;
   }
   add_linear(tensors, "lm_head", c.lm_head);
@@ -343,9 +312,9 @@ MambaCalibration load_calibration(const std::filesystem::path& path) {
       c.layers[l].linear[k] = read_linear(file, layer_prefix(l) + "." + names[k]);
     SsmInputCalibration& s = c.layers[l].ssm_input;
     const std::string p = layer_prefix(l) + ".ssm_input";
-    s.int8_range = read_scalar(file, p + ".int8_range");
-    s.channel_absmax = read_f64(file, p + ".channel_absmax");
-    const std::vector<double> d = read_f64(file, p + ".dual_scale");
+    s.int8_range = file.f64_scalar(p + ".int8_range");
+    s.channel_absmax = file.f64_values(p + ".channel_absmax");
+    const std::vector<double> d = file.f64_values(p + ".dual_scale");
     if (d.size() != 4)
       throw FormatError(path.string() + ": '" + p + ".dual_scale' has " + std::to_string(d.size()) +
                         " values, expected 4 (tau, scale1, k, scale2)");

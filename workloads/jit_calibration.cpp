@@ -369,37 +369,6 @@ namespace {
 
 constexpr const char* kFormat = "cimba-jit-calibration-1";
 
-Tensor f64_tensor(const std::string& name, const std::vector<std::int64_t>& shape,
-                  const std::vector<double>& values) {
-  Tensor t;
-  t.name = name;
-  t.dtype = DType::F64;
-  t.shape = shape;
-  t.bytes.resize(values.size() * sizeof(double));
-  if (!values.empty()) std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
-  return t;
-}
-
-std::vector<double> read_f64(const SafetensorsFile& file, const std::string& name,
-                             std::vector<std::int64_t>* shape = nullptr) {
-  const Tensor& t = file.at(name);
-  if (t.dtype != DType::F64)
-    throw FormatError(file.path().string() + ": JiT calibration tensor '" + name + "' has dtype " +
-                      dtype_name(t.dtype) + ", expected F64");
-  std::vector<double> v(static_cast<std::size_t>(t.numel()));
-  if (!v.empty()) std::memcpy(v.data(), t.bytes.data(), v.size() * sizeof(double));
-  if (shape) *shape = t.shape;
-  return v;
-}
-
-double read_scalar(const SafetensorsFile& file, const std::string& name) {
-  const std::vector<double> v = read_f64(file, name);
-  if (v.size() != 1)
-    throw FormatError(file.path().string() + ": JiT calibration tensor '" + name + "' has " +
-                      std::to_string(v.size()) + " values, expected 1");
-  return v[0];
-}
-
 std::int64_t metadata_int(const SafetensorsFile& file, const std::string& key) {
   const auto it = file.metadata().find(key);
   if (it == file.metadata().end())
@@ -422,15 +391,15 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 void save_jit_calibration(const JitCalibration& cal, const std::filesystem::path& path) {
   std::vector<Tensor> tensors;
   for (const auto& [key, e] : cal.linears) {
-    tensors.push_back(f64_tensor(key + ".range_x", {1}, {e.range_x}));
-    tensors.push_back(f64_tensor(key + ".a_bits", {1}, {static_cast<double>(e.a_bits)}));
+    tensors.push_back(make_tensor_f64(key + ".range_x", {1}, {e.range_x}));
+    tensors.push_back(make_tensor_f64(key + ".a_bits", {1}, {static_cast<double>(e.a_bits)}));
     if (!e.acc_full_scale.empty()) {
       std::vector<double> flat;
       for (const auto& row : e.acc_full_scale) flat.insert(flat.end(), row.begin(), row.end());
-      tensors.push_back(f64_tensor(key + ".acc_full_scale",
-                                   {static_cast<std::int64_t>(e.acc_full_scale.size()),
-                                    static_cast<std::int64_t>(e.acc_full_scale[0].size())},
-                                   flat));
+      tensors.push_back(make_tensor_f64(key + ".acc_full_scale",
+                                        {static_cast<std::int64_t>(e.acc_full_scale.size()),
+                                         static_cast<std::int64_t>(e.acc_full_scale[0].size())},
+                                        flat));
     }
   }
   for (std::size_t b = 0; b < cal.w3_shift.size(); ++b)
@@ -465,11 +434,11 @@ JitCalibration load_jit_calibration(const std::filesystem::path& path) {
     if (ends_with(name, ".range_x")) {
       const std::string key = name.substr(0, name.size() - 8);
       JitLinearCalibration e;
-      e.range_x = read_scalar(file, name);
-      e.a_bits = static_cast<int>(read_scalar(file, key + ".a_bits"));
+      e.range_x = file.f64_scalar(name);
+      e.a_bits = static_cast<int>(file.f64_scalar(key + ".a_bits"));
       if (file.contains(key + ".acc_full_scale")) {
         std::vector<std::int64_t> shape;
-        const std::vector<double> flat = read_f64(file, key + ".acc_full_scale", &shape);
+        const std::vector<double> flat = file.f64_values(key + ".acc_full_scale", &shape);
         if (shape.size() != 2)
           throw FormatError(path.string() + ": '" + key + ".acc_full_scale' has shape " +
                             shape_string(shape) + ", expected [slices, tiles]");

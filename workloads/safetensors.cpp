@@ -291,6 +291,26 @@ std::vector<float> SafetensorsFile::f32(const std::string& name,
   return t.to_f32();
 }
 
+std::vector<double> SafetensorsFile::f64_values(const std::string& name,
+                                                std::vector<std::int64_t>* shape) const {
+  const Tensor& t = at(name);
+  if (t.dtype != DType::F64)
+    throw FormatError(path_.string() + ": tensor '" + name + "' has dtype " + dtype_name(t.dtype) +
+                      ", expected F64");
+  std::vector<double> v(static_cast<std::size_t>(t.numel()));
+  if (!v.empty()) std::memcpy(v.data(), t.bytes.data(), v.size() * sizeof(double));
+  if (shape) *shape = t.shape;
+  return v;
+}
+
+double SafetensorsFile::f64_scalar(const std::string& name) const {
+  const std::vector<double> v = f64_values(name);
+  if (v.size() != 1)
+    throw FormatError(path_.string() + ": tensor '" + name + "' has " + std::to_string(v.size()) +
+                      " values, expected 1");
+  return v[0];
+}
+
 void write_safetensors(const std::filesystem::path& path, const std::vector<Tensor>& tensors,
                        const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
@@ -393,6 +413,10 @@ void round_to_storage(std::vector<float>& values, DType dtype) {
 Tensor make_tensor_f32(const std::string& name, const std::vector<std::int64_t>& shape,
                        const std::vector<float>& values) {
   return make_tensor(name, DType::F32, shape, values);
+}
+Tensor make_tensor_f64(const std::string& name, const std::vector<std::int64_t>& shape,
+                       const std::vector<double>& values) {
+  return make_tensor(name, DType::F64, shape, values);
 }
 Tensor make_tensor_i32(const std::string& name, const std::vector<std::int64_t>& shape,
                        const std::vector<std::int32_t>& values) {

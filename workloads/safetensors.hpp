@@ -53,6 +53,13 @@ class SafetensorsFile {
   std::vector<float> f32(const std::string& name,
                          const std::vector<std::int64_t>& expected_shape = {}) const;
 
+  /// Values of an F64 tensor (FormatError naming the file and tensor for another dtype);
+  /// `shape` (optional) receives its shape.
+  std::vector<double> f64_values(const std::string& name,
+                                 std::vector<std::int64_t>* shape = nullptr) const;
+  /// The single value of a one-element F64 tensor (FormatError otherwise).
+  double f64_scalar(const std::string& name) const;
+
  private:
   std::filesystem::path path_;
   std::map<std::string, Tensor> tensors_;
@@ -67,6 +74,8 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
 /// Builds an F32 / I32 / U8 tensor from values.
 Tensor make_tensor_f32(const std::string& name, const std::vector<std::int64_t>& shape,
                        const std::vector<float>& values);
+Tensor make_tensor_f64(const std::string& name, const std::vector<std::int64_t>& shape,
+                       const std::vector<double>& values);
 Tensor make_tensor_i32(const std::string& name, const std::vector<std::int64_t>& shape,
                        const std::vector<std::int32_t>& values);
 Tensor make_tensor_u8(const std::string& name, const std::vector<std::int64_t>& shape,
