@@ -487,6 +487,76 @@ void reprice(hw::HwReport& r, const hw::EnergyTable& table) {
   for (hw::BufferReport& b : r.buffers) b.energy_pJ = by_component["sram." + b.name];
 }
 
+json area_rows_json(const std::vector<AreaRow>& area, double& area_um2, double& leakage_uW) {
+  json rows = json::array();
+  for (const AreaRow& a : area) {
+    area_um2 += a.area_um2;
+    leakage_uW += a.leakage_uW;
+    rows.push_back({{"component", a.component},
+                    {"count", a.count},
+                    {"area_um2_each", a.area_um2_each},
+                    {"area_um2", a.area_um2},
+                    {"leakage_uW", a.leakage_uW},
+                    {"counted_as", a.counted_as},
+                    {"source", a.source}});
+  }
+  return rows;
+}
+
+json energy_by_component_json(const hw::HwReport& r) {
+  json energy = json::object();
+  for (const hw::ComponentEnergy& e : r.energy.components) energy[e.component] = e.energy_pJ;
+  return energy;
+}
+
+json action_counts_json(const hw::HwReport& r) {
+  json counts = json::object();
+  for (const auto& [component, actions] : r.ledger.components())
+    for (hw::Action a : hw::all_actions())
+      if (actions[static_cast<std::size_t>(a)] != 0)
+        counts[std::string(hw::action_name(a)) + "@" + component] =
+            actions[static_cast<std::size_t>(a)];
+  return counts;
+}
+
+json buffers_json(const hw::HwReport& r) {
+  json buffers = json::array();
+  for (const hw::BufferReport& b : r.buffers)
+    buffers.push_back({{"buffer", b.name},
+                       {"key", b.key},
+                       {"required_bytes", b.required_bytes},
+                       {"configured_bytes", b.configured_bytes},
+                       {"bits_read", b.bits_read},
+                       {"bits_written", b.bits_written},
+                       {"energy_pJ", b.energy_pJ}});
+  return buffers;
+}
+
+void add_unpriced_counts(const hw::HwReport& r, std::int64_t times,
+                         std::map<std::string, std::int64_t>& counts) {
+  for (const std::string& key : r.energy.unpriced) {
+    const std::string action = key.substr(0, key.find('@'));
+    const std::string component = key.substr(key.find('@') + 1);
+    for (hw::Action a : hw::all_actions())
+      if (action == hw::action_name(a)) counts[key] += times * r.ledger.count(component, a);
+  }
+}
+
+json price_rows_json(const PricedEnergyTable& prices) {
+  json rows = json::array();
+  for (const EnergyPrice& p : prices.prices)
+    rows.push_back({{"action", p.key}, {"pJ", p.pJ}, {"source", p.source}});
+  return rows;
+}
+
+json unpriced_rows_json(const std::map<std::string, std::int64_t>& counts,
+                        const PricedEnergyTable& prices) {
+  json rows = json::array();
+  for (const auto& [key, count] : counts)
+    rows.push_back({{"action", key}, {"count", count}, {"reason", prices.reason_for(key)}});
+  return rows;
+}
+
 json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
                         const wl::TokenWindows& windows, const hw::LayerQuant& base,
                         const wl::MambaCalibration* calibration,
@@ -573,18 +643,7 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
   // ---- the "hardware" section ----
   const double tokens = static_cast<double>(windows.window);
   double area_um2 = 0.0, leakage_uW = 0.0;
-  json area_rows = json::array();
-  for (const AreaRow& a : area) {
-    area_um2 += a.area_um2;
-    leakage_uW += a.leakage_uW;
-    area_rows.push_back({{"component", a.component},
-                         {"count", a.count},
-                         {"area_um2_each", a.area_um2_each},
-                         {"area_um2", a.area_um2},
-                         {"leakage_uW", a.leakage_uW},
-                         {"counted_as", a.counted_as},
-                         {"source", a.source}});
-  }
+  const json area_rows = area_rows_json(area, area_um2, leakage_uW);
 
   json layers = json::array();
   std::int64_t total_cycles = 0;
@@ -604,33 +663,10 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
       stall_by_unit[u.name] += u.stall_cycles;
       critical_by_unit[u.name] += u.critical_path_cycles;
     }
-    json energy = json::object();
-    for (const hw::ComponentEnergy& e : r.energy.components) {
-      energy[e.component] = e.energy_pJ;
+    for (const hw::ComponentEnergy& e : r.energy.components)
       energy_by_component[e.component] += e.energy_pJ;
-    }
-    json counts = json::object();
-    for (const auto& [component, actions] : r.ledger.components())
-      for (hw::Action a : hw::all_actions())
-        if (actions[static_cast<std::size_t>(a)] != 0)
-          counts[std::string(hw::action_name(a)) + "@" + component] =
-              actions[static_cast<std::size_t>(a)];
-    for (const std::string& key : r.energy.unpriced) {
-      const std::string action = key.substr(0, key.find('@'));
-      const std::string component = key.substr(key.find('@') + 1);
-      for (hw::Action a : hw::all_actions())
-        if (action == hw::action_name(a)) unpriced_counts[key] += r.ledger.count(component, a);
-    }
+    add_unpriced_counts(r, 1, unpriced_counts);
     const double leak_pJ = leakage_uW * r.latency_ns * 1e-3;  // uW x ns = 1e-15 J = 1e-3 pJ
-    json buffers = json::array();
-    for (const hw::BufferReport& b : r.buffers)
-      buffers.push_back({{"buffer", b.name},
-                         {"key", b.key},
-                         {"required_bytes", b.required_bytes},
-                         {"configured_bytes", b.configured_bytes},
-                         {"bits_read", b.bits_read},
-                         {"bits_written", b.bits_written},
-                         {"energy_pJ", b.energy_pJ}});
     layers.push_back(
         {{"layer", static_cast<int>(l)},
          {"ops", static_cast<std::int64_t>(r.ops.size())},
@@ -646,9 +682,9 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
          // Saturation depends on the layer's data: known only where it was played.
          {"adc_saturated", static_cast<int>(l) < simulated ? json(r.adc_saturated) : json(nullptr)},
          {"units", units},
-         {"energy_by_component_pJ", energy},
-         {"buffers", buffers},
-         {"counts", counts}});
+         {"energy_by_component_pJ", energy_by_component_json(r)},
+         {"buffers", buffers_json(r)},
+         {"counts", action_counts_json(r)}});
     total_cycles += r.total_cycles;
     total_ns += r.latency_ns;
     dynamic_pJ += r.energy.total_pJ;
@@ -673,12 +709,8 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
   json by_component = json::object();
   for (const auto& [k, v] : energy_by_component) by_component[k] = v;
 
-  json price_rows = json::array();
-  for (const EnergyPrice& p : prices.prices)
-    price_rows.push_back({{"action", p.key}, {"pJ", p.pJ}, {"source", p.source}});
-  json unpriced = json::array();
-  for (const auto& [key, count] : unpriced_counts)
-    unpriced.push_back({{"action", key}, {"count", count}, {"reason", prices.reason_for(key)}});
+  const json price_rows = price_rows_json(prices);
+  const json unpriced = unpriced_rows_json(unpriced_counts, prices);
 
   const cost::CimMacroParams mp = cim_macro_params(cfg, hw);
   // The cost model's own conversion time (at the rate the macro sustains), beside the timing's

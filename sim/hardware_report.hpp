@@ -5,6 +5,7 @@
 // summary rendered from it. See docs/results-format.md for every key.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,6 +106,24 @@ nlohmann::ordered_json unit_json(const hw::UnitReport& unit, double clock_mhz);
 
 /// Prices the report's ledger with `table` again (energy, per unit, per buffer).
 void reprice(hw::HwReport& report, const hw::EnergyTable& table);
+
+// Pieces of the result.json "hardware" section shared by every workload runner.
+/// area.components rows; adds the totals into `area_um2` and `leakage_uW`.
+nlohmann::ordered_json area_rows_json(const std::vector<AreaRow>& area, double& area_um2,
+                                      double& leakage_uW);
+/// A report's energy per component (pJ), as an object.
+nlohmann::ordered_json energy_by_component_json(const hw::HwReport& report);
+/// A report's non-zero action counts as {"action@component": count}.
+nlohmann::ordered_json action_counts_json(const hw::HwReport& report);
+/// A report's buffers: required/configured bytes, bits read/written, energy.
+nlohmann::ordered_json buffers_json(const hw::HwReport& report);
+/// Adds `times` x the report's count of every unpriced action into `counts` (key action@unit).
+void add_unpriced_counts(const hw::HwReport& report, std::int64_t times,
+                         std::map<std::string, std::int64_t>& counts);
+/// energy_table rows (action, pJ, source) and unpriced rows (action, count, reason).
+nlohmann::ordered_json price_rows_json(const PricedEnergyTable& prices);
+nlohmann::ordered_json unpriced_rows_json(const std::map<std::string, std::int64_t>& counts,
+                                          const PricedEnergyTable& prices);
 
 /// The area / energy / latency part of the summary, rendered from the "hardware" section.
 std::string render_hardware_summary(const nlohmann::ordered_json& hardware);

@@ -204,45 +204,14 @@ json jit_hardware_json(const RunConfig& cfg, const hw::HwParams& hw, const wl::J
   const std::int64_t depth = model.config.depth;
   const double tokens = static_cast<double>(model.config.num_patches());
   double area_um2 = 0.0, leakage_uW = 0.0;
-  json area_rows = json::array();
-  for (const AreaRow& a : run.area) {
-    area_um2 += a.area_um2;
-    leakage_uW += a.leakage_uW;
-    area_rows.push_back({{"component", a.component},
-                         {"count", a.count},
-                         {"area_um2_each", a.area_um2_each},
-                         {"area_um2", a.area_um2},
-                         {"leakage_uW", a.leakage_uW},
-                         {"counted_as", a.counted_as},
-                         {"source", a.source}});
-  }
+  const json area_rows = area_rows_json(run.area, area_um2, leakage_uW);
   json units = json::array();
   for (const hw::UnitReport& u : r.units) units.push_back(unit_json(u, r.clock_mhz));
-  json energy = json::object();
-  for (const hw::ComponentEnergy& e : r.energy.components) energy[e.component] = e.energy_pJ;
-  json counts = json::object();
-  for (const auto& [component, actions] : r.ledger.components())
-    for (hw::Action a : hw::all_actions())
-      if (actions[static_cast<std::size_t>(a)] != 0)
-        counts[std::string(hw::action_name(a)) + "@" + component] =
-            actions[static_cast<std::size_t>(a)];
+  const json energy = energy_by_component_json(r);
+  const json counts = action_counts_json(r);
   std::map<std::string, std::int64_t> unpriced_counts;
-  for (const std::string& key : r.energy.unpriced) {
-    const std::string action = key.substr(0, key.find('@'));
-    const std::string component = key.substr(key.find('@') + 1);
-    for (hw::Action a : hw::all_actions())
-      if (action == hw::action_name(a))
-        unpriced_counts[key] += depth * r.ledger.count(component, a);
-  }
-  json buffers = json::array();
-  for (const hw::BufferReport& b : r.buffers)
-    buffers.push_back({{"buffer", b.name},
-                       {"key", b.key},
-                       {"required_bytes", b.required_bytes},
-                       {"configured_bytes", b.configured_bytes},
-                       {"bits_read", b.bits_read},
-                       {"bits_written", b.bits_written},
-                       {"energy_pJ", b.energy_pJ}});
+  add_unpriced_counts(r, depth, unpriced_counts);
+  const json buffers = buffers_json(r);
   const double block_leak_pJ = leakage_uW * r.latency_ns * 1e-3;  // uW x ns = 1e-3 pJ
   json layers = json::array();
   for (std::int64_t b = 0; b < depth; ++b)
@@ -283,12 +252,8 @@ json jit_hardware_json(const RunConfig& cfg, const hw::HwParams& hw, const wl::J
     for (const hw::ComponentEnergy& e : r.energy.components) sorted[e.component] += d * e.energy_pJ;
     for (const auto& [k, v] : sorted) by_component[k] = v;
   }
-  json price_rows = json::array();
-  for (const EnergyPrice& p : run.prices.prices)
-    price_rows.push_back({{"action", p.key}, {"pJ", p.pJ}, {"source", p.source}});
-  json unpriced = json::array();
-  for (const auto& [key, count] : unpriced_counts)
-    unpriced.push_back({{"action", key}, {"count", count}, {"reason", run.prices.reason_for(key)}});
+  const json price_rows = price_rows_json(run.prices);
+  const json unpriced = unpriced_rows_json(unpriced_counts, run.prices);
 
   const std::int64_t outputs_per_macro = hw.cim.outputs_per_macro();
   json accelerator = {{"node_nm", cfg.hw.node_nm},
