@@ -1,5 +1,6 @@
 #include "workloads/hf_config.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -172,6 +173,54 @@ void for_each_hf_tensor(
     if (!seen.count(name))
       throw FormatError((model_dir / shard).string() + ": tensor '" + name + "' listed in " +
                         kIndexFile + " is not in the shard");
+}
+
+namespace {
+std::string join_names(const std::vector<std::string>& names, std::size_t limit = 8) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size() && i < limit; ++i)
+    s += (i ? ", '" : "'") + names[i] + "'";
+  if (names.size() > limit) s += " and " + std::to_string(names.size() - limit) + " more";
+  return s;
+}
+}  // namespace
+
+void load_hf_weights(
+    const std::filesystem::path& model_dir, const std::vector<WeightSlot>& slots,
+    const std::filesystem::path& config_path, const std::string& model_description,
+    const std::function<bool(const Tensor& tensor, const std::filesystem::path& file)>& extra) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < slots.size(); ++i) index.emplace(slots[i].name, i);
+  std::vector<bool> loaded(slots.size(), false);
+  std::vector<std::string> unknown;
+  for_each_hf_tensor(model_dir, [&](const Tensor& t, const std::filesystem::path& file) {
+    auto it = index.find(t.name);
+    if (it == index.end()) {
+      if (!(extra && extra(t, file))) unknown.push_back(t.name);
+      return;
+    }
+    const WeightSlot& slot = slots[it->second];
+    if (t.shape != slot.shape)
+      throw FormatError(file.string() + ": tensor '" + t.name + "' has shape " +
+                        shape_string(t.shape) + ", expected " + shape_string(slot.shape) + " for " +
+                        config_path.string());
+    if (t.dtype != DType::F32 && t.dtype != DType::F16 && t.dtype != DType::BF16 &&
+        t.dtype != DType::F64)
+      throw FormatError(file.string() + ": tensor '" + t.name + "' has dtype " +
+                        dtype_name(t.dtype) + "; expected F32, F16 or BF16");
+    const std::vector<float> values = t.to_f32();
+    std::memcpy(slot.data, values.data(), values.size() * sizeof(float));
+    loaded[it->second] = true;
+  });
+  const std::string where = model_dir.string() + ": ";
+  if (!unknown.empty())
+    throw FormatError(where + "unknown tensor(s) " + join_names(unknown) + " " + model_description);
+  std::vector<std::string> missing;
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    if (!loaded[i]) missing.push_back(slots[i].name);
+  if (!missing.empty())
+    throw FormatError(where + "missing tensor(s) " + join_names(missing) + " required by " +
+                      config_path.string());
 }
 
 }  // namespace cimba::workloads

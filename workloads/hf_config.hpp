@@ -56,4 +56,21 @@ void for_each_hf_tensor(
     const std::filesystem::path& model_dir,
     const std::function<void(const Tensor& tensor, const std::filesystem::path& file)>& visit);
 
+/// Where one named weight of a model goes: its expected shape and its FP32 storage.
+struct WeightSlot {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  float* data = nullptr;
+};
+
+/// Loads the folder's weights (for_each_hf_tensor) into `slots`, upcasting F16/BF16/F64 to FP32.
+/// A tensor without a slot goes to `extra` (when given), which returns true to skip it (and may
+/// throw); otherwise it is unknown. Throws FormatError naming the file and tensor for a wrong
+/// shape or a non-float dtype, then one listing the unknown tensors (followed by
+/// `model_description`), then one listing the missing ones (required by `config_path`).
+void load_hf_weights(
+    const std::filesystem::path& model_dir, const std::vector<WeightSlot>& slots,
+    const std::filesystem::path& config_path, const std::string& model_description,
+    const std::function<bool(const Tensor& tensor, const std::filesystem::path& file)>& extra = {});
+
 }  // namespace cimba::workloads

@@ -63,14 +63,6 @@ bool ends_with(const std::string& s, const char* suffix) {
   return s.size() >= k && s.compare(s.size() - k, k, suffix) == 0;
 }
 
-std::string join_names(const std::vector<std::string>& names, std::size_t limit = 8) {
-  std::string s;
-  for (std::size_t i = 0; i < names.size() && i < limit; ++i)
-    s += (i ? ", '" : "'") + names[i] + "'";
-  if (names.size() > limit) s += " and " + std::to_string(names.size() - limit) + " more";
-  return s;
-}
-
 // The first violated constraint, or "" when the configuration is consistent.
 std::string config_problem(const JitConfig& c) {
   const std::pair<const char*, std::int64_t> sizes[] = {
@@ -228,47 +220,12 @@ void for_each_jit_tensor(
 JitModel load_jit(const std::filesystem::path& model_dir) {
   const auto config_path = model_dir / "config.json";
   JitModel m = make_empty_jit(read_jit_config(config_path));
-  struct Slot {
-    std::vector<std::int64_t> shape;
-    float* data;
-    bool loaded = false;
-  };
-  std::map<std::string, Slot> slots;
-  std::vector<std::string> order;
+  std::vector<WeightSlot> slots;
   visit_tensors(m, [&](const std::string& name, const std::vector<std::int64_t>& shape, auto& t) {
-    slots.emplace(name, Slot{shape, t.data()});
-    order.push_back(name);
+    slots.push_back({name, shape, t.data()});
   });
-  std::vector<std::string> unknown;
-  for_each_hf_tensor(model_dir, [&](const Tensor& t, const std::filesystem::path& file) {
-    auto it = slots.find(t.name);
-    if (it == slots.end()) {
-      unknown.push_back(t.name);
-      return;
-    }
-    Slot& slot = it->second;
-    if (t.shape != slot.shape)
-      throw FormatError(file.string() + ": tensor '" + t.name + "' has shape " +
-                        shape_string(t.shape) + ", expected " + shape_string(slot.shape) + " for " +
-                        config_path.string());
-    if (t.dtype != DType::F32 && t.dtype != DType::F16 && t.dtype != DType::BF16 &&
-        t.dtype != DType::F64)
-      throw FormatError(file.string() + ": tensor '" + t.name + "' has dtype " +
-                        dtype_name(t.dtype) + "; expected F32, F16 or BF16");
-    const std::vector<float> values = t.to_f32();
-    std::memcpy(slot.data, values.data(), values.size() * sizeof(float));
-    slot.loaded = true;
-  });
-  const std::string where = model_dir.string() + ": ";
-  if (!unknown.empty())
-    throw FormatError(where + "unknown tensor(s) " + join_names(unknown) + " for a JiT model of " +
-                      std::to_string(m.config.depth) + " blocks");
-  std::vector<std::string> missing;
-  for (const auto& name : order)
-    if (!slots.at(name).loaded) missing.push_back(name);
-  if (!missing.empty())
-    throw FormatError(where + "missing tensor(s) " + join_names(missing) + " required by " +
-                      config_path.string());
+  load_hf_weights(model_dir, slots, config_path,
+                  "for a JiT model of " + std::to_string(m.config.depth) + " blocks");
   return m;
 }
 

@@ -159,14 +159,6 @@ std::int64_t numel(const std::vector<std::int64_t>& shape) {
   return n;
 }
 
-std::string join_names(const std::vector<std::string>& names, std::size_t limit = 8) {
-  std::string s;
-  for (std::size_t i = 0; i < names.size() && i < limit; ++i)
-    s += (i ? ", '" : "'") + names[i] + "'";
-  if (names.size() > limit) s += " and " + std::to_string(names.size() - limit) + " more";
-  return s;
-}
-
 // Box-Muller normal deviates from mt19937_64 (std::normal_distribution is implementation-defined).
 class NormalStream {
  public:
@@ -226,60 +218,27 @@ void for_each_mamba_tensor(
 MambaModel load_mamba(const std::filesystem::path& model_dir, const MambaLoadOptions& options) {
   const auto config_path = model_dir / "config.json";
   MambaModel m = make_empty_mamba(read_mamba_config(config_path));
-  struct Slot {
-    std::vector<std::int64_t> shape;
-    float* data;
-    bool loaded = false;
-  };
-  std::map<std::string, Slot> slots;
-  std::vector<std::string> order;
+  std::vector<WeightSlot> slots;
   visit_tensors(m, [&](const std::string& name, const std::vector<std::int64_t>& shape, auto& t) {
-    slots.emplace(name, Slot{shape, t.data()});
-    order.push_back(name);
+    slots.push_back({name, shape, t.data()});
   });
   // Tied models may still carry a copy of the output projection; transformers ties it to the
   // embeddings (the stored copy is not used), and so do we.
-  const bool tied_lm_head_allowed = m.config.tie_word_embeddings;
-  std::vector<std::string> unknown;
-  for_each_hf_tensor(model_dir, [&](const Tensor& t, const std::filesystem::path& file) {
-    auto it = slots.find(t.name);
-    if (it == slots.end()) {
-      if (tied_lm_head_allowed && t.name == "lm_head.weight") {
-        const std::vector<std::int64_t> expected{m.config.vocab_size, m.config.hidden_size};
-        if (t.shape != expected)
-          throw FormatError(file.string() + ": tensor 'lm_head.weight' has shape " +
-                            shape_string(t.shape) + ", expected " + shape_string(expected));
-        return;
-      }
-      unknown.push_back(t.name);
-      return;
-    }
-    Slot& slot = it->second;
-    if (t.shape != slot.shape)
-      throw FormatError(file.string() + ": tensor '" + t.name + "' has shape " +
-                        shape_string(t.shape) + ", expected " + shape_string(slot.shape));
-    if (t.dtype != DType::F32 && t.dtype != DType::F16 && t.dtype != DType::BF16 &&
-        t.dtype != DType::F64)
-      throw FormatError(file.string() + ": tensor '" + t.name + "' has dtype " +
-                        dtype_name(t.dtype) + "; expected F32, F16 or BF16");
-    const std::vector<float> values = t.to_f32();
-    std::memcpy(slot.data, values.data(), values.size() * sizeof(float));
-    slot.loaded = true;
-  });
-  const std::string where = model_dir.string() + ": ";
-  if (!unknown.empty())
-    throw FormatError(where + "unknown tensor(s) " + join_names(unknown) +
-                      " for a Mamba1 model with " + std::to_string(m.config.num_hidden_layers) +
+  const auto tied_lm_head = [&](const Tensor& t, const std::filesystem::path& file) {
+    if (!m.config.tie_word_embeddings || t.name != "lm_head.weight") return false;
+    const std::vector<std::int64_t> expected{m.config.vocab_size, m.config.hidden_size};
+    if (t.shape != expected)
+      throw FormatError(file.string() + ": tensor 'lm_head.weight' has shape " +
+                        shape_string(t.shape) + ", expected " + shape_string(expected));
+    return true;
+  };
+  load_hf_weights(model_dir, slots, config_path,
+                  "for a Mamba1 model with " + std::to_string(m.config.num_hidden_layers) +
                       " layers (use_bias " + (m.config.use_bias ? "true" : "false") +
                       ", use_conv_bias " + (m.config.use_conv_bias ? "true" : "false") +
                       ", tie_word_embeddings " + (m.config.tie_word_embeddings ? "true" : "false") +
-                      ")");
-  std::vector<std::string> missing;
-  for (const auto& name : order)
-    if (!slots.at(name).loaded) missing.push_back(name);
-  if (!missing.empty())
-    throw FormatError(where + "missing tensor(s) " + join_names(missing) + " required by " +
-                      config_path.string());
+                      ")",
+                  tied_lm_head);
   if (options.transformers_out_proj_rescale && m.config.rescale_prenorm_residual) {
     // transformers: `p /= math.sqrt(self.config.num_hidden_layers)` in FP32 on the loaded
     // (FP16-upcast) weight: one correctly rounded division per element, as here.
