@@ -6,6 +6,7 @@
 #include <set>
 
 #include "models/common/error.hpp"
+#include "test_jit_util.hpp"
 #include "workloads/jit_eval.hpp"
 #include "workloads/jit_forward.hpp"
 
@@ -13,19 +14,6 @@ namespace cimba::workloads {
 namespace {
 
 using numerics::MatrixF;
-
-// 8x8x1 images, patch 2, hidden 32, 2 blocks, 2 heads of 16, FFN 24, 16 timestep features.
-JitConfig tiny_jit_config() {
-  JitConfig c;
-  c.image_size = 8;
-  c.patch_size = 2;
-  c.hidden_size = 32;
-  c.depth = 2;
-  c.num_heads = 2;
-  c.ffn_hidden = 24;
-  c.t_freq_dim = 16;
-  return c;
-}
 
 TEST(JitForward, PatchifyFollowsTheReadme) {
   const JitConfig c = jit_mnist_tiny_config();  // 32x32, patch 4, 8x8 grid

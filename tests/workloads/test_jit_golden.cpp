@@ -6,6 +6,7 @@
 #include <map>
 
 #include "models/common/error.hpp"
+#include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
 #include "workloads/jit_eval.hpp"
 #include "workloads/safetensors.hpp"
@@ -13,28 +14,13 @@
 namespace cimba::workloads {
 namespace {
 
-// 8x8x1 images, patch 2 (16 tokens of 4 values on a 4x4 grid), hidden 32, 2 blocks, 2 heads of
-// 16, FFN 24, 10 classes, 16 timestep features.
-JitConfig tiny_jit_config() {
-  JitConfig c;
-  c.image_size = 8;
-  c.patch_size = 2;
-  c.hidden_size = 32;
-  c.depth = 2;
-  c.num_heads = 2;
-  c.ffn_hidden = 24;
-  c.t_freq_dim = 16;
-  return c;
-}
-
 JitRandomOptions seeded(std::uint64_t seed) {
   JitRandomOptions o;
   o.seed = seed;
   return o;
 }
 
-const std::filesystem::path kModelDir =
-    std::filesystem::path(CIMBA_SHARED_DATA_DIR) / "jit-mnist-tiny";
+const std::filesystem::path& kModelDir = kJitModelDir;
 
 // The kind of a golden name: "blocks.3.mlp.w12.out" -> "mlp.w12.out", "pred_x" -> "pred_x".
 std::string kind_of(const std::string& name) {

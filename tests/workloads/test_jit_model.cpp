@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/common/error.hpp"
+#include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
 #include "workloads/hf_config.hpp"
 #include "workloads/jit_forward.hpp"
@@ -18,21 +19,7 @@
 namespace cimba::workloads {
 namespace {
 
-const std::filesystem::path kModelDir =
-    std::filesystem::path(CIMBA_SHARED_DATA_DIR) / "jit-mnist-tiny";
-
-// 8x8x1 images, patch 2, hidden 32, 2 blocks, 2 heads of 16, FFN 24, 16 timestep features.
-JitConfig tiny_jit_config() {
-  JitConfig c;
-  c.image_size = 8;
-  c.patch_size = 2;
-  c.hidden_size = 32;
-  c.depth = 2;
-  c.num_heads = 2;
-  c.ffn_hidden = 24;
-  c.t_freq_dim = 16;
-  return c;
-}
+const std::filesystem::path& kModelDir = kJitModelDir;
 
 // The message of the FormatError that parsing `json` throws ("" when it parses).
 std::string config_error(const std::string& json) {

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "models/common/error.hpp"
+#include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
 #include "workloads/jit_eval.hpp"
 #include "workloads/jit_sampler.hpp"
@@ -21,21 +22,7 @@ namespace {
 
 using numerics::MatrixF;
 
-const std::filesystem::path kModelDir =
-    std::filesystem::path(CIMBA_SHARED_DATA_DIR) / "jit-mnist-tiny";
-
-// 8x8x1 images, patch 2, hidden 32, 2 blocks, 2 heads of 16, FFN 24, 16 timestep features.
-JitConfig tiny_jit_config() {
-  JitConfig c;
-  c.image_size = 8;
-  c.patch_size = 2;
-  c.hidden_size = 32;
-  c.depth = 2;
-  c.num_heads = 2;
-  c.ffn_hidden = 24;
-  c.t_freq_dim = 16;
-  return c;
-}
+const std::filesystem::path& kModelDir = kJitModelDir;
 
 const JitModel& real_model() {
   static const JitModel model = load_jit(kModelDir);
