@@ -14,6 +14,7 @@
 #include "models/numerics/quantize.hpp"
 #include "models/numerics/selective_scan.hpp"
 #include "models/numerics/slicing.hpp"
+#include "models/numerics/ssd_scan.hpp"
 #include "workloads/safetensors.hpp"
 
 namespace cimba::workloads {
@@ -176,6 +177,27 @@ void run_bitserial(Case& c) {
   cfg.overlap_bits = c.integer("overlap_bits");
   cfg.adc.bits = c.integer("adc_bits");
   cfg.rows_per_adc = c.has_param("rows_per_adc") ? c.integer("rows_per_adc") : 0;
+  if (c.has_param("input_encoding")) {
+    const std::string e = c.str("input_encoding");
+    if (e == "twos_complement")
+      cfg.input_encoding = nm::InputEncoding::TwosComplement;
+    else if (e == "sign_magnitude")
+      cfg.input_encoding = nm::InputEncoding::SignMagnitude;
+    else
+      c.fail("unknown input_encoding '" + e + "' (known: twos_complement, sign_magnitude)");
+  }
+  cfg.weight_slice_bits = c.has_param("weight_slice_bits") ? c.integer("weight_slice_bits") : 0;
+  if (c.has_param("weight_encoding")) {
+    const std::string e = c.str("weight_encoding");
+    if (e == "twos_complement")
+      cfg.weight_encoding = nm::WeightEncoding::TwosComplement;
+    else if (e == "offset")
+      cfg.weight_encoding = nm::WeightEncoding::Offset;
+    else if (e == "differential")
+      cfg.weight_encoding = nm::WeightEncoding::Differential;
+    else
+      c.fail("unknown weight_encoding '" + e + "' (known: twos_complement, offset, differential)");
+  }
   const std::string range = c.str("adc_range");
   if (range == "dynamic") {
     cfg.adc.range = nm::AdcRange::Dynamic;
@@ -183,8 +205,26 @@ void run_bitserial(Case& c) {
     cfg.adc.range = nm::AdcRange::Static;
     cfg.range_x = c.num("range_x");
     const json fs = c.param("acc_full_scale");
-    if (!fs.is_array()) c.fail("parameter 'acc_full_scale' is not an array of arrays");
-    cfg.acc_full_scale = fs.get<std::vector<std::vector<double>>>();
+    if (!fs.is_array() || fs.empty() || !fs[0].is_array())
+      c.fail("parameter 'acc_full_scale' is not an array of arrays");
+    if (fs[0].empty() || !fs[0][0].is_array()) {
+      // [slice][tile]: unsliced weights.
+      cfg.acc_full_scale = fs.get<std::vector<std::vector<double>>>();
+    } else {
+      // [slice][column][tile]: flattened to [slice][column * n_tiles + tile].
+      for (const json& slice : fs) {
+        std::vector<double> row;
+        std::size_t tiles = 0;
+        for (const json& column : slice) {
+          const auto v = column.get<std::vector<double>>();
+          if (tiles != 0 && v.size() != tiles)
+            c.fail("parameter 'acc_full_scale' has columns of different lengths");
+          tiles = v.size();
+          row.insert(row.end(), v.begin(), v.end());
+        }
+        cfg.acc_full_scale.push_back(std::move(row));
+      }
+    }
   } else if (range == "bypass" || range == "ideal") {
     cfg.adc.range = nm::AdcRange::Bypass;
   } else {
@@ -283,11 +323,114 @@ void run_selective_scan(Case& c) {
   const auto u = c.f32("u", DL), dr = c.f32("delta_raw", DL), dtb = c.f32("dt_bias", D),
              alog = c.f32("A_log", D * N), bm = c.f32("B", NL), cm = c.f32("C", NL),
              dv = c.f32("D", D), z = c.f32("z", DL), expected = c.f32("out", DL);
-  std::vector<float> out(DL);
+  const bool has_h0 = c.file().contains("h0");
+  const std::vector<float> h0 = has_h0 ? c.f32("h0", B * D * N) : std::vector<float>();
+  const float* h0p = has_h0 ? h0.data() : nullptr;
+  const bool has_final = c.file().contains("h_final");
+  std::vector<float> out(DL), h_final(B * D * N);
   nm::selective_scan_bdl(B, D, N, L, u.data(), dr.data(), dtb.data(), alog.data(), bm.data(),
-                         cm.data(), dv.data(), z.data(), out.data(), nm::ScanConfig{});
+                         cm.data(), dv.data(), z.data(), out.data(), nm::ScanConfig{}, h0p,
+                         h_final.data());
   const double tol = c.has_param("tolerance_rel") ? c.num("tolerance_rel") : kFloatRel;
   c.check_rel("out", expected, out.data(), tol);
+  std::vector<float> expected_final;
+  if (has_final) {
+    expected_final = c.f32("h_final", B * D * N);
+    c.check_rel("h_final", expected_final, h_final.data(), tol);
+  }
+  if (!c.has_param("chunk_split")) return;
+  // Tokens [0, split) then [split, L) carrying the state (NUMERICS.md 7.1): the same FP32
+  // operations as the whole scan, so the outputs must be identical, and both match the case.
+  const int split = c.integer("chunk_split");
+  if (split <= 0 || split >= L)
+    c.fail("parameter 'chunk_split' must be in 1..L-1 (" + std::to_string(L - 1) + "), got " +
+           std::to_string(split));
+  auto take = [&](const std::vector<float>& v, std::int64_t rows, std::int64_t t0,
+                  std::int64_t t1) {
+    std::vector<float> o;
+    o.reserve(static_cast<std::size_t>(rows * (t1 - t0)));
+    for (std::int64_t r = 0; r < rows; ++r)
+      o.insert(o.end(), v.begin() + r * L + t0, v.begin() + r * L + t1);
+    return o;
+  };
+  std::vector<float> chunked(DL), state(B * D * N);
+  for (const auto& [t0, t1] : {std::pair<std::int64_t, std::int64_t>{0, split}, {split, L}}) {
+    const std::int64_t n = t1 - t0;
+    const auto cu = take(u, B * D, t0, t1), cd = take(dr, B * D, t0, t1),
+               cz = take(z, B * D, t0, t1), cb = take(bm, B * N, t0, t1),
+               cc = take(cm, B * N, t0, t1);
+    std::vector<float> co(static_cast<std::size_t>(B * D * n));
+    nm::selective_scan_bdl(B, D, N, n, cu.data(), cd.data(), dtb.data(), alog.data(), cb.data(),
+                           cc.data(), dv.data(), cz.data(), co.data(), nm::ScanConfig{},
+                           t0 == 0 ? h0p : state.data(), state.data());
+    for (std::int64_t r = 0; r < B * D; ++r)
+      std::copy(co.begin() + r * n, co.begin() + (r + 1) * n, chunked.begin() + r * L + t0);
+  }
+  c.check_rel("out (chunked at " + std::to_string(split) + ")", expected, chunked.data(), tol);
+  if (has_final)
+    c.check_rel("h_final (chunked)", expected_final, state.data(), tol);
+  c.result.checks.push_back(
+      {"chunked != whole (elements)",
+       double(!std::equal(out.begin(), out.end(), chunked.begin()) ||
+              !std::equal(h_final.begin(), h_final.end(), state.begin())),
+       0.0});
+}
+
+void run_ssd_scan(Case& c) {
+  const auto xs = c.dims("x", 4), bs = c.dims("B", 4);
+  const std::int64_t B = xs[0], L = xs[1], H = xs[2], P = xs[3], G = bs[2], N = bs[3];
+  if (bs[0] != B || bs[1] != L) c.fail("B must be [B, L, G, N] with the batch and length of x");
+  if (c.has_param("n_groups") && c.integer("n_groups") != G)
+    c.fail("parameter 'n_groups' differs from the group axis of B");
+  if (G <= 0 || H % G != 0) c.fail("heads must be a multiple of n_groups");
+  const std::int64_t LHP = B * L * H * P, LH = B * L * H, LGN = B * L * G * N, HPN = B * H * P * N;
+  const auto x = c.f32("x", LHP), dtr = c.f32("dt_raw", LH), dtb = c.f32("dt_bias", H),
+             alog = c.f32("A_log", H), bm = c.f32("B", LGN), cm = c.f32("C", LGN),
+             dv = c.f32("D", H), expected = c.f32("y", LHP), expected_final = c.f32("state_final", HPN);
+  const bool has_h0 = c.file().contains("h0");
+  const std::vector<float> h0 = has_h0 ? c.f32("h0", HPN) : std::vector<float>();
+  const float* h0p = has_h0 ? h0.data() : nullptr;
+  const double tol = c.has_param("tolerance_rel") ? c.num("tolerance_rel") : kFloatRel;
+  std::vector<float> y(LHP), state(HPN);
+  nm::ssd_scan_blhp(B, L, H, P, G, N, x.data(), dtr.data(), dtb.data(), alog.data(), bm.data(),
+                    cm.data(), dv.data(), y.data(), nm::ScanConfig{}, h0p, state.data());
+  c.check_rel("y", expected, y.data(), tol);
+  c.check_rel("state_final", expected_final, state.data(), tol);
+  if (!c.has_param("chunk_split")) return;
+  const int split = c.integer("chunk_split");
+  if (split <= 0 || split >= L)
+    c.fail("parameter 'chunk_split' must be in 1..L-1 (" + std::to_string(L - 1) + "), got " +
+           std::to_string(split));
+  // Time is the outer axis within a sequence: a chunk is a strided view of each sequence.
+  std::vector<float> chunked(LHP), carried(HPN);
+  const nm::ScanFunctions fn{nm::ScanConfig{}};
+  for (std::int64_t b = 0; b < B; ++b)
+    for (const auto& [t0, t1] : {std::pair<std::int64_t, std::int64_t>{0, split}, {split, L}}) {
+      nm::SsdSequence s;
+      s.heads = H;
+      s.head_dim = P;
+      s.d_state = N;
+      s.n_groups = G;
+      s.length = t1 - t0;
+      s.x = x.data() + (b * L + t0) * H * P;
+      s.dt_raw = dtr.data() + (b * L + t0) * H;
+      s.Bm = bm.data() + (b * L + t0) * G * N;
+      s.Cm = cm.data() + (b * L + t0) * G * N;
+      s.dt_bias = dtb.data();
+      s.A_log = alog.data();
+      s.Dv = dv.data();
+      s.y = chunked.data() + (b * L + t0) * H * P;
+      s.h0 = t0 == 0 ? (h0p ? h0p + b * H * P * N : nullptr) : carried.data() + b * H * P * N;
+      s.h_final = carried.data() + b * H * P * N;
+      nm::ssd_scan(s, fn);
+    }
+  c.check_rel("y (chunked at " + std::to_string(split) + ")", expected, chunked.data(), tol);
+  c.check_rel("state_final (chunked)", expected_final, carried.data(), tol);
+  c.result.checks.push_back(
+      {"chunked != whole (elements)",
+       double(!std::equal(y.begin(), y.end(), chunked.begin()) ||
+              !std::equal(state.begin(), state.end(), carried.begin())),
+       0.0});
 }
 
 }  // namespace
@@ -329,10 +472,12 @@ GoldenCaseResult run_golden_case(const std::filesystem::path& file, const std::s
       run_observers(c);
     else if (kind == "selective_scan")
       run_selective_scan(c);
+    else if (kind == "ssd_scan")
+      run_ssd_scan(c);
     else
       c.fail("unknown kind '" + kind +
              "' (known: quantize, slice, bitserial_linear, dual_scale, "
-             "group_lookup, observers, selective_scan)");
+             "group_lookup, observers, selective_scan, ssd_scan)");
   } catch (const InvalidArgument& e) {
     // Parameters the numerics reject (bits out of range...) make the case malformed.
     c.fail(e.what());

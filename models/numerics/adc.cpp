@@ -77,7 +77,7 @@ AdcStats adc_convert_accumulate(const float* psum, std::int64_t n, double full_s
 
 AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n,
                                const AdcConfig& adc, double out_scale, const float* bias,
-                               std::int64_t bias_period, float* y) {
+                               std::int64_t period, float* y, const double* row_offset) {
   // Blocks small enough that the double accumulator stays in L1 while every term streams by.
   constexpr std::int64_t kBlock = 512;
   const double sigma_lsb = adc_noise_sigma_lsb(adc);
@@ -90,9 +90,11 @@ AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n
     for (const AdcTerm& t : terms)
       total.saturated += convert_block(t.psum + begin, len, begin, t.full_scale, adc, sigma_lsb,
                                        t.weight, acc, t.noise_key);
+    if (row_offset)
+      for (std::int64_t e = 0; e < len; ++e) acc[e] += row_offset[(begin + e) / period];
     for (std::int64_t e = 0; e < len; ++e) {
       const std::int64_t i = begin + e;
-      const double b = bias ? static_cast<double>(bias[i % bias_period]) : 0.0;
+      const double b = bias ? static_cast<double>(bias[i % period]) : 0.0;
       y[i] = static_cast<float>(acc[e] * out_scale + b);
     }
   }

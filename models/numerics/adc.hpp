@@ -46,11 +46,14 @@ struct AdcTerm {
 };
 
 /// Converts every term and shift-adds them, then rescales, in one cache-blocked pass:
-///   y[e] = (sum_j ADC_j(psum_j[e]) * weight_j) * out_scale + bias[e % bias_period]
+///   y[e] = (sum_j ADC_j(psum_j[e]) * weight_j + row_offset[e / period]) * out_scale
+///          + bias[e % period]
 /// with ADC_j as in adc_convert_accumulate. Sums run in double, in term order (deterministic).
-/// bias may be nullptr. Returns the conversion counts over all terms.
+/// bias and row_offset (a digital per-row correction, e.g. the offset of unsigned weight cells)
+/// may be nullptr. Returns the conversion counts over all terms.
 AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n,
                                const AdcConfig& adc, double out_scale, const float* bias,
-                               std::int64_t bias_period, float* y);
+                               std::int64_t period, float* y,
+                               const double* row_offset = nullptr);
 
 }  // namespace cimba::numerics

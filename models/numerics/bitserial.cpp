@@ -25,23 +25,18 @@ BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config
     throw InvalidArgument("w_clip_pct must be in (0, 100]");
   if (config.rows_per_adc < 0) throw InvalidArgument("rows_per_adc must be >= 0");
   check_adc(config.adc);
-  plan_ = plan_slices(config.a_bits, config.slice_bits, config.overlap_bits);
+  if (config.weight_slice_bits < 0 || config.weight_slice_bits > config.w_bits)
+    throw InvalidArgument("weight_slice_bits must be in 0..w_bits (" +
+                          std::to_string(config.w_bits) + "), got " +
+                          std::to_string(config.weight_slice_bits));
+  plan_ = plan_slices(config.a_bits, config.slice_bits, config.overlap_bits,
+                      config.input_encoding);
   k_ = W.cols();
   if (k_ <= 0 || W.rows() <= 0) throw InvalidArgument("weight matrix is empty");
   rows_ = config.rows_per_adc == 0
               ? static_cast<int>(k_)
               : static_cast<int>(std::min<std::int64_t>(config.rows_per_adc, k_));
   n_tiles_ = static_cast<int>((k_ + rows_ - 1) / rows_);
-  if (config.adc.range == AdcRange::Static) {
-    if (static_cast<int>(config.acc_full_scale.size()) != plan_.n_slices)
-      throw InvalidArgument("static ADC range needs acc_full_scale for " +
-                            std::to_string(plan_.n_slices) + " slices, got " +
-                            std::to_string(config.acc_full_scale.size()));
-    for (const auto& row : config.acc_full_scale)
-      if (static_cast<int>(row.size()) != n_tiles_)
-        throw InvalidArgument("static ADC range needs acc_full_scale with " +
-                              std::to_string(n_tiles_) + " row tiles per slice");
-  }
   range_w_ = config.w_clip_pct >= 100.0
                  ? absmax(W.data(), W.size())
                  : abs_quantile(W.data(), W.size(), config.w_clip_pct / 100.0);
@@ -49,7 +44,80 @@ BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config
   w_q_.resize(W.rows(), W.cols());
   quantize(W.data(), W.size(), Quantizer::from_range(range_w_, config.w_bits), w_q_.data(),
            nullptr);
-  max_w_level_ = w_q_.size() ? static_cast<double>(w_q_.cwiseAbs().maxCoeff()) : 0.0;
+  build_columns();
+  if (config.adc.range == AdcRange::Static) {
+    const int terms = n_adc_terms();
+    if (static_cast<int>(config.acc_full_scale.size()) != plan_.n_slices)
+      throw InvalidArgument("static ADC range needs acc_full_scale for " +
+                            std::to_string(plan_.n_slices) + " slices, got " +
+                            std::to_string(config.acc_full_scale.size()));
+    for (const auto& row : config.acc_full_scale)
+      if (static_cast<int>(row.size()) != terms)
+        throw InvalidArgument("static ADC range needs acc_full_scale with " +
+                              std::to_string(terms) + " entries per slice (" +
+                              std::to_string(n_columns()) + " weight column(s) x " +
+                              std::to_string(n_tiles_) + " row tile(s)), got " +
+                              std::to_string(row.size()));
+  }
+}
+
+void BitSerialLinear::build_columns() {
+  const int C = config_.weight_slice_bits;
+  auto max_level = [](const MatrixF& m) {
+    return m.size() ? static_cast<double>(m.cwiseAbs().maxCoeff()) : 0.0;
+  };
+  columns_.clear();
+  if (C == 0) {
+    // One signed analog weight: the column is W_q itself (cells() returns w_q_).
+    columns_.push_back({MatrixF(), 0, 1.0, max_level(w_q_)});
+    return;
+  }
+  const int w = config_.w_bits;
+  const int m_w = (w + C - 1) / C;
+  const std::int64_t mask = (std::int64_t{1} << C) - 1;
+  const std::int64_t half = std::int64_t{1} << (w - 1);
+  // digit(v, j): the cell value of digit j of the integer weight v under the encoding.
+  auto add_array = [&](double sign, auto&& value, auto&& digit) {
+    for (int j = 0; j < m_w; ++j) {
+      Column col;
+      col.digits.resize(w_q_.rows(), w_q_.cols());
+      const float* src = w_q_.data();
+      float* dst = col.digits.data();
+      for (std::int64_t e = 0; e < w_q_.size(); ++e)
+        dst[e] = static_cast<float>(digit(value(static_cast<std::int64_t>(src[e])), j));
+      col.shift = j * C;
+      col.sign = sign;
+      col.max_level = max_level(col.digits);
+      columns_.push_back(std::move(col));
+    }
+  };
+  auto unsigned_digit = [&](std::int64_t v, int j) { return (v >> (j * C)) & mask; };
+  switch (config_.weight_encoding) {
+    case WeightEncoding::TwosComplement:
+      add_array(
+          1.0, [](std::int64_t v) { return v; },
+          [&](std::int64_t v, int j) {
+            // The top digit is signed (arithmetic shift), the others unsigned.
+            return j == m_w - 1 ? (v >> (j * C)) : unsigned_digit(v, j);
+          });
+      break;
+    case WeightEncoding::Offset:
+      offset_ = static_cast<double>(half);
+      add_array(
+          1.0, [&](std::int64_t v) { return v + half; }, unsigned_digit);
+      break;
+    case WeightEncoding::Differential:
+      add_array(
+          1.0, [](std::int64_t v) { return v > 0 ? v : std::int64_t{0}; }, unsigned_digit);
+      add_array(
+          -1.0, [](std::int64_t v) { return v < 0 ? -v : std::int64_t{0}; }, unsigned_digit);
+      break;
+  }
+}
+
+const MatrixF& BitSerialLinear::cells(int column) const {
+  const Column& c = columns_[static_cast<std::size_t>(column)];
+  return c.digits.size() ? c.digits : w_q_;
 }
 
 std::vector<double> BitSerialLinear::quantize_and_slice(const MatrixF& X, const Quantizer& qx,
@@ -61,8 +129,9 @@ std::vector<double> BitSerialLinear::quantize_and_slice(const MatrixF& X, const 
   std::vector<float*> dst(ns);
   for (int i = 0; i < ns; ++i) dst[i] = slices[i].data();
   std::vector<std::int64_t> max_digit(ns, 0);
-  const double lo = static_cast<double>(qmin(plan_.a_bits)),
-               hi = static_cast<double>(qmax(plan_.a_bits));
+  // Sign-magnitude has no code for qmin: x_q is clamped to [-qmax, qmax] (NUMERICS.md 2.7).
+  const double hi = static_cast<double>(qmax(plan_.a_bits));
+  const double lo = plan_.sign_magnitude() ? -hi : static_cast<double>(qmin(plan_.a_bits));
   const float* src = X.data();
   const std::int64_t n = X.size();
   std::int64_t saturated = 0;
@@ -84,17 +153,19 @@ std::vector<double> BitSerialLinear::quantize_and_slice(const MatrixF& X, const 
   return {max_digit.begin(), max_digit.end()};
 }
 
-void BitSerialLinear::partial_sum(const MatrixF& slice, int tile, double max_digit, MatrixF& P,
-                                  bool* float_exact) const {
+void BitSerialLinear::partial_sum(const MatrixF& slice, int column, int tile, double max_digit,
+                                  MatrixF& P, bool* float_exact) const {
+  const MatrixF& D = cells(column);
+  const double max_level = columns_[static_cast<std::size_t>(column)].max_level;
   const std::int64_t k0 = static_cast<std::int64_t>(tile) * rows_;
   const std::int64_t rows = std::min<std::int64_t>(rows_, k_ - k0);
-  const bool exact = static_cast<double>(rows) * max_digit * max_w_level_ < kFloatExactLimit;
+  const bool exact = static_cast<double>(rows) * max_digit * max_level < kFloatExactLimit;
   if (exact) {
-    P.noalias() = slice.middleCols(k0, rows) * w_q_.middleCols(k0, rows).transpose();
+    P.noalias() = slice.middleCols(k0, rows) * D.middleCols(k0, rows).transpose();
   } else {
     // Rare (e.g. very wide tiles with 16-bit slices): accumulate in double, exact below 2^53.
     P = (slice.middleCols(k0, rows).cast<double>() *
-         w_q_.middleCols(k0, rows).cast<double>().transpose())
+         D.middleCols(k0, rows).cast<double>().transpose())
             .cast<float>();
     if (float_exact) *float_exact = false;
   }
@@ -120,36 +191,57 @@ void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF&
   BitSerialStats st;
   const std::vector<double> max_digit = quantize_and_slice(X, qx, slices, &st.act_saturated);
 
-  // Every slice x row-tile partial sum first (the dynamic ADC range is a max over the whole
-  // tensor), then one fused convert + shift-add + rescale pass over all of them.
-  const int n_terms = plan_.n_slices * n_tiles_;
+  // Every (slice, weight column, row tile) partial sum first (the dynamic ADC range is a max
+  // over the whole tensor), then one fused convert + shift-add + rescale pass over all of them.
+  const int n_cols = n_columns(), n_terms_per_slice = n_adc_terms();
+  const int n_terms = plan_.n_slices * n_terms_per_slice;
   if (static_cast<int>(psums.size()) < n_terms) psums.resize(n_terms);
   std::vector<AdcTerm> terms(n_terms);
-  st.full_scale.assign(plan_.n_slices, std::vector<double>(n_tiles_, 0.0));
+  st.full_scale.assign(plan_.n_slices, std::vector<double>(n_terms_per_slice, 0.0));
   for (int i = 0; i < plan_.n_slices; ++i)
-    for (int t = 0; t < n_tiles_; ++t) {
-      MatrixF& P = psums[i * n_tiles_ + t];
-      partial_sum(slices[i], t, max_digit[i], P, &st.float_gemm_exact);
-      double full_scale = 0.0;
-      if (config_.adc.range == AdcRange::Dynamic)
-        full_scale = P.size() ? static_cast<double>(P.cwiseAbs().maxCoeff()) : 0.0;
-      else if (config_.adc.range == AdcRange::Static)
-        full_scale = config_.acc_full_scale[i][t];
-      st.full_scale[i][t] = full_scale;
-      terms[i * n_tiles_ + t] = {P.data(), full_scale, std::ldexp(1.0, plan_.shifts[i]),
-                                 stream_key(config_.noise_key, i, t)};
+    for (int c = 0; c < n_cols; ++c)
+      for (int t = 0; t < n_tiles_; ++t) {
+        const int term = c * n_tiles_ + t;
+        MatrixF& P = psums[i * n_terms_per_slice + term];
+        partial_sum(slices[i], c, t, max_digit[i], P, &st.float_gemm_exact);
+        double full_scale = 0.0;
+        if (config_.adc.range == AdcRange::Dynamic)
+          full_scale = P.size() ? static_cast<double>(P.cwiseAbs().maxCoeff()) : 0.0;
+        else if (config_.adc.range == AdcRange::Static)
+          full_scale = config_.acc_full_scale[i][term];
+        st.full_scale[i][term] = full_scale;
+        const Column& col = columns_[static_cast<std::size_t>(c)];
+        terms[i * n_terms_per_slice + term] = {
+            P.data(), full_scale, col.sign * std::ldexp(1.0, plan_.shifts[i] + col.shift),
+            stream_key(config_.noise_key, i, t, c)};
+      }
+  // Offset weights: Y_int -= 2^(w_bits-1) sum_i 2^p_i rowsum(X_i), exactly (in double).
+  thread_local std::vector<double> row_offset;
+  if (offset_ != 0.0) {
+    row_offset.assign(static_cast<std::size_t>(X.rows()), 0.0);
+    for (int i = 0; i < plan_.n_slices; ++i) {
+      const double w = offset_ * std::ldexp(1.0, plan_.shifts[i]);
+      for (std::int64_t r = 0; r < X.rows(); ++r) {
+        double sum = 0.0;  // digits are small integers: the sum is exact in double
+        const float* row = slices[i].data() + r * k_;
+        for (std::int64_t k = 0; k < k_; ++k) sum += static_cast<double>(row[k]);
+        row_offset[static_cast<std::size_t>(r)] -= w * sum;
+      }
     }
+  }
   Y.resize(X.rows(), w_q_.rows());
-  const AdcStats a = adc_convert_shift_add(terms, Y.size(), config_.adc, qx.scale * scale_w_, bias,
-                                           w_q_.rows(), Y.data());
+  const AdcStats a =
+      adc_convert_shift_add(terms, Y.size(), config_.adc, qx.scale * scale_w_, bias, w_q_.rows(),
+                            Y.data(), offset_ != 0.0 ? row_offset.data() : nullptr);
   st.conversions = a.conversions;
   st.saturated = a.saturated;
   st.n_slices = plan_.n_slices;
   st.n_tiles = n_tiles_;
+  st.n_columns = n_cols;
   st.range_x = range_x;
   st.scale_x = qx.scale;
   st.scale_w = scale_w_;
-  st.mac_ops = X.rows() * w_q_.rows() * k_ * plan_.n_slices;
+  st.mac_ops = X.rows() * w_q_.rows() * k_ * plan_.n_slices * n_cols;
   if (stats) *stats = std::move(st);
 }
 
@@ -163,10 +255,22 @@ void BitSerialLinear::visit_partial_sums(
       quantize_and_slice(X, Quantizer::from_range(range_x, plan_.a_bits), slices, nullptr);
   MatrixF P;
   for (int i = 0; i < plan_.n_slices; ++i)
-    for (int t = 0; t < n_tiles_; ++t) {
-      partial_sum(slices[i], t, max_digit[i], P, nullptr);
-      fn(i, t, P);
-    }
+    for (int c = 0; c < n_columns(); ++c)
+      for (int t = 0; t < n_tiles_; ++t) {
+        partial_sum(slices[i], c, t, max_digit[i], P, nullptr);
+        fn(i, c * n_tiles_ + t, P);
+      }
+}
+
+const char* to_string(WeightEncoding e) {
+  switch (e) {
+    case WeightEncoding::Offset:
+      return "offset";
+    case WeightEncoding::Differential:
+      return "differential";
+    default:
+      return "twos_complement";
+  }
 }
 
 MatrixF bitserial_linear(const MatrixF& X, const MatrixF& W, const float* bias,

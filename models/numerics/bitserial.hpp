@@ -1,7 +1,9 @@
 #pragma once
 // Bit-serial CIM linear layer (NUMERICS.md 2): Y = X W^T + b computed as an INT w_bits x
-// INT a_bits product whose activations are cut into slices, each slice's analog MAC converted
-// per row tile by the column ADCs, and the conversions shift-added.
+// INT a_bits product whose activations are cut into slices (two's complement or sign-magnitude,
+// 2.7) and whose weights are held as one signed analog value or in digit columns (offset,
+// differential or two's-complement cells, 2.8); each (slice, weight column, row tile) analog MAC
+// is converted by the column ADCs and the conversions shift-added.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -14,17 +16,32 @@
 
 namespace cimba::numerics {
 
+/// How signed weights are held in the array when they are sliced (NUMERICS.md 2.8).
+///  - TwosComplement: two's-complement digits, the top digit signed;
+///  - Offset: unsigned cells holding W_q + 2^(w_bits-1); the offset is removed digitally;
+///  - Differential: two unsigned arrays W+ = max(W_q, 0) and W- = max(-W_q, 0).
+enum class WeightEncoding { TwosComplement, Offset, Differential };
+
+/// "twos_complement" / "offset" / "differential".
+const char* to_string(WeightEncoding e);
+
 struct BitSerialConfig {
   int w_bits = 8;             // 2..16 (8 default, 7 supported by the spec)
   double w_clip_pct = 100.0;  // range_w = this percentile of |W|; 100 = max|W|
   int a_bits = 12;            // 1..16 (8..16 in the spec's use)
   int slice_bits = 8;         // S
   int overlap_bits = 4;       // O
-  int rows_per_adc = 0;       // R; 0 = K (the whole column)
+  InputEncoding input_encoding = InputEncoding::TwosComplement;  // 2.7 (O = 0 only)
+  int weight_slice_bits = 0;  // C; 0 = the weight is one signed analog value (no digit columns)
+  WeightEncoding weight_encoding = WeightEncoding::TwosComplement;  // 2.8, used when C > 0
+  int rows_per_adc = 0;  // R; 0 = K (the whole column)
   AdcConfig adc;
   /// Static activation range (calibrated); unset: dynamic, max|X| of each input tensor.
   std::optional<double> range_x;
-  /// Static ADC full scales [slice][row tile]; required when adc.range is Static.
+  /// Static ADC full scales [slice][column * n_tiles + row tile] (column: the weight digit
+  /// columns in the spec's order, array + before -, least significant digit first; one column
+  /// when weights are not sliced, so the layout is then [slice][row tile]). Required when
+  /// adc.range is Static.
   std::vector<std::vector<double>> acc_full_scale;
   /// Key of the noise stream (see rng.hpp); each (slice, tile) derives its own sub-stream.
   std::uint64_t noise_key = 0;
@@ -35,10 +52,11 @@ struct BitSerialStats {
   std::int64_t conversions = 0;    // ADC conversions (partial sums read out)
   std::int64_t saturated = 0;      // conversions whose level was clamped
   std::int64_t act_saturated = 0;  // activations clamped by a static range_x
-  std::int64_t mac_ops = 0;        // slice x input x weight products summed (N M K n_slices)
-  int n_slices = 0, n_tiles = 0;
+  std::int64_t mac_ops = 0;  // slice x input x weight-column products (N M K n_slices n_columns)
+  int n_slices = 0, n_tiles = 0, n_columns = 1;
   double range_x = 0.0, scale_x = 0.0, scale_w = 0.0;
-  std::vector<std::vector<double>> full_scale;  // the ADC full scale used per [slice][tile]
+  /// The ADC full scale used per [slice][column * n_tiles + tile].
+  std::vector<std::vector<double>> full_scale;
   bool float_gemm_exact = true;                 // false: partial sums needed the double GEMM
 };
 
@@ -55,14 +73,20 @@ class BitSerialLinear {
   void forward_into(const MatrixF& X, const float* bias, MatrixF& Y,
                     BitSerialStats* stats = nullptr) const;
 
-  /// Calibration helper: calls fn(slice, tile, P) for every slice/row-tile partial-sum matrix P
-  /// [N x M] of X quantized with the given activation range (dynamic: pass absmax(X)).
+  /// Calibration helper: calls fn(slice, term, P) for every partial-sum matrix P [N x M] of X
+  /// quantized with the given activation range (dynamic: pass absmax(X)); term = column *
+  /// n_tiles() + row tile, the index of acc_full_scale[slice].
   void visit_partial_sums(const MatrixF& X, double range_x,
                           const std::function<void(int, int, const MatrixF&)>& fn) const;
 
   const BitSerialConfig& config() const { return config_; }
   const SlicePlan& plan() const { return plan_; }
   int n_tiles() const { return n_tiles_; }
+  /// Weight digit columns converted on their own per output: ceil(w_bits / C) (x 2 for
+  /// differential); 1 when weights are not sliced.
+  int n_columns() const { return static_cast<int>(columns_.size()); }
+  /// ADC conversions per (input vector, output, slice): n_columns() x n_tiles().
+  int n_adc_terms() const { return n_columns() * n_tiles_; }
   int rows_per_tile() const { return rows_; }
   double range_w() const { return range_w_; }
   double scale_w() const { return scale_w_; }
@@ -74,16 +98,31 @@ class BitSerialLinear {
   std::vector<double> quantize_and_slice(const MatrixF& X, const Quantizer& qx,
                                          std::vector<MatrixF>& slices,
                                          std::int64_t* act_saturated) const;
-  // P = slice[:, tile] * W_q[:, tile]^T, exactly.
-  void partial_sum(const MatrixF& slice, int tile, double max_digit, MatrixF& P,
+  // Builds columns_ (and offset_) from w_q_ under the weight encoding.
+  void build_columns();
+  // The cells of weight column c [M x K].
+  const MatrixF& cells(int column) const;
+  // P = slice[:, tile] * D_c[:, tile]^T for weight column c, exactly.
+  void partial_sum(const MatrixF& slice, int column, int tile, double max_digit, MatrixF& P,
                    bool* float_exact) const;
+
+  // One weight digit column: its cells [M x K] (integers held exactly in float), its
+  // shift-add weight 2^shift times sign (-1 for the minus array of a differential pair).
+  struct Column {
+    MatrixF digits;
+    int shift = 0;
+    double sign = 1.0;
+    double max_level = 0.0;  // max |cell|
+  };
 
   BitSerialConfig config_;
   SlicePlan plan_;
   std::int64_t k_ = 0;
   int rows_ = 0, n_tiles_ = 0;
-  double range_w_ = 0.0, scale_w_ = 1.0, max_w_level_ = 0.0;
+  double range_w_ = 0.0, scale_w_ = 1.0;
+  double offset_ = 0.0;  // 2^(w_bits-1) for offset weights, removed digitally; else 0
   MatrixF w_q_;
+  std::vector<Column> columns_;
 };
 
 /// One-shot convenience: BitSerialLinear(W, config).forward(X, bias, stats).

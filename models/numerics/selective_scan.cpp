@@ -68,6 +68,7 @@ ScanOpCounts selective_scan(const ScanSequence& s, const ScanFunctions& fn) {
   std::vector<float> A(static_cast<std::size_t>(D * N));
   for (std::int64_t i = 0; i < D * N; ++i) A[i] = -std::exp(s.A_log[i]);
   std::vector<float> h(static_cast<std::size_t>(D * N), 0.0f);
+  if (s.h0) std::copy(s.h0, s.h0 + D * N, h.begin());
   std::vector<float> b_t(N), c_t(N);
   const bool exact = fn.config().exp_impl == ExpImpl::Exact;
   for (std::int64_t t = 0; t < L; ++t) {
@@ -98,6 +99,7 @@ ScanOpCounts selective_scan(const ScanSequence& s, const ScanFunctions& fn) {
       s.out[o] = s.z.data ? y * silu(s.z.at(d, t)) : y;
     }
   }
+  if (s.h_final) std::copy(h.begin(), h.end(), s.h_final);
   ScanOpCounts c;
   const std::int64_t dl = D * L, dnl = D * N * L;
   c.softplus = dl;
@@ -113,9 +115,10 @@ ScanOpCounts selective_scan(const ScanSequence& s, const ScanFunctions& fn) {
 void selective_scan_bdl(std::int64_t batch, std::int64_t d_inner, std::int64_t d_state,
                         std::int64_t length, const float* u, const float* delta_raw,
                         const float* dt_bias, const float* A_log, const float* Bm, const float* Cm,
-                        const float* Dv, const float* z, float* out, const ScanConfig& config) {
+                        const float* Dv, const float* z, float* out, const ScanConfig& config,
+                        const float* h0, float* h_final) {
   const ScanFunctions fn(config);
-  const std::int64_t DL = d_inner * length, NL = d_state * length;
+  const std::int64_t DL = d_inner * length, NL = d_state * length, DN = d_inner * d_state;
   for (std::int64_t b = 0; b < batch; ++b) {
     ScanSequence s;
     s.d_inner = d_inner;
@@ -132,6 +135,8 @@ void selective_scan_bdl(std::int64_t batch, std::int64_t d_inner, std::int64_t d
     s.out = out + b * DL;
     s.out_row_stride = length;
     s.out_time_stride = 1;
+    s.h0 = h0 ? h0 + b * DN : nullptr;
+    s.h_final = h_final ? h_final + b * DN : nullptr;
     selective_scan(s, fn);
   }
 }

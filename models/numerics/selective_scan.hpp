@@ -62,6 +62,10 @@ struct SeqView {
 ///   h_t = exp(delta_t * A) .* h_{t-1} + delta_t * Bm_t * u_t;  y_t = sum_n Cm_t[n] h_t[:, n] + Dv
 ///   .* u_t out = y .* silu(z)   (or y when z is absent)
 /// `y_out` (optional, same layout as out) receives y before the gate.
+/// Carried state (NUMERICS.md 7.1): `h0` [D, N] row-major is the initial state (nullptr: zeros)
+/// and `h_final` [D, N] (optional) receives the state after the last token; h0 and h_final may be
+/// the same buffer. Scanning [0, c) then [c, L) with the first call's h_final as the second
+/// call's h0 performs the same FP32 operations in the same order as one scan of [0, L).
 struct ScanSequence {
   std::int64_t d_inner = 0, d_state = 0, length = 0;
   SeqView u, delta_raw, z, Bm, Cm;
@@ -71,6 +75,8 @@ struct ScanSequence {
   float* out = nullptr;
   float* y_out = nullptr;
   std::int64_t out_row_stride = 0, out_time_stride = 0;
+  const float* h0 = nullptr;
+  float* h_final = nullptr;
 };
 
 /// Counts of the FP32 operations one scan performed (for the hardware ledger).
@@ -82,10 +88,12 @@ struct ScanOpCounts {
 ScanOpCounts selective_scan(const ScanSequence& seq, const ScanFunctions& functions);
 
 /// Convenience for the batched [B, D, L] / [B, N, L] layout of NUMERICS.md 7 and the golden
-/// cases. z may be nullptr. out [B, D, L].
+/// cases. z may be nullptr. out [B, D, L]. h0 (nullptr: zeros) and h_final (may be nullptr, may
+/// alias h0) are [B, D, N].
 void selective_scan_bdl(std::int64_t batch, std::int64_t d_inner, std::int64_t d_state,
                         std::int64_t length, const float* u, const float* delta_raw,
                         const float* dt_bias, const float* A_log, const float* Bm, const float* Cm,
-                        const float* Dv, const float* z, float* out, const ScanConfig& config);
+                        const float* Dv, const float* z, float* out, const ScanConfig& config,
+                        const float* h0 = nullptr, float* h_final = nullptr);
 
 }  // namespace cimba::numerics

@@ -25,7 +25,7 @@ fs::path temp_dir(const std::string& name) {
 
 TEST(GoldenNumerics, EveryCaseInTheSharedDirectoryPasses) {
   const auto results = run_golden_dir(kGoldenDir);
-  ASSERT_EQ(results.size(), 24u);  // INDEX.json lists 24 cases today
+  ASSERT_EQ(results.size(), 34u);  // INDEX.json lists 34 cases today
   for (const auto& r : results) {
     EXPECT_TRUE(r.pass()) << r.name << " (" << r.kind << "): worst " << r.worst().what << " = "
                           << r.worst().error << " > " << r.worst().tolerance;
@@ -38,7 +38,8 @@ TEST(GoldenNumerics, EachKindIsCovered) {
   std::set<std::string> kinds;
   for (const auto& r : run_golden_dir(kGoldenDir)) kinds.insert(r.kind);
   EXPECT_EQ(kinds, (std::set<std::string>{"quantize", "slice", "bitserial_linear", "dual_scale",
-                                          "group_lookup", "observers", "selective_scan"}));
+                                          "group_lookup", "observers", "selective_scan",
+                                          "ssd_scan"}));
 }
 
 TEST(GoldenNumerics, ATamperedExpectationFails) {
@@ -94,4 +95,64 @@ TEST(GoldenNumerics, MalformedCasesNameTheFileAndProblem) {
   EXPECT_THROW(run_golden_dir(dir), cimba::IoError);
   std::ofstream(dir / "INDEX.json", std::ios::trunc) << R"({"cases": 3})";
   EXPECT_THROW(run_golden_dir(dir), cimba::FormatError);
+}
+
+TEST(GoldenNumerics, MalformedNewKindsNameTheFileAndProblem) {
+  const fs::path dir = temp_dir("malformed_new");
+  auto expect_format_error = [&](const fs::path& file, const std::string& needle) {
+    try {
+      run_golden_case(file, file.stem().string());
+      ADD_FAILURE() << "expected FormatError for " << file;
+    } catch (const cimba::FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find(file.filename().string()), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  auto without = [](const SafetensorsFile& f, const std::string& drop) {
+    std::vector<Tensor> out;
+    for (const auto& n : f.names())
+      if (n != drop) out.push_back(f.at(n));
+    return out;
+  };
+  const SafetensorsFile ssd = SafetensorsFile::read(kGoldenDir / "ssd_1.safetensors");
+  write_safetensors(dir / "ssd_a.safetensors", without(ssd, "state_final"), ssd.metadata());
+  expect_format_error(dir / "ssd_a.safetensors", "missing tensor 'state_final'");
+  auto meta = ssd.metadata();
+  meta["n_groups"] = "3";
+  write_safetensors(dir / "ssd_b.safetensors", without(ssd, ""), meta);
+  expect_format_error(dir / "ssd_b.safetensors", "n_groups");
+
+  const SafetensorsFile scan = SafetensorsFile::read(kGoldenDir / "sscan_1.safetensors");
+  meta = scan.metadata();
+  meta["chunk_split"] = "37";
+  write_safetensors(dir / "scan_a.safetensors", without(scan, ""), meta);
+  expect_format_error(dir / "scan_a.safetensors", "chunk_split");
+
+  const SafetensorsFile ws = SafetensorsFile::read(kGoldenDir / "wslice_1.safetensors");
+  meta = ws.metadata();
+  meta["weight_encoding"] = "\"ternary\"";
+  write_safetensors(dir / "ws_a.safetensors", without(ws, ""), meta);
+  expect_format_error(dir / "ws_a.safetensors", "unknown weight_encoding 'ternary'");
+  meta = ws.metadata();
+  meta["weight_slice_bits"] = "9";
+  write_safetensors(dir / "ws_b.safetensors", without(ws, ""), meta);
+  expect_format_error(dir / "ws_b.safetensors", "weight_slice_bits");
+}
+
+TEST(GoldenNumerics, ATamperedFinalStateFails) {
+  // The carried-state checks must be able to fail: nudge one element of h_final.
+  const fs::path dir = temp_dir("tampered_state");
+  const SafetensorsFile f = SafetensorsFile::read(kGoldenDir / "sscan_1.safetensors");
+  std::vector<Tensor> tensors;
+  for (const auto& name : f.names()) tensors.push_back(f.at(name));
+  for (auto& t : tensors)
+    if (t.name == "h_final") {
+      std::vector<float> h = t.to_f32();
+      for (float& v : h) v *= 1.001f;
+      t = make_tensor_f32("h_final", t.shape, h);
+    }
+  write_safetensors(dir / "sscan_1.safetensors", tensors, f.metadata());
+  const GoldenCaseResult r = run_golden_case(dir / "sscan_1.safetensors", "sscan_1");
+  EXPECT_FALSE(r.pass());
+  EXPECT_NE(r.worst().what.find("h_final"), std::string::npos) << r.worst().what;
 }
