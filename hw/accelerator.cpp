@@ -209,6 +209,9 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
                       ") which are not whole macro row tiles of " + std::to_string(rpt) + " rows");
   const std::int64_t n_vec = op.tokens();
   const std::int64_t opm = hw.cim.outputs_per_macro(), wc = hw.cim.weight_cells();
+  // The array converts what the numerics convert: one ADC input per weight digit column of
+  // this linear (its own w_bits when quant.layers.<type>.w_bits overrides the global one).
+  const std::int64_t digit_cols = lin.n_columns();
   const std::int64_t m_tiles = cdiv(M, opm), kt0 = k0 / rpt, kt1 = cdiv(k1, rpt);
   const std::int64_t n_k_tiles_total = cdiv(K, rpt);
   const std::int64_t tiles = m_tiles * (kt1 - kt0);
@@ -227,7 +230,7 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
       const std::int64_t rows_t = std::min(rpt, K - kt * rpt);
       const std::int64_t outs_t = std::min(opm, M - m * opm);
       cell_macs += n_vec * n_slices * rows_t * outs_t * wc;
-      conversions += n_vec * n_slices * outs_t;
+      conversions += n_vec * n_slices * outs_t * digit_cols;
       const std::int64_t tile_key = m * n_k_tiles_total + kt;
       const bool need = !ctx.cim_stationary || (!ctx.weights_preloaded &&
                                                 !ctx.programmed_tiles.count({lin_index, tile_key}));
@@ -597,6 +600,14 @@ struct Prepared {
   std::map<std::string, std::int64_t> required;
 };
 
+// True when a CIM linear holds its weights as the hardware's macros do (apply_hw's settings).
+bool built_for(const numerics::BitSerialLinear& lin, const HwParams& hw) {
+  const auto& c = lin.config();
+  return c.w_bits == hw.cim.w_bits && c.adc.bits == hw.cim.adc.bits &&
+         lin.rows_per_tile() <= hw.cim.rows && c.weight_slice_bits == hw.cim.weight_slice_bits &&
+         (c.weight_slice_bits == 0 || c.weight_encoding == hw.cim.weight_encoding);
+}
+
 Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, const HwParams& hw,
                  RunContext& ctx) {
   hw.validate();
@@ -608,11 +619,10 @@ Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, c
   const LayerQuant& q = ex.quant();
   for (int k = 0; k < 4; ++k) {
     const auto& lin = ex.linear(static_cast<LinearKind>(k));
-    if (lin.config().w_bits != hw.cim.w_bits || lin.config().adc.bits != hw.cim.adc.bits ||
-        lin.rows_per_tile() > hw.cim.rows)
+    if (!built_for(lin, hw))
       throw InvalidArgument(
           "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
-          "adc.bits, rows)");
+          "weight digit columns, adc.bits, rows)");
   }
   if (q.scan.exp_impl != hw.ssm.exp_impl)
     throw InvalidArgument("run_on_hardware: the executor was built for another hw.ssm.exp_impl");
@@ -789,11 +799,10 @@ Prepared prepare_jit(const workloads::OpProgram& program, const JitBlockExecutor
                             "' runs on the CIM, the executor computes it in FP32");
     adaLN_on_cim |= op.jit_linear == workloads::JitLinearKind::adaLN;
     const auto& lin = ex.cim_linear(op);
-    if (lin.config().w_bits != hw.cim.w_bits || lin.config().adc.bits != hw.cim.adc.bits ||
-        lin.rows_per_tile() > hw.cim.rows)
+    if (!built_for(lin, hw))
       throw InvalidArgument(
           "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
-          "adc.bits, rows; use hw::apply_hw)");
+          "weight digit columns, adc.bits, rows; use hw::apply_hw)");
   }
   if (ex.on_cim(workloads::JitLinearKind::adaLN) != adaLN_on_cim)
     throw InvalidArgument(

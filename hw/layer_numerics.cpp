@@ -21,6 +21,8 @@ LayerQuant apply_hw(const LayerQuant& quant, const HwParams& hw) {
   LayerQuant q = quant;
   for (auto& c : q.linear) {
     c.w_bits = hw.cim.w_bits;
+    c.weight_slice_bits = hw.cim.weight_slice_bits;
+    c.weight_encoding = hw.cim.weight_encoding;
     c.adc.bits = hw.cim.adc.bits;
     c.rows_per_adc = hw.cim.rows;
   }

@@ -32,7 +32,8 @@ struct LayerQuant {
   double rms_eps = 1e-5;
 };
 
-/// The quantization the hardware computes: the CIM's w_bits, ADC bits and row tiles
+/// The quantization the hardware computes: the CIM's w_bits, weight digit columns, ADC bits and
+/// row tiles
 /// (rows_per_adc = hw.cim.rows) and the SSM core's exp_impl replace those of `quant`.
 LayerQuant apply_hw(const LayerQuant& quant, const HwParams& hw);
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "models/numerics/bitserial.hpp"
 #include "models/numerics/selective_scan.hpp"
 
 namespace cimba::hw {
@@ -16,10 +17,12 @@ struct AdcParams {
   double conversion_ns = 5.0;  // hw.cim.adc.conversion_ns, > 0: one conversion
 };
 
-/// hw.cim.*: `macros` arrays of rows x cols cells. A weight of w_bits occupies
-/// ceil(w_bits / cell_bits) adjacent cells of a row whose column currents are combined (binary
-/// weighted) into one ADC input, so a macro holds floor(cols / ceil(w_bits / cell_bits)) output
-/// columns; `cols_per_adc` output columns share one ADC through a mux.
+/// hw.cim.*: `macros` arrays of rows x cols cells. Unsliced weights (quant.weight_slice_bits 0):
+/// a weight of w_bits occupies ceil(w_bits / cell_bits) adjacent cells of a row whose column
+/// currents are combined (binary weighted) into one ADC input. Sliced weights (NUMERICS.md 2.8):
+/// a weight is held in digit_columns() digit columns of ceil(C / cell_bits) cells each, every
+/// digit column its own ADC input. A macro holds floor(cols / weight_cells()) outputs;
+/// `cols_per_adc` ADC inputs share one ADC through a mux.
 struct CimParams {
   int rows = 256;                  // hw.cim.rows >= 1 (also the numerics' rows_per_adc)
   int cols = 256;                  // hw.cim.cols >= ceil(w_bits / cell_bits)
@@ -30,8 +33,22 @@ struct CimParams {
   int input_cycles_per_slice = 1;  // hw.cim.input_cycles_per_slice >= 1: drive one input slice
   int write_cycles_per_row = 1;    // hw.cim.write_cycles_per_row >= 1: program one cell row
   int shift_add_latency = 1;       // hw.cim.shift_add_latency >= 0: digital shift-add pipeline
+  int weight_slice_bits = 0;       // quant.weight_slice_bits C, 0..w_bits (0: not sliced)
+  numerics::WeightEncoding weight_encoding = numerics::WeightEncoding::TwosComplement;
   AdcParams adc;
-  int weight_cells() const { return (w_bits + cell_bits - 1) / cell_bits; }
+  /// ADC inputs (conversions per input slice and row tile) per output: 1 when weights are not
+  /// sliced, else ceil(w_bits / C), twice that for differential weights.
+  int digit_columns() const {
+    if (weight_slice_bits <= 0) return 1;
+    const bool differential = weight_encoding == numerics::WeightEncoding::Differential;
+    return (w_bits + weight_slice_bits - 1) / weight_slice_bits * (differential ? 2 : 1);
+  }
+  /// Cells whose currents one ADC input combines.
+  int cells_per_conversion() const {
+    const int bits = weight_slice_bits > 0 ? weight_slice_bits : w_bits;
+    return (bits + cell_bits - 1) / cell_bits;
+  }
+  int weight_cells() const { return digit_columns() * cells_per_conversion(); }
   int outputs_per_macro() const { return cols / weight_cells(); }
 };
 

@@ -462,7 +462,7 @@ std::string render_config_docs() {
 
 This page is generated from the schema in `sim/config_schema.cpp`; do not edit it by hand.
 After changing the schema, regenerate it from the repository root with
-`build/sim/cimba config-docs > docs/config.md` (a test in `tests/sim` fails while it is out of date).
+`build/cimba config-docs > docs/config.md` (a test in `tests/sim` fails while it is out of date).
 
 `cimba run CONFIG.yaml [--set key.path=value ...]` reads a YAML file whose nested mappings
 follow the key paths below: `hw.cim.adc.bits` is `bits` inside `adc` inside `cim` inside `hw` (a

@@ -93,6 +93,46 @@ CrossRule fixed_k_rule() {
   return rule;
 }
 
+/// Rule: sign-magnitude inputs are plain digits (no overlapped slices).
+CrossRule sign_magnitude_rule() {
+  CrossRule rule;
+  rule.keys = {"quant.input_encoding", "quant.overlap_bits"};
+  rule.description = "quant.input_encoding sign_magnitude needs quant.overlap_bits 0";
+  rule.check = [](const RunConfig& config) -> std::optional<std::string> {
+    if (config.quant.input_encoding != InputEncodingMode::SignMagnitude ||
+        config.quant.overlap_bits == 0)
+      return std::nullopt;
+    return "quant.input_encoding: sign_magnitude needs quant.overlap_bits 0 (plain digits of "
+           "|x_q|), but quant.overlap_bits is " +
+           std::to_string(config.quant.overlap_bits);
+  };
+  return rule;
+}
+
+/// Rule: a weight digit column is no wider than the weights, global or per linear type.
+CrossRule weight_slice_rule() {
+  CrossRule rule;
+  rule.keys = {"quant.weight_slice_bits", "quant.w_bits"};
+  rule.description =
+      "quant.weight_slice_bits <= quant.w_bits and <= every non-zero quant.layers.<type>.w_bits";
+  rule.check = [](const RunConfig& config) -> std::optional<std::string> {
+    const int C = config.quant.weight_slice_bits;
+    if (C == 0) return std::nullopt;
+    if (C > config.quant.w_bits)
+      return "quant.weight_slice_bits: " + std::to_string(C) +
+             " must be <= quant.w_bits (which is " + std::to_string(config.quant.w_bits) + ")";
+    for (const KeySpec& key : config_schema().keys) {
+      if (key.path.rfind("quant.layers.", 0) != 0 || key.name() != "w_bits") continue;
+      const int w = static_cast<int>(numeric(key.get(config)));
+      if (w != 0 && C > w)
+        return "quant.weight_slice_bits: " + std::to_string(C) + " must be <= " + key.path +
+               " (which is " + std::to_string(w) + ")";
+    }
+    return std::nullopt;
+  };
+  return rule;
+}
+
 /// Rule: a string key that only the mamba workload reads is empty for other workloads.
 CrossRule mamba_only_rule(std::string key) {
   CrossRule rule;
@@ -328,6 +368,24 @@ Schema build_schema() {
       int_key(CIMBA_KEY(quant.overlap_bits), closed(0, 15),
               "bits shared by adjacent slices; < quant.slice_bits (0: plain two's complement "
               "digits)"),
+      enum_key(CIMBA_KEY(quant.input_encoding),
+               {{"twos_complement", InputEncodingMode::TwosComplement},
+                {"sign_magnitude", InputEncodingMode::SignMagnitude}},
+               "how the input DAC drives a slice (NUMERICS.md 2.7): two's-complement digits, or "
+               "sign times the digits of |x_q| (x_q clamped to +-qmax; needs quant.overlap_bits "
+               "0; ceil((a_bits - 1) / slice_bits) slices)"),
+      int_key(CIMBA_KEY(quant.weight_slice_bits), closed(0, 8),
+              "bits C of each weight digit column (NUMERICS.md 2.8): every column has its own "
+              "ADC conversion, shift-added digitally (ISAAC / NeuroSim style); 0: the weight is "
+              "one signed analog value converted once per slice and row tile; <= quant.w_bits"),
+      enum_key(CIMBA_KEY(quant.weight_encoding),
+               {{"twos_complement", WeightEncodingMode::TwosComplement},
+                {"offset", WeightEncodingMode::Offset},
+                {"differential", WeightEncodingMode::Differential}},
+               "signed weights in digit columns (quant.weight_slice_bits > 0): two's-complement "
+               "digits (top one signed), unsigned cells holding W + 2^(w_bits-1) with the offset "
+               "removed digitally, or two unsigned arrays W+ and W- (twice the columns and "
+               "conversions)"),
       CIMBA_LINEAR_TYPE_KEYS(in_proj),
       CIMBA_LINEAR_TYPE_KEYS(x_proj),
       CIMBA_LINEAR_TYPE_KEYS(dt_proj),
@@ -553,6 +611,8 @@ Schema build_schema() {
   s.rules = {
       compare_rule("quant.slice_bits", "<=", "quant.a_bits", false),
       compare_rule("quant.overlap_bits", "<", "quant.slice_bits", false),
+      sign_magnitude_rule(),
+      weight_slice_rule(),
       compare_rule("hw.cim.adc.enob", "<=", "hw.cim.adc.bits", true),
       required_when("workload.linear.file", "workload.kind", "linear"),
       required_when("workload.mamba.model", "workload.kind", "mamba"),
@@ -823,6 +883,11 @@ std::optional<std::string> closest_match(std::string_view word,
     }
   }
   return best;
+}
+
+bool is_default_value(std::string_view path, const std::string& formatted) {
+  const KeySpec* key = find_key(path);
+  return key != nullptr && format_value(*key, key->get(RunConfig{})) == formatted;
 }
 
 }  // namespace cimba::sim::schema

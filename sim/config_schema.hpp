@@ -104,6 +104,9 @@ std::string range_text(const KeySpec& key);
 std::string expected_text(const KeySpec& key);
 /// The value as it appears in YAML and in the docs (strings unquoted; floats keep a '.').
 std::string format_value(const KeySpec& key, const Value& value);
+/// True when `formatted` (format_value) is the default of the key at `path`. A calibration file
+/// that predates a key was made with its default, so a missing fingerprint entry matches it.
+bool is_default_value(std::string_view path, const std::string& formatted);
 
 /// Parses and range-checks the text of a scalar for this key. On failure returns the reason,
 /// e.g. "17 is out of range (expected int in 1..16)".

@@ -16,6 +16,7 @@
 #include "models/cost/sram.hpp"
 #include "models/cost/tech.hpp"
 #include "models/numerics/group_scales.hpp"
+#include "sim/result_format.hpp"
 #include "workloads/mamba_forward.hpp"
 
 namespace cimba::sim {
@@ -81,9 +82,11 @@ cost::FunctionImpl function_impl(const RunConfig& c) {
 
 // The CIM macro as the cost model sees it. The model needs whole ADC groups: the used output
 // columns (floor(cols / weight_cells)) are rounded up to a multiple of cols_per_adc (a no-op for
-// the defaults: 64 outputs, 8 per ADC). Inputs: one numerics slice (quant.slice_bits) is one
-// activation of the array: bit-serial for 1-bit slices, else a pulse-count DAC of slice_bits
-// (the cost model allows 1..8 bits; wider slices are priced at 8 and flagged by the caller).
+// the defaults: 64 outputs, 8 per ADC). Each output has digit_columns() ADC inputs of
+// cells_per_conversion() cells (one input of weight_cells cells when weights are not sliced).
+// Inputs: one numerics slice (quant.slice_bits) is one activation of the array: bit-serial for
+// 1-bit slices, else a pulse-count DAC of slice_bits (the cost model allows 1..8 bits; wider slices
+// are priced at 8 and flagged by the caller).
 cost::CimMacroParams cim_macro_params(const RunConfig& c, const hw::HwParams& hw) {
   cost::CimMacroParams m;
   const int wc = hw.cim.weight_cells();
@@ -98,7 +101,7 @@ cost::CimMacroParams cim_macro_params(const RunConfig& c, const hw::HwParams& hw
   m.dac_bits = std::min(c.quant.slice_bits, 8);
   m.adc_model = adc_model(c.hw.cim.adc.model);
   m.adc_bits = hw.cim.adc.bits;
-  m.cols_per_conversion = wc;
+  m.cols_per_conversion = hw.cim.cells_per_conversion();
   m.conversions_per_adc = cpa;
   m.tech = tech_of(c);
   return m;
@@ -113,7 +116,7 @@ double bits_per_code(const RunConfig& c) {
   }
 }
 
-std::string fmt(double v, int precision = 4) {
+std::string fmt4(double v, int precision = 4) {
   if (!std::isfinite(v)) return v > 0 ? "inf" : "nan";
   std::ostringstream os;
   os.precision(precision);
@@ -133,6 +136,8 @@ hw::HwParams to_hw_params(const RunConfig& c) {
   p.cim.cols = c.hw.cim.cols;
   p.cim.w_bits = c.quant.w_bits;  // one key for the weights of the numerics and the hardware
   p.cim.cell_bits = c.hw.cim.cell_bits;
+  p.cim.weight_slice_bits = c.quant.weight_slice_bits;
+  p.cim.weight_encoding = to_numerics(c.quant.weight_encoding);
   p.cim.cols_per_adc = c.hw.cim.cols_per_adc;
   p.cim.macros = c.hw.cim.macros;
   p.cim.input_cycles_per_slice = c.hw.cim.input_cycles_per_slice;
@@ -257,7 +262,7 @@ PricedEnergyTable build_energy_table(const RunConfig& c, const hw::HwParams& hw,
       set("cim_cell_mac", (m.array_energy_pJ + m.driver_energy_pJ) / cells,
           "cim_macro_cost: (array_energy_pJ + driver_energy_pJ) / (rows x cols), " +
               cost::cim_cell_type_name(mp.cell) + " cells, input activity " +
-              fmt(mp.input_activity) + " (cost-model default)");
+              fmt4(mp.input_activity) + " (cost-model default)");
     }
     // One conversion: adc_cost x the Jia-fitted ADC energy factor, at the rate the macro sets.
     set("adc_conversion", m.adc.energy_pJ,
@@ -766,9 +771,9 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
   if (adc_latency_ns > 0.0 &&
       std::abs(adc_latency_ns - hw.cim.adc.conversion_ns) > 0.01 * hw.cim.adc.conversion_ns)
     notes.push_back(
-        "ADC: the timing uses hw.cim.adc.conversion_ns = " + fmt(hw.cim.adc.conversion_ns) +
+        "ADC: the timing uses hw.cim.adc.conversion_ns = " + fmt4(hw.cim.adc.conversion_ns) +
         " ns per conversion; the " + cost::adc_model_name(mp.adc_model) + " cost model's " +
-        std::to_string(mp.adc_bits) + "-bit conversion takes " + fmt(adc_latency_ns) +
+        std::to_string(mp.adc_bits) + "-bit conversion takes " + fmt4(adc_latency_ns) +
         " ns (energy and area are priced at its own rate)");
   const auto& ql = cfg.quant.layers;
   bool per_type = false;
@@ -843,15 +848,15 @@ std::string render_hardware_summary(const json& h) {
   const json& t = h.at("totals");
   const json& area = h.at("area");
   s << "  accelerator  " << a.at("node_nm").get<int>() << " nm, "
-    << fmt(a.at("vdd_v").get<double>()) << " V, " << fmt(a.at("clock_mhz").get<double>())
+    << fmt4(a.at("vdd_v").get<double>()) << " V, " << fmt4(a.at("clock_mhz").get<double>())
     << " MHz; " << a.at("cim_macros").get<int>() << " CIM macros " << a.at("cim_rows").get<int>()
     << "x" << a.at("cim_cols").get<int>() << " " << a.at("cim_cell_type").get<std::string>() << ", "
     << a.at("adcs_per_macro").get<int>() << " " << a.at("adc_model").get<std::string>()
     << " ADCs of " << a.at("adc_bits").get<int>() << " b per macro; DRAM "
     << a.at("dram_preset").get<std::string>() << "\n";
-  s << "  area         " << fmt(area.at("area_mm2").get<double>(), 5) << " mm^2 ("
-    << fmt(area.at("area_um2").get<double>(), 7) << " um^2), leakage "
-    << fmt(area.at("leakage_uW").get<double>() * 1e-3, 4) << " mW\n";
+  s << "  area         " << fmt4(area.at("area_mm2").get<double>(), 5) << " mm^2 ("
+    << fmt4(area.at("area_um2").get<double>(), 7) << " um^2), leakage "
+    << fmt4(area.at("leakage_uW").get<double>() * 1e-3, 4) << " mW\n";
   const double total_area = area.at("area_um2").get<double>();
   for (const json& r : area.at("components")) {
     std::snprintf(buf, sizeof buf, "    %-28s %6d x %11.4g um^2 = %11.5g um^2  %5.1f%%\n",
@@ -862,10 +867,10 @@ std::string render_hardware_summary(const json& h) {
   }
   const double tokens = h.at("tokens_per_window").get<double>();
   const double energy = t.at("energy_pJ").get<double>();
-  s << "  energy       " << fmt(energy / 1e6, 5) << " uJ per window of " << tokens
-    << " tokens = " << fmt(t.at("energy_pJ_per_token").get<double>() / 1e3, 5)
-    << " nJ/token (dynamic " << fmt(t.at("dynamic_energy_pJ").get<double>() / 1e6, 5)
-    << " uJ, leakage " << fmt(t.at("leakage_energy_pJ").get<double>() / 1e6, 5) << " uJ)\n";
+  s << "  energy       " << fmt4(energy / 1e6, 5) << " uJ per window of " << tokens
+    << " tokens = " << fmt4(t.at("energy_pJ_per_token").get<double>() / 1e3, 5)
+    << " nJ/token (dynamic " << fmt4(t.at("dynamic_energy_pJ").get<double>() / 1e6, 5)
+    << " uJ, leakage " << fmt4(t.at("leakage_energy_pJ").get<double>() / 1e6, 5) << " uJ)\n";
   std::vector<std::pair<double, std::string>> by;
   for (const auto& [k, v] : t.at("energy_by_component_pJ").items())
     by.push_back({v.get<double>(), k});
@@ -893,10 +898,10 @@ std::string render_hardware_summary(const json& h) {
         << ")";
     s << "\n";
   }
-  s << "  latency      " << fmt(t.at("latency_ns").get<double>() / 1e3, 5) << " us per window ("
+  s << "  latency      " << fmt4(t.at("latency_ns").get<double>() / 1e3, 5) << " us per window ("
     << t.at("latency_cycles").get<std::int64_t>()
-    << " cycles) = " << fmt(t.at("latency_ns_per_token").get<double>(), 5)
-    << " ns/token, throughput " << fmt(t.at("throughput_tokens_per_s").get<double>(), 5)
+    << " cycles) = " << fmt4(t.at("latency_ns_per_token").get<double>(), 5)
+    << " ns/token, throughput " << fmt4(t.at("throughput_tokens_per_s").get<double>(), 5)
     << " tokens/s; bounded by " << t.at("bounding_unit").get<std::string>() << "\n";
   s << "    unit       busy cycles  stall cycles  critical path\n";
   for (const json& u : t.at("units")) {
@@ -910,8 +915,8 @@ std::string render_hardware_summary(const json& h) {
   }
   s << "    per layer:";
   for (const json& l : h.at("layers"))
-    s << " " << l.at("layer").get<int>() << ": " << fmt(l.at("latency_ns").get<double>() / 1e3, 4)
-      << " us " << fmt(l.at("energy_pJ").get<double>() / 1e6, 4) << " uJ ("
+    s << " " << l.at("layer").get<int>() << ": " << fmt4(l.at("latency_ns").get<double>() / 1e3, 4)
+      << " us " << fmt4(l.at("energy_pJ").get<double>() / 1e6, 4) << " uJ ("
       << l.at("bounding_unit").get<std::string>() << ")";
   s << "\n";
   for (const json& n : h.at("notes")) s << "  note         " << n.get<std::string>() << "\n";

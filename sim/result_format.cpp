@@ -72,4 +72,27 @@ numerics::ObserverKind to_numerics(ObserverKind kind) {
   return numerics::ObserverKind::Absmax;
 }
 
+numerics::InputEncoding to_numerics(InputEncodingMode mode) {
+  return mode == InputEncodingMode::SignMagnitude ? numerics::InputEncoding::SignMagnitude
+                                                  : numerics::InputEncoding::TwosComplement;
+}
+
+numerics::WeightEncoding to_numerics(WeightEncodingMode mode) {
+  switch (mode) {
+    case WeightEncodingMode::Offset:
+      return numerics::WeightEncoding::Offset;
+    case WeightEncodingMode::Differential:
+      return numerics::WeightEncoding::Differential;
+    case WeightEncodingMode::TwosComplement:
+      break;
+  }
+  return numerics::WeightEncoding::TwosComplement;
+}
+
+void apply_cim_encodings(const RunConfig& cfg, numerics::BitSerialConfig& bs) {
+  bs.input_encoding = to_numerics(cfg.quant.input_encoding);
+  bs.weight_slice_bits = cfg.quant.weight_slice_bits;
+  bs.weight_encoding = to_numerics(cfg.quant.weight_encoding);
+}
+
 }  // namespace cimba::sim

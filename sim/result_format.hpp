@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/numerics/adc.hpp"
+#include "models/numerics/bitserial.hpp"
 #include "models/numerics/observers.hpp"
 #include "sim/run_config.hpp"
 
@@ -28,5 +29,10 @@ std::string render_layers_csv(const nlohmann::ordered_json& layers);
 
 numerics::AdcRange to_numerics(AdcRangeMode mode);
 numerics::ObserverKind to_numerics(ObserverKind kind);
+numerics::InputEncoding to_numerics(InputEncodingMode mode);
+numerics::WeightEncoding to_numerics(WeightEncodingMode mode);
+/// Copies quant.input_encoding, quant.weight_slice_bits and quant.weight_encoding into a
+/// bit-serial configuration (the settings every linear of a run shares).
+void apply_cim_encodings(const RunConfig& cfg, numerics::BitSerialConfig& bs);
 
 }  // namespace cimba::sim

@@ -102,6 +102,7 @@ RunOutput run_linear(const RunConfig& cfg) {
   bs.a_bits = cfg.quant.a_bits;
   bs.slice_bits = cfg.quant.slice_bits;
   bs.overlap_bits = cfg.quant.overlap_bits;
+  apply_cim_encodings(cfg, bs);
   bs.rows_per_adc = cfg.hw.cim.rows_per_adc;
   bs.adc.bits = cfg.hw.cim.adc.bits;
   bs.adc.noise_lsb = cfg.hw.cim.adc.noise_lsb;
@@ -128,7 +129,7 @@ RunOutput run_linear(const RunConfig& cfg) {
     const nm::BitSerialLinear probe(W, bs);
     ocfg.bits = cfg.hw.cim.adc.bits;
     std::vector<std::vector<nm::Observer>> obs(
-        probe.plan().n_slices, std::vector<nm::Observer>(probe.n_tiles(), nm::Observer(ocfg)));
+        probe.plan().n_slices, std::vector<nm::Observer>(probe.n_adc_terms(), nm::Observer(ocfg)));
     for_each_batch(Xcal, cfg.calib.batch_rows, [&](const nm::MatrixF& b) {
       const double rx = bs.range_x ? *bs.range_x : nm::absmax(b.data(), b.size());
       probe.visit_partial_sums(b, rx, [&](int s, int t, const nm::MatrixF& P) {
@@ -229,6 +230,7 @@ nm::BitSerialConfig linear_settings(const RunConfig& cfg, const LinearTypeOverri
   bs.a_bits = o.a_bits ? o.a_bits : cfg.quant.a_bits;
   bs.slice_bits = cfg.quant.slice_bits;
   bs.overlap_bits = cfg.quant.overlap_bits;
+  apply_cim_encodings(cfg, bs);
   // One key for the rows per conversion: 0 is the physical array (hw.cim.rows), as on the
   // hardware, so the replay and the hardware convert the same row tiles by default.
   bs.rows_per_adc = cfg.hw.cim.rows_per_adc ? cfg.hw.cim.rows_per_adc : cfg.hw.cim.rows;
@@ -314,6 +316,8 @@ std::map<std::string, std::string> calibration_fingerprint(const RunConfig& cfg)
                 p == "workload.ssm_input.k_round" || p == "workload.ssm_input.fixed_k" ||
                 p == "quant.w_bits" || p == "quant.w_clip_pct" || p == "quant.a_bits" ||
                 p == "quant.a_range" || p == "quant.slice_bits" || p == "quant.overlap_bits" ||
+                p == "quant.input_encoding" || p == "quant.weight_slice_bits" ||
+                p == "quant.weight_encoding" ||
                 (starts("quant.layers.") && (key.name() == "w_bits" || key.name() == "a_bits")) ||
                 p == "hw.cim.rows_per_adc" || p == "calib.observer" ||
                 p == "calib.percentile_alpha" || p == "calib.ema_sigma";
@@ -332,9 +336,10 @@ void check_fingerprint(const wl::MambaCalibration& calib, const RunConfig& cfg) 
   std::string problems;
   for (const auto& [key, value] : calibration_fingerprint(cfg)) {
     const auto it = calib.fingerprint.find(key);
-    if (it == calib.fingerprint.end())
-      problems += "\n  " + key + ": not recorded in the file (this run: " + value + ")";
-    else if (it->second != value)
+    if (it == calib.fingerprint.end()) {
+      if (!schema::is_default_value(key, value))
+        problems += "\n  " + key + ": not recorded in the file (this run: " + value + ")";
+    } else if (it->second != value)
       problems += "\n  " + key + ": file " + it->second + ", this run " + value;
   }
   if (!problems.empty())

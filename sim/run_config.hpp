@@ -10,14 +10,16 @@ namespace cimba::sim {
 enum class WorkloadKind { Linear, Mamba, Jit };
 enum class RangeMode { Dynamic, Static };             // activation ranges: per tensor or calibrated
 enum class AdcRangeMode { Dynamic, Static, Bypass };  // NUMERICS.md 2.5
-enum class ObserverKind { Absmax, PercentileEma, Kl, Mse };  // NUMERICS.md 6
-enum class SsmInputScheme { Fp32, Int8, Group, DualScale };  // NUMERICS.md 3
-enum class GroupingMode { EqualSize, KMeans };               // NUMERICS.md 4
-enum class KRoundMode { Pow2, None };                        // NUMERICS.md 5
-enum class ExpImplMode { Exact, Pwl, Lut };                  // NUMERICS.md 7
-enum class AdcModelKind { Murmann, Sar, Flash };             // models/cost/adc.hpp
-enum class CimCellKind { Cell6T, Cell8T, Cell8T1C };         // models/cost/cim.hpp
-enum class IndexImplMode { Sequential, Parallel, Lut };      // hw/params.hpp IndexImpl
+enum class ObserverKind { Absmax, PercentileEma, Kl, Mse };              // NUMERICS.md 6
+enum class SsmInputScheme { Fp32, Int8, Group, DualScale };              // NUMERICS.md 3
+enum class GroupingMode { EqualSize, KMeans };                           // NUMERICS.md 4
+enum class KRoundMode { Pow2, None };                                    // NUMERICS.md 5
+enum class InputEncodingMode { TwosComplement, SignMagnitude };          // NUMERICS.md 2.7
+enum class WeightEncodingMode { TwosComplement, Offset, Differential };  // NUMERICS.md 2.8
+enum class ExpImplMode { Exact, Pwl, Lut };                              // NUMERICS.md 7
+enum class AdcModelKind { Murmann, Sar, Flash };                         // models/cost/adc.hpp
+enum class CimCellKind { Cell6T, Cell8T, Cell8T1C };                     // models/cost/cim.hpp
+enum class IndexImplMode { Sequential, Parallel, Lut };                  // hw/params.hpp IndexImpl
 enum class LookupMode { PerElement, PerChannel };            // hw/params.hpp LookupGranularity
 enum class DramPresetKind { Ddr4_3200, Lpddr4_4266, Hbm2 };  // hw/params.hpp dram_preset
 enum class SimulateLayers { First, All };                    // sim/hardware_report.cpp
@@ -140,8 +142,11 @@ struct QuantConfig {
   double w_clip_pct = 100.0;  // (0, 100]; 100: range = max|W|
   int a_bits = 12;            // 8..16
   RangeMode a_range = RangeMode::Static;
-  int slice_bits = 8;         // 1..a_bits
-  int overlap_bits = 4;       // 0..slice_bits-1
+  int slice_bits = 8;                                                    // 1..a_bits
+  int overlap_bits = 4;                                                  // 0..slice_bits-1
+  InputEncodingMode input_encoding = InputEncodingMode::TwosComplement;  // sign_magnitude: O = 0
+  int weight_slice_bits = 0;  // 0..w_bits; 0: one signed analog weight (no digit columns)
+  WeightEncodingMode weight_encoding = WeightEncodingMode::TwosComplement;
   LayerTypeOverrides layers;  // mamba workload: per linear type
 };
 

@@ -107,6 +107,7 @@ wl::JitQuantConfig jit_quant_config(const RunConfig& cfg) {
     bs.a_bits = o.a_bits ? o.a_bits : cfg.quant.a_bits;
     bs.slice_bits = cfg.quant.slice_bits;
     bs.overlap_bits = cfg.quant.overlap_bits;
+    apply_cim_encodings(cfg, bs);
     bs.rows_per_adc = cfg.hw.cim.rows_per_adc;
     bs.adc.bits = o.adc_bits ? o.adc_bits : cfg.hw.cim.adc.bits;
     bs.adc.range = to_numerics(cfg.hw.cim.adc.range);
@@ -153,9 +154,10 @@ std::map<std::string, std::string> jit_calibration_fingerprint(const RunConfig& 
                 p == "workload.jit.calib_batch" || p == "workload.jit.calib_timesteps" ||
                 starts("workload.jit.taq.") || p == "quant.w_bits" || p == "quant.w_clip_pct" ||
                 p == "quant.a_bits" || p == "quant.a_range" || p == "quant.slice_bits" ||
-                p == "quant.overlap_bits" || p == "hw.cim.rows_per_adc" || p == "hw.cim.adc.bits" ||
-                p == "hw.cim.adc.range" || starts("calib.observer") ||
-                p == "calib.percentile_alpha" || p == "calib.ema_sigma";
+                p == "quant.overlap_bits" || p == "quant.input_encoding" ||
+                p == "quant.weight_slice_bits" || p == "quant.weight_encoding" ||
+                p == "hw.cim.rows_per_adc" || p == "hw.cim.adc.bits" || p == "hw.cim.adc.range" ||
+                starts("calib.observer") || p == "calib.percentile_alpha" || p == "calib.ema_sigma";
     if (starts("quant.layers.")) {
       const std::string type = p.substr(13, p.find('.', 13) - 13);
       try {
@@ -174,9 +176,10 @@ void check_jit_fingerprint(const wl::JitCalibration& cal, const RunConfig& cfg) 
   for (const auto& [key, value] : jit_calibration_fingerprint(cfg)) {
     const auto it = cal.fingerprint.find(key);
     const std::string name = key.substr(4);
-    if (it == cal.fingerprint.end())
-      problems += "\n  " + name + ": not recorded in the file (this run: " + value + ")";
-    else if (it->second != value)
+    if (it == cal.fingerprint.end()) {
+      if (!schema::is_default_value(name, value))
+        problems += "\n  " + name + ": not recorded in the file (this run: " + value + ")";
+    } else if (it->second != value)
       problems += "\n  " + name + ": file " + it->second + ", this run " + value;
   }
   if (!problems.empty())

@@ -64,9 +64,10 @@ class CalibrationHooks : public MambaHooks {
           o.probe =
               std::make_unique<numerics::BitSerialLinear>(weight(model, l, kind), probe_config);
           oc.bits = bs.adc.bits;
-          o.acc.assign(static_cast<std::size_t>(o.probe->plan().n_slices),
-                       std::vector<numerics::Observer>(static_cast<std::size_t>(o.probe->n_tiles()),
-                                                       numerics::Observer(oc)));
+          o.acc.assign(
+              static_cast<std::size_t>(o.probe->plan().n_slices),
+              std::vector<numerics::Observer>(static_cast<std::size_t>(o.probe->n_adc_terms()),
+                                              numerics::Observer(oc)));
         }
       }
     }
@@ -99,9 +100,9 @@ class CalibrationHooks : public MambaHooks {
                                                      : numerics::absmax(X.data(), X.size());
       for (std::int64_t w = 0; w < windows; ++w) {
         const MatrixF rows = X.middleRows(w * window_, window_);
-        o.probe->visit_partial_sums(rows, range_x, [&](int s, int t, const MatrixF& P) {
-          o.acc[static_cast<std::size_t>(s)][static_cast<std::size_t>(t)].observe(P.data(),
-                                                                                  P.size());
+        o.probe->visit_partial_sums(rows, range_x, [&](int s, int term, const MatrixF& P) {
+          o.acc[static_cast<std::size_t>(s)][static_cast<std::size_t>(term)].observe(P.data(),
+                                                                                     P.size());
         });
       }
     }
@@ -211,7 +212,7 @@ LinearCalibration read_linear(const SafetensorsFile& file, const std::string& pr
   const std::vector<double> flat = file.f64_values(prefix + ".acc_full_scale", &shape);
   if (shape.size() != 2)
     throw FormatError(file.path().string() + ": '" + prefix + ".acc_full_scale' has shape " +
-                      shape_string(shape) + ", expected [slices, tiles]");
+                      shape_string(shape) + ", expected [slices, weight columns x row tiles]");
   for (std::int64_t s = 0; s < shape[0]; ++s)
     c.acc_full_scale.emplace_back(flat.begin() + s * shape[1], flat.begin() + (s + 1) * shape[1]);
   return c;

@@ -367,13 +367,11 @@ void run_selective_scan(Case& c) {
       std::copy(co.begin() + r * n, co.begin() + (r + 1) * n, chunked.begin() + r * L + t0);
   }
   c.check_rel("out (chunked at " + std::to_string(split) + ")", expected, chunked.data(), tol);
-  if (has_final)
-    c.check_rel("h_final (chunked)", expected_final, state.data(), tol);
-  c.result.checks.push_back(
-      {"chunked != whole (elements)",
-       double(!std::equal(out.begin(), out.end(), chunked.begin()) ||
-              !std::equal(h_final.begin(), h_final.end(), state.begin())),
-       0.0});
+  if (has_final) c.check_rel("h_final (chunked)", expected_final, state.data(), tol);
+  c.result.checks.push_back({"chunked != whole (elements)",
+                             double(!std::equal(out.begin(), out.end(), chunked.begin()) ||
+                                    !std::equal(h_final.begin(), h_final.end(), state.begin())),
+                             0.0});
 }
 
 void run_ssd_scan(Case& c) {
@@ -386,7 +384,8 @@ void run_ssd_scan(Case& c) {
   const std::int64_t LHP = B * L * H * P, LH = B * L * H, LGN = B * L * G * N, HPN = B * H * P * N;
   const auto x = c.f32("x", LHP), dtr = c.f32("dt_raw", LH), dtb = c.f32("dt_bias", H),
              alog = c.f32("A_log", H), bm = c.f32("B", LGN), cm = c.f32("C", LGN),
-             dv = c.f32("D", H), expected = c.f32("y", LHP), expected_final = c.f32("state_final", HPN);
+             dv = c.f32("D", H), expected = c.f32("y", LHP),
+             expected_final = c.f32("state_final", HPN);
   const bool has_h0 = c.file().contains("h0");
   const std::vector<float> h0 = has_h0 ? c.f32("h0", HPN) : std::vector<float>();
   const float* h0p = has_h0 ? h0.data() : nullptr;
@@ -426,11 +425,10 @@ void run_ssd_scan(Case& c) {
     }
   c.check_rel("y (chunked at " + std::to_string(split) + ")", expected, chunked.data(), tol);
   c.check_rel("state_final (chunked)", expected_final, carried.data(), tol);
-  c.result.checks.push_back(
-      {"chunked != whole (elements)",
-       double(!std::equal(y.begin(), y.end(), chunked.begin()) ||
-              !std::equal(state.begin(), state.end(), carried.begin())),
-       0.0});
+  c.result.checks.push_back({"chunked != whole (elements)",
+                             double(!std::equal(y.begin(), y.end(), chunked.begin()) ||
+                                    !std::equal(state.begin(), state.end(), carried.begin())),
+                             0.0});
 }
 
 }  // namespace

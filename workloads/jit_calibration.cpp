@@ -163,7 +163,7 @@ class CalibrationHooks : public JitHooks {
           obs.assign(
               static_cast<std::size_t>(lin.plan().n_slices),
               std::vector<numerics::Observer>(
-                  static_cast<std::size_t>(lin.n_tiles()),
+                  static_cast<std::size_t>(lin.n_adc_terms()),
                   numerics::Observer(observer_for(config_.linear[jit_kind_index(kind)].adc.bits))));
         lin.visit_partial_sums(Xs, range, [&](int s, int t, const MatrixF& P) {
           obs[static_cast<std::size_t>(s)][static_cast<std::size_t>(t)].observe(P.data(), P.size());
@@ -261,13 +261,21 @@ void fill_empty_buckets(JitCalibration& cal, const JitQuantConfig& config,
 }
 
 std::string fingerprint_of(const numerics::BitSerialConfig& c) {
+  // The encodings of NUMERICS.md 2.7 / 2.8 appear only when they differ from the defaults, so
+  // that files calibrated before they existed (with the defaults) still match.
+  std::string encodings;
+  if (c.input_encoding != numerics::InputEncoding::TwosComplement)
+    encodings += std::string(" in:") + numerics::to_string(c.input_encoding);
+  if (c.weight_slice_bits > 0)
+    encodings +=
+        " wc" + std::to_string(c.weight_slice_bits) + ":" + numerics::to_string(c.weight_encoding);
   const char* range = c.adc.range == numerics::AdcRange::Static    ? "static"
                       : c.adc.range == numerics::AdcRange::Dynamic ? "dynamic"
                                                                    : "bypass";
   return "w" + std::to_string(c.w_bits) + " a" + std::to_string(c.a_bits) + " s" +
          std::to_string(c.slice_bits) + " o" + std::to_string(c.overlap_bits) + " r" +
          std::to_string(c.rows_per_adc) + " adc" + std::to_string(c.adc.bits) + " " + range +
-         " clip" + std::to_string(c.w_clip_pct);
+         " clip" + std::to_string(c.w_clip_pct) + encodings;
 }
 
 }  // namespace
@@ -441,7 +449,8 @@ JitCalibration load_jit_calibration(const std::filesystem::path& path) {
         const std::vector<double> flat = file.f64_values(key + ".acc_full_scale", &shape);
         if (shape.size() != 2)
           throw FormatError(path.string() + ": '" + key + ".acc_full_scale' has shape " +
-                            shape_string(shape) + ", expected [slices, tiles]");
+                            shape_string(shape) +
+                            ", expected [slices, weight columns x row tiles]");
         for (std::int64_t s = 0; s < shape[0]; ++s)
           e.acc_full_scale.emplace_back(flat.begin() + s * shape[1],
                                         flat.begin() + (s + 1) * shape[1]);

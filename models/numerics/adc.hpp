@@ -53,7 +53,6 @@ struct AdcTerm {
 /// may be nullptr. Returns the conversion counts over all terms.
 AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n,
                                const AdcConfig& adc, double out_scale, const float* bias,
-                               std::int64_t period, float* y,
-                               const double* row_offset = nullptr);
+                               std::int64_t period, float* y, const double* row_offset = nullptr);
 
 }  // namespace cimba::numerics

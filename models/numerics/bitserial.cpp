@@ -29,8 +29,7 @@ BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config
     throw InvalidArgument("weight_slice_bits must be in 0..w_bits (" +
                           std::to_string(config.w_bits) + "), got " +
                           std::to_string(config.weight_slice_bits));
-  plan_ = plan_slices(config.a_bits, config.slice_bits, config.overlap_bits,
-                      config.input_encoding);
+  plan_ = plan_slices(config.a_bits, config.slice_bits, config.overlap_bits, config.input_encoding);
   k_ = W.cols();
   if (k_ <= 0 || W.rows() <= 0) throw InvalidArgument("weight matrix is empty");
   rows_ = config.rows_per_adc == 0
@@ -53,11 +52,10 @@ BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config
                             std::to_string(config.acc_full_scale.size()));
     for (const auto& row : config.acc_full_scale)
       if (static_cast<int>(row.size()) != terms)
-        throw InvalidArgument("static ADC range needs acc_full_scale with " +
-                              std::to_string(terms) + " entries per slice (" +
-                              std::to_string(n_columns()) + " weight column(s) x " +
-                              std::to_string(n_tiles_) + " row tile(s)), got " +
-                              std::to_string(row.size()));
+        throw InvalidArgument(
+            "static ADC range needs acc_full_scale with " + std::to_string(terms) +
+            " entries per slice (" + std::to_string(n_columns()) + " weight column(s) x " +
+            std::to_string(n_tiles_) + " row tile(s)), got " + std::to_string(row.size()));
   }
 }
 

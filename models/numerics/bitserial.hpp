@@ -34,7 +34,7 @@ struct BitSerialConfig {
   InputEncoding input_encoding = InputEncoding::TwosComplement;  // 2.7 (O = 0 only)
   int weight_slice_bits = 0;  // C; 0 = the weight is one signed analog value (no digit columns)
   WeightEncoding weight_encoding = WeightEncoding::TwosComplement;  // 2.8, used when C > 0
-  int rows_per_adc = 0;  // R; 0 = K (the whole column)
+  int rows_per_adc = 0;                                             // R; 0 = K (the whole column)
   AdcConfig adc;
   /// Static activation range (calibrated); unset: dynamic, max|X| of each input tensor.
   std::optional<double> range_x;
@@ -57,7 +57,7 @@ struct BitSerialStats {
   double range_x = 0.0, scale_x = 0.0, scale_w = 0.0;
   /// The ADC full scale used per [slice][column * n_tiles + tile].
   std::vector<std::vector<double>> full_scale;
-  bool float_gemm_exact = true;                 // false: partial sums needed the double GEMM
+  bool float_gemm_exact = true;  // false: partial sums needed the double GEMM
 };
 
 /// A linear layer programmed into the CIM array: the weights are quantized once at construction.

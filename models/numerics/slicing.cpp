@@ -18,8 +18,9 @@ SlicePlan plan_slices(int a_bits, int slice_bits, int overlap_bits, InputEncodin
                           std::to_string(overlap_bits));
   const bool sm = encoding == InputEncoding::SignMagnitude;
   if (sm && overlap_bits != 0)
-    throw InvalidArgument("input_encoding sign_magnitude needs overlap_bits = 0 (plain digits), got " +
-                          std::to_string(overlap_bits));
+    throw InvalidArgument(
+        "input_encoding sign_magnitude needs overlap_bits = 0 (plain digits), got " +
+        std::to_string(overlap_bits));
   if (sm && a_bits < 2)
     throw InvalidArgument("input_encoding sign_magnitude needs a_bits >= 2, got " +
                           std::to_string(a_bits));

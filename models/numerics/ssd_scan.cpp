@@ -12,7 +12,8 @@ namespace cimba::numerics {
 
 ScanOpCounts ssd_scan(const SsdSequence& s, const ScanFunctions& fn) {
   if (s.heads <= 0 || s.head_dim <= 0 || s.d_state <= 0 || s.length <= 0 || s.n_groups <= 0)
-    throw InvalidArgument("ssd_scan: heads, head_dim, d_state, n_groups and length must be positive");
+    throw InvalidArgument(
+        "ssd_scan: heads, head_dim, d_state, n_groups and length must be positive");
   if (s.heads % s.n_groups != 0)
     throw InvalidArgument("ssd_scan: heads (" + std::to_string(s.heads) +
                           ") must be a multiple of n_groups (" + std::to_string(s.n_groups) + ")");

@@ -220,6 +220,40 @@ void expect_run_error(LayerSetup& s, const std::string& text) {
   }
 }
 
+// Weights held in 2-bit digit columns (NUMERICS.md 2.8): each output is 4 ADC inputs of one
+// 2-bit cell (the same 4 cells per weight as the analog-combined default, so the same tiles and
+// timing), and the ledger books 4x the conversions: what the numerics converted.
+TEST(HwLayer, SlicedWeightsBookTheNumericsConversions) {
+  for (numerics::WeightEncoding e :
+       {numerics::WeightEncoding::Offset, numerics::WeightEncoding::TwosComplement}) {
+    HwParams hw = test::small_hw();
+    hw.cim.weight_slice_bits = 2;
+    hw.cim.weight_encoding = e;
+    ASSERT_EQ(hw.cim.digit_columns(), 4);
+    ASSERT_EQ(hw.cim.weight_cells(), 4);
+    LayerSetup s = make_setup(SsmInputScheme::Fp32, 8, 8, hw);
+    LayerExecutor ex(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+    ASSERT_EQ(ex.linear(workloads::LinearKind::InProj).n_columns(), 4);
+    const HwReport r = run_on_hardware(s.program, ex, s.hw);
+    EXPECT_EQ(r.ledger.count("cim", Action::AdcConversion), 4 * 2 * 8 * (128 + 12 + 64 + 32));
+    EXPECT_EQ(r.total_cycles, 803);  // as ChainCycleExactAndNumerics: same tiles, same steps
+    LayerExecutor functional(s.shape, s.model.layers[0], s.quant, s.hw, s.x);
+    functional.run_all(s.program);
+    EXPECT_TRUE(bit_identical(ex.output(), functional.output()));
+    EXPECT_TRUE(bit_identical(ex.output(), test::reference_block(s.model, ex.quant(), s.x)));
+    // An executor built for unsliced weights cannot run on this hardware.
+    HwParams other = hw;
+    other.cim.weight_slice_bits = 0;
+    LayerQuant q = apply_hw(s.quant, other);
+    for (auto& c : q.linear) {
+      c.adc.range = numerics::AdcRange::Dynamic;
+      c.acc_full_scale.clear();
+    }
+    LayerExecutor unsliced(s.shape, s.model.layers[0], q, other, s.x);
+    EXPECT_THROW(run_on_hardware(s.program, unsliced, hw), InvalidArgument);
+  }
+}
+
 TEST(HwLayer, RejectsHardwareThatCannotRunTheProgram) {
   {  // an activation buffer smaller than the layer's data: not streamable
     LayerSetup s = make_setup(SsmInputScheme::Fp32, 8, 8, test::small_hw());

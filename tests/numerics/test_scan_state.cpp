@@ -76,9 +76,9 @@ TEST(SelectiveScanState, ChunkedScansEqualTheWholeScanBitForBit) {
 
 TEST(SsdScan, ChunkedScansEqualTheWholeScanBitForBit) {
   const std::int64_t H = 4, P = 3, N = 6, G = 2, L = 19;
-  const auto x = randn(L * H * P, 11), dtr = randn(L * H, 12, 1.0, -1.0),
-             b = randn(L * G * N, 13), c = randn(L * G * N, 14), alog = randn(H, 15, 0.5),
-             dtb = randn(H, 16, 0.1), dv = randn(H, 17), h0 = randn(H * P * N, 18);
+  const auto x = randn(L * H * P, 11), dtr = randn(L * H, 12, 1.0, -1.0), b = randn(L * G * N, 13),
+             c = randn(L * G * N, 14), alog = randn(H, 15, 0.5), dtb = randn(H, 16, 0.1),
+             dv = randn(H, 17), h0 = randn(H * P * N, 18);
   for (const ScanConfig& cfg : every_impl()) {
     const ScanFunctions fn(cfg);
     auto run = [&](std::int64_t t0, std::int64_t t1, const float* hin, float* hout, float* y) {
@@ -141,7 +141,7 @@ TEST(SsdScan, MatchesADoubleRecurrenceAndChecksItsInputs) {
       }
     }
   EXPECT_LT(std::sqrt(err / ref_sq), 1e-6);
-  EXPECT_THROW(ssd_scan_blhp(1, L, H, P, 3, N, x.data(), dtr.data(), nullptr, alog.data(),
-                             b.data(), c.data(), dv.data(), y.data(), ScanConfig{}),
+  EXPECT_THROW(ssd_scan_blhp(1, L, H, P, 3, N, x.data(), dtr.data(), nullptr, alog.data(), b.data(),
+                             c.data(), dv.data(), y.data(), ScanConfig{}),
                cimba::InvalidArgument);
 }

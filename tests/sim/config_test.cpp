@@ -185,6 +185,30 @@ TEST(ConfigErrors, AdcBitsOutsideOneToSixteen) {
   EXPECT_EQ(load_text(kFile, {"hw.cim.adc.bits=16"}).hw.cim.adc.bits, 16);
 }
 
+TEST(ConfigErrors, CimEncodingCombinationsNameTheirKeys) {
+  // NUMERICS.md 2.7: sign-magnitude inputs are plain digits.
+  EXPECT_EQ(config_error(kFile, {"quant.input_encoding=sign_magnitude"}),
+            "--set: quant.input_encoding: sign_magnitude needs quant.overlap_bits 0 (plain digits "
+            "of |x_q|), but quant.overlap_bits is 4");
+  EXPECT_EQ(load_text(kFile, {"quant.input_encoding=sign_magnitude", "quant.overlap_bits=0"})
+                .quant.input_encoding,
+            InputEncodingMode::SignMagnitude);
+  // 2.8: a digit column is no wider than the weights, globally or per linear type.
+  EXPECT_EQ(config_error(kFile, {"quant.weight_slice_bits=8", "quant.w_bits=7"}),
+            "--set: quant.weight_slice_bits: 8 must be <= quant.w_bits (which is 7)");
+  EXPECT_EQ(config_error(kFile, {"quant.weight_slice_bits=4", "quant.layers.x_proj.w_bits=3"}),
+            "--set: quant.weight_slice_bits: 4 must be <= quant.layers.x_proj.w_bits (which is 3)");
+  EXPECT_EQ(config_error(kFile, {"quant.weight_slice_bits=9"}),
+            "--set: quant.weight_slice_bits: 9 is out of range (expected int in 0..8)");
+  EXPECT_EQ(config_error(kFile, {"quant.weight_encoding=ternary"})
+                .find("--set: quant.weight_encoding: 'ternary'"),
+            0u);
+  const RunConfig ok =
+      load_text(kFile, {"quant.weight_slice_bits=2", "quant.weight_encoding=differential"});
+  EXPECT_EQ(ok.quant.weight_slice_bits, 2);
+  EXPECT_EQ(ok.quant.weight_encoding, WeightEncodingMode::Differential);
+}
+
 TEST(ConfigErrors, OpenIntervalEndsAreExcluded) {
   // calib.percentile_alpha is in (0, 1]: 0 is out, 1 is in.
   EXPECT_NE(config_error(kFile, {"calib.percentile_alpha=0"}).find("out of range"),
@@ -362,6 +386,10 @@ std::vector<std::string> non_default_overrides() {
     // run (workload.kind is mamba here) rows_per_adc is 0 or hw.cim.rows (8192 here).
     if (key.path == "hw.cim.cell_bits") text = "1";
     if (key.path == "hw.cim.rows_per_adc") text = "8192";
+    // Sign-magnitude inputs (the last enum value) need plain digits; weight digit columns are
+    // at most quant.w_bits (2 here) wide.
+    if (key.path == "quant.overlap_bits") text = "0";
+    if (key.path == "quant.weight_slice_bits") text = "1";
     sets.push_back(key.path + "=" + text);
   }
   return sets;

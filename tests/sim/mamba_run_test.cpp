@@ -12,6 +12,7 @@
 #include "sim/config.hpp"
 #include "sim/run.hpp"
 #include "test_helpers.hpp"
+#include "workloads/safetensors.hpp"
 
 namespace cimba::sim {
 namespace {
@@ -115,6 +116,28 @@ TEST(RunMamba, SavedCalibrationLoadsToIdenticalResultsAndRejectsOtherSettings) {
   load.push_back("quant.a_bits=14");
   const std::string message = error_message<ConfigError>([&] { execute_run(mamba_config(load)); });
   EXPECT_NE(message.find("quant.a_bits: file 12, this run 14"), std::string::npos) << message;
+
+  // A file written before quant.input_encoding / weight_slice_bits / weight_encoding existed has
+  // no fingerprint entries for them: it was calibrated with their defaults, so it still loads for
+  // the defaults and is refused, naming the file and the key, for anything else.
+  const workloads::SafetensorsFile f = workloads::SafetensorsFile::read(file);
+  auto meta = f.metadata();
+  for (const char* key :
+       {"quant.input_encoding", "quant.weight_slice_bits", "quant.weight_encoding"})
+    ASSERT_EQ(meta.erase(std::string("fingerprint.") + key), 1u) << key;
+  std::vector<workloads::Tensor> tensors;
+  for (const auto& name : f.names()) tensors.push_back(f.at(name));
+  workloads::write_safetensors(file, tensors, meta);
+  load.pop_back();
+  const RunOutput old_file = execute_run(mamba_config(load));
+  EXPECT_EQ(saved.result["metrics"].dump(), old_file.result["metrics"].dump());
+  load.push_back("quant.weight_slice_bits=4");
+  const std::string sliced = error_message<ConfigError>([&] { execute_run(mamba_config(load)); });
+  EXPECT_NE(sliced.find(file), std::string::npos) << sliced;
+  EXPECT_NE(sliced.find("recalibrate"), std::string::npos) << sliced;
+  EXPECT_NE(sliced.find("quant.weight_slice_bits: not recorded in the file (this run: 4)"),
+            std::string::npos)
+      << sliced;
 }
 
 }  // namespace

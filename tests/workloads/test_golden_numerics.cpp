@@ -37,9 +37,9 @@ TEST(GoldenNumerics, EveryCaseInTheSharedDirectoryPasses) {
 TEST(GoldenNumerics, EachKindIsCovered) {
   std::set<std::string> kinds;
   for (const auto& r : run_golden_dir(kGoldenDir)) kinds.insert(r.kind);
-  EXPECT_EQ(kinds, (std::set<std::string>{"quantize", "slice", "bitserial_linear", "dual_scale",
-                                          "group_lookup", "observers", "selective_scan",
-                                          "ssd_scan"}));
+  EXPECT_EQ(kinds,
+            (std::set<std::string>{"quantize", "slice", "bitserial_linear", "dual_scale",
+                                   "group_lookup", "observers", "selective_scan", "ssd_scan"}));
 }
 
 TEST(GoldenNumerics, ATamperedExpectationFails) {
