@@ -28,13 +28,22 @@ double adc_noise_sigma_lsb(const AdcConfig& adc) {
 
 namespace {
 
-// Converts psum[0, len) (elements index0.. of the tensor, which key the noise samples) and adds
-// level * s * weight into acc. Returns the number of saturated conversions.
+// Elements converted per block (the double accumulator and the levels stay in L1).
+constexpr std::int64_t kAdcBlock = 512;
+
+// Converts psum[0, len) (len <= kAdcBlock; elements index0.. of the tensor, which key the noise samples), unpacked
+// as `packing` says, and adds level * s * weight into acc. Returns the number of saturated
+// conversions.
+template <PsumPacking kPacking>
 std::int64_t convert_block(const float* psum, std::int64_t len, std::int64_t index0,
                            double full_scale, const AdcConfig& adc, double sigma_lsb, double weight,
-                           double* acc, std::uint64_t noise_key) {
+                           double* acc, std::uint64_t noise_key, float base) {
+  const float inv_base = 1.0f / base;
+  auto value = [&](std::int64_t e) {
+    return static_cast<double>(unpack_psum(psum[e], kPacking, base, inv_base));
+  };
   if (adc.range == AdcRange::Bypass) {
-    for (std::int64_t e = 0; e < len; ++e) acc[e] += static_cast<double>(psum[e]) * weight;
+    for (std::int64_t e = 0; e < len; ++e) acc[e] += value(e) * weight;
     return 0;
   }
   // Zero full scale (a static calibration that saw only zeros): every level is 0 (NUMERICS.md 1).
@@ -42,25 +51,58 @@ std::int64_t convert_block(const float* psum, std::int64_t len, std::int64_t ind
   const double s = scale_for_range(full_scale, adc.bits);
   const double lo = static_cast<double>(qmin(adc.bits)), hi = static_cast<double>(qmax(adc.bits));
   const double step = s * weight;
-  std::int64_t saturated = 0;
+  // round(v / s) by a multiplication with 1/s, which gives the quotient within ~1.5 ulp: the
+  // rounding can then differ from the division's only when v / s is within a few ulp of a
+  // half-integer. Those elements (rare, but e.g. every odd v when s = 2) are redone with the
+  // division, so the levels are exactly the spec's round(v / s). Beyond 2^22 the quotient's ulp
+  // reaches the margin, but such levels clamp whichever way they round (|qmax| <= 2^15).
+  constexpr double kTieMargin = 1e-9;
+  const double inv_s = 1.0 / s;
+  double level[kAdcBlock];
+  std::int64_t near_tie = 0;
   if (sigma_lsb == 0.0) {
-    // Branch-free so that it vectorises; division (not a reciprocal) keeps the spec's rounding at
-    // exact ties.
     for (std::int64_t e = 0; e < len; ++e) {
-      const double r = std::nearbyint(static_cast<double>(psum[e]) / s);
-      saturated += (r < lo) | (r > hi);
-      acc[e] += std::min(std::max(r, lo), hi) * step;
+      const double q = value(e) * inv_s;
+      const double r = std::nearbyint(q);
+      near_tie += std::fabs(std::fabs(q - r) - 0.5) < kTieMargin;
+      level[e] = r;
     }
+    if (near_tie)
+      for (std::int64_t e = 0; e < len; ++e) {
+        const double q = value(e) * inv_s;
+        if (std::fabs(std::fabs(q - level[e]) - 0.5) < kTieMargin)
+          level[e] = std::nearbyint(value(e) / s);
+      }
   } else {
     const double sigma = sigma_lsb * s;
     for (std::int64_t e = 0; e < len; ++e) {
       const double noise = sigma * normal_at(noise_key, static_cast<std::uint64_t>(index0 + e));
-      const double r = std::nearbyint((static_cast<double>(psum[e]) + noise) / s);
-      saturated += (r < lo) | (r > hi);
-      acc[e] += std::min(std::max(r, lo), hi) * step;
+      level[e] = std::nearbyint((value(e) + noise) / s);
     }
   }
+  std::int64_t saturated = 0;
+  for (std::int64_t e = 0; e < len; ++e) {
+    const double r = level[e];
+    saturated += (r < lo) | (r > hi);
+    acc[e] += std::min(std::max(r, lo), hi) * step;
+  }
   return saturated;
+}
+
+std::int64_t convert_term(const AdcTerm& t, std::int64_t begin, std::int64_t len,
+                          const AdcConfig& adc, double sigma_lsb, double* acc) {
+  switch (t.packing) {
+    case PsumPacking::Low:
+      return convert_block<PsumPacking::Low>(t.psum + begin, len, begin, t.full_scale, adc,
+                                             sigma_lsb, t.weight, acc, t.noise_key, t.base);
+    case PsumPacking::High:
+      return convert_block<PsumPacking::High>(t.psum + begin, len, begin, t.full_scale, adc,
+                                              sigma_lsb, t.weight, acc, t.noise_key, t.base);
+    case PsumPacking::Plain:
+      break;
+  }
+  return convert_block<PsumPacking::Plain>(t.psum + begin, len, begin, t.full_scale, adc, sigma_lsb,
+                                           t.weight, acc, t.noise_key, 1.0f);
 }
 
 }  // namespace
@@ -70,26 +112,25 @@ AdcStats adc_convert_accumulate(const float* psum, std::int64_t n, double full_s
                                 std::uint64_t noise_key) {
   AdcStats stats;
   stats.conversions = n;
-  stats.saturated =
-      convert_block(psum, n, 0, full_scale, adc, adc_noise_sigma_lsb(adc), weight, acc, noise_key);
+  const double sigma_lsb = adc_noise_sigma_lsb(adc);
+  for (std::int64_t begin = 0; begin < n; begin += kAdcBlock)
+    stats.saturated += convert_block<PsumPacking::Plain>(
+        psum + begin, std::min(kAdcBlock, n - begin), begin, full_scale, adc, sigma_lsb, weight,
+        acc + begin, noise_key, 1.0f);
   return stats;
 }
 
 AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n,
                                const AdcConfig& adc, double out_scale, const float* bias,
                                std::int64_t period, float* y, const double* row_offset) {
-  // Blocks small enough that the double accumulator stays in L1 while every term streams by.
-  constexpr std::int64_t kBlock = 512;
   const double sigma_lsb = adc_noise_sigma_lsb(adc);
   AdcStats total;
   total.conversions = n * static_cast<std::int64_t>(terms.size());
-  double acc[kBlock];
-  for (std::int64_t begin = 0; begin < n; begin += kBlock) {
-    const std::int64_t len = std::min(kBlock, n - begin);
+  double acc[kAdcBlock];
+  for (std::int64_t begin = 0; begin < n; begin += kAdcBlock) {
+    const std::int64_t len = std::min(kAdcBlock, n - begin);
     std::fill(acc, acc + len, 0.0);
-    for (const AdcTerm& t : terms)
-      total.saturated += convert_block(t.psum + begin, len, begin, t.full_scale, adc, sigma_lsb,
-                                       t.weight, acc, t.noise_key);
+    for (const AdcTerm& t : terms) total.saturated += convert_term(t, begin, len, adc, sigma_lsb, acc);
     if (row_offset)
       for (std::int64_t e = 0; e < len; ++e) acc[e] += row_offset[(begin + e) / period];
     for (std::int64_t e = 0; e < len; ++e) {

@@ -1,6 +1,7 @@
 #pragma once
 // ADC transfer of the CIM column (NUMERICS.md 2.5): a symmetric B-bit quantizer on the analog
 // partial sum, with optional Gaussian noise in LSB and an ENOB below B modelled as noise.
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -36,6 +37,11 @@ AdcStats adc_convert_accumulate(const float* psum, std::int64_t n, double full_s
                                 const AdcConfig& adc, double weight, double* acc,
                                 std::uint64_t noise_key);
 
+/// How a term's partial sums are stored. Two small exact integer partial sums a (low) and b
+/// (high) may share one float R = a + base * b (base a power of two > 2 max|a|, |R| < 2^24), so
+/// that one GEMM computes both: b = round(R / base), a = R - base * b, both exact.
+enum class PsumPacking { Plain, Low, High };
+
 /// One partial-sum matrix to convert: its values, the ADC full scale, its shift-add weight 2^p
 /// and its noise stream.
 struct AdcTerm {
@@ -43,7 +49,16 @@ struct AdcTerm {
   double full_scale = 0.0;
   double weight = 1.0;
   std::uint64_t noise_key = 0;
+  PsumPacking packing = PsumPacking::Plain;
+  float base = 1.0f;  // Low / High: the packing base (a power of two)
 };
+
+/// The partial sum a term holds at element e (unpacked; exact).
+inline float unpack_psum(float r, PsumPacking packing, float base, float inv_base) {
+  if (packing == PsumPacking::Plain) return r;
+  const float high = std::nearbyint(r * inv_base);
+  return packing == PsumPacking::High ? high : r - base * high;
+}
 
 /// Converts every term and shift-adds them, then rescales, in one cache-blocked pass:
 ///   y[e] = (sum_j ADC_j(psum_j[e]) * weight_j + row_offset[e / period]) * out_scale

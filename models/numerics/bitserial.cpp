@@ -1,5 +1,6 @@
 #include "models/numerics/bitserial.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -191,28 +192,52 @@ void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF&
 
   // Every (slice, weight column, row tile) partial sum first (the dynamic ADC range is a max
   // over the whole tensor), then one fused convert + shift-add + rescale pass over all of them.
+  // Low-bit slices and digit columns give small partial sums: two slices then share one float
+  // GEMM (PsumPacking), which halves the GEMMs and the partial-sum traffic, exactly.
   const int n_cols = n_columns(), n_terms_per_slice = n_adc_terms();
   const int n_terms = plan_.n_slices * n_terms_per_slice;
   if (static_cast<int>(psums.size()) < n_terms) psums.resize(n_terms);
   std::vector<AdcTerm> terms(n_terms);
   st.full_scale.assign(plan_.n_slices, std::vector<double>(n_terms_per_slice, 0.0));
-  for (int i = 0; i < plan_.n_slices; ++i)
+  double max_digit_all = 0.0;
+  for (double m : max_digit) max_digit_all = std::max(max_digit_all, m);
+  const float base = packing_base(max_digit_all);
+  thread_local std::vector<MatrixF> pairs;  // slices[2j] + base * slices[2j + 1]
+  const int n_pairs = base > 0.0f ? plan_.n_slices / 2 : 0;
+  if (static_cast<int>(pairs.size()) < n_pairs) pairs.resize(n_pairs);
+  for (int j = 0; j < n_pairs; ++j) pairs[j] = slices[2 * j] + base * slices[2 * j + 1];
+  const bool dynamic = config_.adc.range == AdcRange::Dynamic;
+  for (int i = 0; i < plan_.n_slices; ++i) {
+    const bool low = i / 2 < n_pairs && i % 2 == 0;
+    if (i / 2 < n_pairs && i % 2 == 1) continue;  // the high half of a pair: done with i - 1
     for (int c = 0; c < n_cols; ++c)
       for (int t = 0; t < n_tiles_; ++t) {
         const int term = c * n_tiles_ + t;
-        MatrixF& P = psums[i * n_terms_per_slice + term];
-        partial_sum(slices[i], c, t, max_digit[i], P, &st.float_gemm_exact);
-        double full_scale = 0.0;
-        if (config_.adc.range == AdcRange::Dynamic)
-          full_scale = P.size() ? static_cast<double>(P.cwiseAbs().maxCoeff()) : 0.0;
-        else if (config_.adc.range == AdcRange::Static)
-          full_scale = config_.acc_full_scale[i][term];
-        st.full_scale[i][term] = full_scale;
         const Column& col = columns_[static_cast<std::size_t>(c)];
-        terms[i * n_terms_per_slice + term] = {
-            P.data(), full_scale, col.sign * std::ldexp(1.0, plan_.shifts[i] + col.shift),
-            stream_key(config_.noise_key, i, t, c)};
+        MatrixF& P = psums[i * n_terms_per_slice + term];
+        double fs[2] = {0.0, 0.0};  // full scales of slice i (and i + 1 when packed)
+        if (low) {
+          partial_sum(pairs[i / 2], c, t, (1.0 + base) * max_digit_all, P, &st.float_gemm_exact);
+          if (dynamic) packed_peaks(P, base, fs);
+        } else {
+          partial_sum(slices[i], c, t, max_digit[i], P, &st.float_gemm_exact);
+          if (dynamic) fs[0] = P.size() ? static_cast<double>(P.cwiseAbs().maxCoeff()) : 0.0;
+        }
+        for (int h = 0; h < (low ? 2 : 1); ++h) {
+          const int slice = i + h;
+          if (config_.adc.range == AdcRange::Static)
+            fs[h] = config_.acc_full_scale[slice][term];
+          st.full_scale[slice][term] = fs[h];
+          AdcTerm& a = terms[slice * n_terms_per_slice + term];
+          a = {P.data(), fs[h], col.sign * std::ldexp(1.0, plan_.shifts[slice] + col.shift),
+               stream_key(config_.noise_key, slice, t, c)};
+          if (low) {
+            a.packing = h == 0 ? PsumPacking::Low : PsumPacking::High;
+            a.base = base;
+          }
+        }
       }
+  }
   // Offset weights: Y_int -= 2^(w_bits-1) sum_i 2^p_i rowsum(X_i), exactly (in double).
   thread_local std::vector<double> row_offset;
   if (offset_ != 0.0) {
@@ -258,6 +283,31 @@ void BitSerialLinear::visit_partial_sums(
         partial_sum(slices[i], c, t, max_digit[i], P, nullptr);
         fn(i, c * n_tiles_ + t, P);
       }
+}
+
+float BitSerialLinear::packing_base(double max_digit) const {
+  // Largest |partial sum| of any (slice, column, tile): rows x max|digit| x max|cell|.
+  double max_level = 0.0;
+  for (const Column& c : columns_) max_level = std::max(max_level, c.max_level);
+  const double bound = static_cast<double>(rows_) * max_digit * max_level;
+  if (plan_.n_slices < 2 || bound <= 0.0) return 0.0f;
+  // base: the smallest power of two above 2 x bound, so that a = R - base b is the rounding
+  // residual (|a| < base / 2); R = a + base b must stay exact in float.
+  const double base = std::ldexp(1.0, static_cast<int>(std::floor(std::log2(2.0 * bound))) + 1);
+  return bound * (1.0 + base) < kFloatExactLimit ? static_cast<float>(base) : 0.0f;
+}
+
+void BitSerialLinear::packed_peaks(const MatrixF& R, float base, double* peaks) {
+  const float inv_base = 1.0f / base;
+  const float* r = R.data();
+  float low = 0.0f, high = 0.0f;
+  for (std::int64_t e = 0; e < R.size(); ++e) {
+    const float h = std::nearbyint(r[e] * inv_base);
+    low = std::max(low, std::fabs(r[e] - base * h));
+    high = std::max(high, std::fabs(h));
+  }
+  peaks[0] = low;
+  peaks[1] = high;
 }
 
 const char* to_string(WeightEncoding e) {

@@ -98,6 +98,11 @@ class BitSerialLinear {
   std::vector<double> quantize_and_slice(const MatrixF& X, const Quantizer& qx,
                                          std::vector<MatrixF>& slices,
                                          std::int64_t* act_saturated) const;
+  // The base that packs two slices' partial sums into one exact float (PsumPacking), or 0 when
+  // they do not fit (max_digit: the largest |digit| of any slice).
+  float packing_base(double max_digit) const;
+  // peaks[0], peaks[1] = max |low|, max |high| of a packed partial-sum matrix.
+  static void packed_peaks(const MatrixF& R, float base, double* peaks);
   // Builds columns_ (and offset_) from w_q_ under the weight encoding.
   void build_columns();
   // The cells of weight column c [M x K].

@@ -169,3 +169,70 @@ TEST(WeightSlicing, FinerAdcsLoseLessAndRejectsBadSettings) {
   cfg.slice_bits = 2;
   EXPECT_THROW(BitSerialLinear(W, cfg), cimba::InvalidArgument);
 }
+
+TEST(AdcConversion, LevelsAreTheDivisionsRoundingAtEveryTie) {
+  // Integer partial sums with full scales that put many quotients exactly on .5 (s = 2, 0.5,
+  // 2/3...) and others just beside it: the levels must be round-half-even of v / s in double.
+  std::vector<float> v;
+  for (int i = -5000; i <= 5000; ++i) v.push_back(static_cast<float>(i));
+  for (int bits : {4, 8, 10, 12})
+    for (double full_scale : {2.0 * qmax(bits), 0.5 * qmax(bits), 1.5 * qmax(bits), 3333.0,
+                              1e-3, 4999.5, 6.0 * qmax(bits) + 1e-12}) {
+      AdcConfig adc;
+      adc.bits = bits;
+      std::vector<double> acc(v.size(), 0.0);
+      const AdcStats st = adc_convert_accumulate(v.data(), static_cast<std::int64_t>(v.size()),
+                                                 full_scale, adc, 1.0, acc.data(), 0);
+      const double s = full_scale / qmax(bits);
+      std::int64_t saturated = 0;
+      for (std::size_t e = 0; e < v.size(); ++e) {
+        const double r = std::nearbyint(static_cast<double>(v[e]) / s);
+        saturated += r < qmin(bits) || r > qmax(bits);
+        const double level = std::min<double>(std::max<double>(r, qmin(bits)), qmax(bits));
+        ASSERT_EQ(acc[e], level * s) << "v " << v[e] << " fs " << full_scale << " b " << bits;
+      }
+      EXPECT_EQ(st.saturated, saturated);
+    }
+}
+
+TEST(WeightSlicing, PackedPartialSumsEqualOneGemmPerSlice) {
+  // 1-bit planes x 2-bit columns are small enough that two slices share one float GEMM; the
+  // result must be bit-identical to converting each slice's own partial sums (the terms rebuilt
+  // here from visit_partial_sums, unpacked, in the same order).
+  const MatrixF X = gaussian(23, 200, 1.0, 41), W = gaussian(17, 200, 0.05, 42);
+  std::vector<float> bias(17, -0.5f);
+  for (WeightEncoding e : {WeightEncoding::TwosComplement, WeightEncoding::Differential}) {
+    BitSerialConfig cfg;
+    cfg.a_bits = 8;
+    cfg.slice_bits = 1;
+    cfg.overlap_bits = 0;
+    cfg.input_encoding = InputEncoding::SignMagnitude;
+    cfg.weight_slice_bits = 2;
+    cfg.weight_encoding = e;
+    cfg.rows_per_adc = 64;
+    cfg.adc.bits = 5;
+    cfg.adc.noise_lsb = 0.3;
+    cfg.noise_key = 99;
+    const BitSerialLinear lin(W, cfg);
+    BitSerialStats st;
+    const MatrixF y = lin.forward(X, bias.data(), &st);
+    std::vector<MatrixF> P(static_cast<std::size_t>(st.n_slices * lin.n_adc_terms()));
+    lin.visit_partial_sums(X, X.cwiseAbs().maxCoeff(), [&](int s, int term, const MatrixF& p) {
+      P[static_cast<std::size_t>(s * lin.n_adc_terms() + term)] = p;
+    });
+    std::vector<AdcTerm> terms;
+    for (int s = 0; s < st.n_slices; ++s)
+      for (int c = 0; c < lin.n_columns(); ++c)
+        for (int t = 0; t < lin.n_tiles(); ++t) {
+          const MatrixF& p = P[static_cast<std::size_t>(s * lin.n_adc_terms() + c * lin.n_tiles() + t)];
+          const double sign = e == WeightEncoding::Differential && c >= 4 ? -1.0 : 1.0;
+          const int shift = lin.plan().shifts[s] + 2 * (c % 4);
+          terms.push_back({p.data(), static_cast<double>(p.cwiseAbs().maxCoeff()),
+                           sign * std::ldexp(1.0, shift), stream_key(99, s, t, c)});
+        }
+    MatrixF ref(23, 17);
+    adc_convert_shift_add(terms, ref.size(), cfg.adc, st.scale_x * st.scale_w, bias.data(), 17,
+                          ref.data());
+    EXPECT_EQ(y, ref) << to_string(e);
+  }
+}
