@@ -6,7 +6,7 @@
 #include "hw/accelerator.hpp"
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
-#include "workloads/mamba_forward.hpp"  // linear_fp32, rms_norm
+#include "models/numerics/fp32_ops.hpp"
 
 namespace cimba::hw {
 
@@ -181,7 +181,7 @@ OpWork JitBlockExecutor::execute(const Op& op) {
     case OpKind::MacMatmul:
       switch (op.mac) {
         case MacFn::Linear:  // FP32 adaLN: JitHooks' FP32 path
-          workloads::linear_fp32(cond_, w_.adaLN_weight, w_.adaLN_bias.data(), mod_);
+          numerics::linear_fp32(cond_, w_.adaLN_weight, w_.adaLN_bias.data(), mod_);
           break;
         case MacFn::AttnScores: {
           const std::int64_t P = config_.num_patches(), h = op.head;
@@ -207,9 +207,9 @@ OpWork JitBlockExecutor::execute(const Op& op) {
       switch (op.fn) {
         case ElementwiseFn::RmsNorm:
           if (op.dst == "xn")
-            workloads::rms_norm(x_, w_.norm1, config_.norm_eps, xn_);
+            numerics::rms_norm(x_, w_.norm1, config_.norm_eps, xn_);
           else
-            workloads::rms_norm(h1_, w_.norm2, config_.norm_eps, xn2_);
+            numerics::rms_norm(h1_, w_.norm2, config_.norm_eps, xn2_);
           break;
         case ElementwiseFn::Modulate:
           if (op.dst == "a")

@@ -6,6 +6,7 @@
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
 #include "models/numerics/conv1d.hpp"
+#include "models/numerics/fp32_ops.hpp"
 #include "models/numerics/quantize.hpp"
 #include "workloads/mamba_forward.hpp"
 
@@ -136,7 +137,7 @@ OpWork LayerExecutor::execute(const Op& op) {
     case OpKind::Elementwise:
       if (op.fn == workloads::ElementwiseFn::RmsNorm) {
         tmp_in_ = x_.middleRows(t0, n);
-        workloads::rms_norm(tmp_in_, w_.norm, quant_.rms_eps, tmp_out_);
+        numerics::rms_norm(tmp_in_, w_.norm, quant_.rms_eps, tmp_out_);
         xn_.middleRows(t0, n) = tmp_out_;
       } else if (op.fn == workloads::ElementwiseFn::Gate) {
         const std::int64_t c0 = op.channel_begin, c1 = op.channel_end;

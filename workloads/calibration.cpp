@@ -106,7 +106,7 @@ class CalibrationHooks : public MambaHooks {
         });
       }
     }
-    linear_fp32(X, W, bias, Y);
+    numerics::linear_fp32(X, W, bias, Y);
   }
 
   void conv_output(int layer, MatrixF& u) override {

@@ -12,7 +12,7 @@
 #include "models/numerics/quantize.hpp"
 #include "workloads/jit_eval.hpp"
 #include "workloads/jit_forward.hpp"
-#include "workloads/mamba_forward.hpp"  // linear_fp32
+#include "models/numerics/fp32_ops.hpp"
 #include "workloads/safetensors.hpp"
 
 namespace cimba::workloads {
@@ -41,7 +41,7 @@ class CalibrationHooks : public JitHooks {
   void linear(int block, JitLinearKind kind, const MatrixF& X, const MatrixF& W, const float* bias,
               MatrixF& Y) override {
     if (config_.quantize[jit_kind_index(kind)]) observe(block, kind, X, W);
-    linear_fp32(X, W, bias, Y);
+    numerics::linear_fp32(X, W, bias, Y);
   }
 
   bool shifted(int block, JitLinearKind kind) const {

@@ -4,7 +4,7 @@
 
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
-#include "workloads/mamba_forward.hpp"  // linear_fp32, rms_norm
+#include "models/numerics/fp32_ops.hpp"
 
 namespace cimba::workloads {
 
@@ -57,7 +57,7 @@ void JitHooks::begin_forward(const std::vector<float>&) {}
 
 void JitHooks::linear(int, JitLinearKind, const MatrixF& X, const MatrixF& W, const float* bias,
                       MatrixF& Y) {
-  linear_fp32(X, W, bias, Y);
+  numerics::linear_fp32(X, W, bias, Y);
 }
 
 void JitHooks::activation(int, JitActivationPoint, MatrixF&) {}
@@ -130,7 +130,7 @@ class Runner {
     if (options_.hooks)
       options_.hooks->linear(block, kind, X, W, b, Y);
     else
-      linear_fp32(X, W, b, Y);
+      numerics::linear_fp32(X, W, b, Y);
     if (Y.rows() != X.rows() || Y.cols() != W.rows())
       throw InvalidArgument(std::string("JiT linear hook for ") + jit_linear_kind_name(kind) +
                             " of block " + std::to_string(block) + " returned a " +
@@ -361,7 +361,7 @@ MatrixF jit_forward(const JitModel& model, const MatrixF& z, const std::vector<f
     run.linear(i, JitLinearKind::adaLN, s, w.adaLN_weight, &w.adaLN_bias, mod);
     run.observe(i, "adaLN.out", mod);  // [sh1 | sc1 | g1 | sh2 | sc2 | g2]
 
-    rms_norm(h, w.norm1, c.norm_eps, normed);
+    numerics::rms_norm(h, w.norm1, c.norm_eps, normed);
     jit_modulate(normed, mod, 0, H, P, a);
     run.activation(i, JitActivationPoint::attn_in, a);
     run.observe(i, "attn.in", a);
@@ -379,7 +379,7 @@ MatrixF jit_forward(const JitModel& model, const MatrixF& z, const std::vector<f
     run.observe(i, "attn.out", delta);
     jit_gated_residual(h, mod, 2 * H, P, delta);
 
-    rms_norm(h, w.norm2, c.norm_eps, normed);
+    numerics::rms_norm(h, w.norm2, c.norm_eps, normed);
     jit_modulate(normed, mod, 3 * H, 4 * H, P, f);
     run.activation(i, JitActivationPoint::mlp_in, f);
     run.observe(i, "mlp.in", f);
@@ -402,7 +402,7 @@ MatrixF jit_forward(const JitModel& model, const MatrixF& z, const std::vector<f
   run.linear(-1, JitLinearKind::final_adaLN, s, model.final_adaLN_weight, &model.final_adaLN_bias,
              mod);
   run.observe(-1, "final.adaLN.out", mod);  // [shift | scale]
-  rms_norm(h, model.final_norm, c.norm_eps, normed);
+  numerics::rms_norm(h, model.final_norm, c.norm_eps, normed);
   jit_modulate(normed, mod, 0, H, P, a);
   run.activation(-1, JitActivationPoint::final_in, a);
   run.observe(-1, "final.in", a);

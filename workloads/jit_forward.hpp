@@ -58,7 +58,7 @@ class JitHooks {
   /// timestep-aware quantizer can pick its table row. Default: nothing.
   virtual void begin_forward(const std::vector<float>& t);
   /// Computes Y = X W^T + bias for linear `kind` of `block` (-1 for model-level linears). bias is
-  /// nullptr for the bias-free qkv, proj, w12, w3. Default: Eigen FP32 GEMM (linear_fp32).
+  /// nullptr for the bias-free qkv, proj, w12, w3. Default: Eigen FP32 GEMM (numerics::linear_fp32).
   virtual void linear(int block, JitLinearKind kind, const numerics::MatrixF& X,
                       const numerics::MatrixF& W, const float* bias, numerics::MatrixF& Y);
   /// The activation `point` of `block` just before its linear reads it; may be changed in place

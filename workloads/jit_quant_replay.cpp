@@ -10,7 +10,7 @@
 #include "models/numerics/rng.hpp"
 #include "workloads/jit_eval.hpp"
 #include "workloads/jit_sampler.hpp"
-#include "workloads/mamba_forward.hpp"  // linear_fp32
+#include "models/numerics/fp32_ops.hpp"
 
 namespace cimba::workloads {
 
@@ -356,7 +356,7 @@ void JitQuantHooks::linear(int block, JitLinearKind kind, const MatrixF& X, cons
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   st->stats.elements += Y.size();
   if (config_.measure_isolated) {
-    linear_fp32(X, W, bias, st->reference);
+    numerics::linear_fp32(X, W, bias, st->reference);
     st->stats.isolated.add(st->reference.data(), Y.data(), Y.size());
   }
 }

@@ -26,18 +26,9 @@ const char* linear_kind_name(LinearKind kind) {
   return "?";
 }
 
-void linear_fp32(const MatrixF& X, const MatrixF& W, const float* bias, MatrixF& Y) {
-  if (X.cols() != W.cols())
-    throw InvalidArgument("linear: input has " + std::to_string(X.cols()) +
-                          " features, weight expects " + std::to_string(W.cols()));
-  Y.resize(X.rows(), W.rows());
-  Y.noalias() = X * W.transpose();
-  if (bias) Y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, W.rows());
-}
-
 void MambaHooks::linear(int, LinearKind, const MatrixF& X, const MatrixF& W, const float* bias,
                         MatrixF& Y) {
-  linear_fp32(X, W, bias, Y);
+  numerics::linear_fp32(X, W, bias, Y);
 }
 
 void MambaHooks::conv_output(int, MatrixF&) {}
@@ -58,25 +49,6 @@ std::string mamba_activation_name(int layer, const std::string& point) {
   return layer < 0 ? point : "layers." + std::to_string(layer) + "." + point;
 }
 
-void rms_norm(const MatrixF& x, const VectorF& weight, double eps, MatrixF& out) {
-  if (weight.size() != x.cols())
-    throw InvalidArgument("rms_norm: weight has " + std::to_string(weight.size()) +
-                          " entries for " + std::to_string(x.cols()) + " features");
-  out.resize(x.rows(), x.cols());
-  const auto cols = x.cols();
-  const float epsf = static_cast<float>(eps);
-  for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    const float* xr = x.data() + r * cols;
-    float* o = out.data() + r * cols;
-    double sum_sq = 0.0;  // double: the FP32 mean of PyTorch is at least this accurate
-    for (Eigen::Index c = 0; c < cols; ++c) sum_sq += static_cast<double>(xr[c]) * xr[c];
-    const float variance = static_cast<float>(sum_sq / static_cast<double>(cols));
-    const float inv_rms = 1.0f / std::sqrt(variance + epsf);
-    // transformers: weight * (x * rsqrt(variance + eps))
-    for (Eigen::Index c = 0; c < cols; ++c) o[c] = weight[c] * (xr[c] * inv_rms);
-  }
-}
-
 namespace {
 
 void observe(const MambaForwardOptions& options, int layer, const char* point, const MatrixF& m) {
@@ -89,7 +61,7 @@ void run_linear(const MambaForwardOptions& options, int layer, LinearKind kind, 
   if (options.hooks)
     options.hooks->linear(layer, kind, X, W, b, Y);
   else
-    linear_fp32(X, W, b, Y);
+    numerics::linear_fp32(X, W, b, Y);
   if (Y.rows() != X.rows() || Y.cols() != W.rows())
     throw InvalidArgument(std::string("linear hook for ") + linear_kind_name(kind) + " of layer " +
                           std::to_string(layer) + " returned a " + std::to_string(Y.rows()) + "x" +
@@ -193,13 +165,13 @@ MatrixF mamba_forward(const MambaModel& model, const std::int32_t* tokens, std::
   MatrixF normed, mixed;
   for (int i = 0; i < static_cast<int>(model.layers.size()); ++i) {
     observe(options, i, "block.in", h);
-    rms_norm(h, model.layers[static_cast<std::size_t>(i)].norm, c.layer_norm_epsilon, normed);
+    numerics::rms_norm(h, model.layers[static_cast<std::size_t>(i)].norm, c.layer_norm_epsilon, normed);
     observe(options, i, "mixer.in", normed);
     mamba_mixer_forward(model, i, normed, batch, length, options, mixed);
     h += mixed;  // residual in FP32
     observe(options, i, "block.out", h);
   }
-  rms_norm(h, model.norm_f, c.layer_norm_epsilon, normed);
+  numerics::rms_norm(h, model.norm_f, c.layer_norm_epsilon, normed);
   observe(options, -1, "norm_f.out", normed);
   MatrixF logits;
   run_linear(options, -1, LinearKind::LmHead, normed, model.lm_head_weight(), VectorF(), logits);

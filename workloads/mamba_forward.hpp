@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/numerics/fp32_ops.hpp"
 #include "models/numerics/selective_scan.hpp"
 #include "models/numerics/types.hpp"
 #include "workloads/mamba_model.hpp"
@@ -22,11 +23,6 @@ namespace cimba::workloads {
 enum class LinearKind { InProj, XProj, DtProj, OutProj, LmHead };
 /// "in_proj", "x_proj", "dt_proj", "out_proj", "lm_head".
 const char* linear_kind_name(LinearKind kind);
-
-/// Y = X W^T (+ bias): X [T, in], W [out, in] (as stored), bias [out] or nullptr, Y [T, out]
-/// (resized). Eigen FP32 GEMM.
-void linear_fp32(const numerics::MatrixF& X, const numerics::MatrixF& W, const float* bias,
-                 numerics::MatrixF& Y);
 
 /// Replaceable steps of the forward. The base class is the FP32 reference; a quantized replay
 /// overrides what it models and calls the base for the rest (e.g. for LinearKind::LmHead).
@@ -60,10 +56,6 @@ struct MambaForwardOptions {
   ActivationObserver observer;  // empty: no observation (no copies)
   numerics::ScanConfig scan;    // exp/softplus of the SSM core; default Exact
 };
-
-/// RMSNorm as transformers' MambaRMSNorm in FP32: x * rsqrt(mean(x^2) + eps) * w, per row.
-void rms_norm(const numerics::MatrixF& x, const numerics::VectorF& weight, double eps,
-              numerics::MatrixF& out);
 
 /// The mixer of block `layer`: mixer_in [B*L, H] (the RMSNorm output) -> mixer_out [B*L, H].
 void mamba_mixer_forward(const MambaModel& model, int layer, const numerics::MatrixF& mixer_in,

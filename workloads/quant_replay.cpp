@@ -213,7 +213,7 @@ void QuantReplayHooks::linear(int layer, LinearKind kind, const MatrixF& X, cons
                               const float* bias, MatrixF& Y) {
   LinearState& s = state(layer, kind);
   if (!s.layer) {
-    linear_fp32(X, W, bias, Y);
+    numerics::linear_fp32(X, W, bias, Y);
     s.elements += Y.size();
     return;
   }
@@ -231,7 +231,7 @@ void QuantReplayHooks::linear(int layer, LinearKind kind, const MatrixF& X, cons
   s.mac_ops += st.mac_ops;
   s.max_range_x = std::max(s.max_range_x, st.range_x);
   if (config_.measure_isolated) {
-    linear_fp32(X, W, bias, s.reference);
+    numerics::linear_fp32(X, W, bias, s.reference);
     s.isolated.add(s.reference.data(), Y.data(), Y.size());
   }
 }
@@ -476,12 +476,12 @@ QuantReplayResult run_quant_replay(const MambaModel& model, const TokenWindows& 
       current_layer = l;
       const MambaLayerWeights& w = model.layers[static_cast<std::size_t>(l)];
       t0 = Clock::now();
-      rms_norm(h_ref, w.norm, c.layer_norm_epsilon, n_ref);
+      numerics::rms_norm(h_ref, w.norm, c.layer_norm_epsilon, n_ref);
       mamba_mixer_forward(model, l, n_ref, nw, L, ref_options, m_ref);
       h_ref += m_ref;
       r.fp32_seconds += seconds_since(t0);
       t0 = Clock::now();
-      rms_norm(h_q, w.norm, c.layer_norm_epsilon, n_q);
+      numerics::rms_norm(h_q, w.norm, c.layer_norm_epsilon, n_q);
       mamba_mixer_forward(model, l, n_q, nw, L, q_options, m_q);
       h_q += m_q;
       e2e[static_cast<std::size_t>(l * kRowsPerLayer + 6)].add(h_ref.data(), h_q.data(),
@@ -489,8 +489,8 @@ QuantReplayResult run_quant_replay(const MambaModel& model, const TokenWindows& 
       r.quantized_seconds += seconds_since(t0);
     }
     t0 = Clock::now();
-    rms_norm(h_ref, model.norm_f, c.layer_norm_epsilon, n_ref);
-    linear_fp32(n_ref, model.lm_head_weight(), nullptr, logits_ref);
+    numerics::rms_norm(h_ref, model.norm_f, c.layer_norm_epsilon, n_ref);
+    numerics::linear_fp32(n_ref, model.lm_head_weight(), nullptr, logits_ref);
     for (std::int64_t k = 0; k < nw; ++k) {
       const std::int32_t* target = windows.target(first + k);
       double sum = 0.0;
@@ -500,7 +500,7 @@ QuantReplayResult run_quant_replay(const MambaModel& model, const TokenWindows& 
     }
     r.fp32_seconds += seconds_since(t0);
     t0 = Clock::now();
-    rms_norm(h_q, model.norm_f, c.layer_norm_epsilon, n_q);
+    numerics::rms_norm(h_q, model.norm_f, c.layer_norm_epsilon, n_q);
     hooks.linear(-1, LinearKind::LmHead, n_q, model.lm_head_weight(), nullptr, logits_q);
     e2e.back().add(logits_ref.data(), logits_q.data(), logits_q.size());
     for (std::int64_t k = 0; k < nw; ++k) {

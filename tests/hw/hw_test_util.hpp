@@ -107,7 +107,7 @@ class ReferenceHooks : public workloads::MambaHooks {
 inline numerics::MatrixF reference_block(const workloads::MambaModel& model, const LayerQuant& q,
                                          const numerics::MatrixF& x) {
   numerics::MatrixF normed, mixed;
-  workloads::rms_norm(x, model.layers[0].norm, q.rms_eps, normed);
+  numerics::rms_norm(x, model.layers[0].norm, q.rms_eps, normed);
   ReferenceHooks hooks(q);
   workloads::MambaForwardOptions o;
   o.hooks = &hooks;
