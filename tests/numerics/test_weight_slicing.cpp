@@ -176,8 +176,8 @@ TEST(AdcConversion, LevelsAreTheDivisionsRoundingAtEveryTie) {
   std::vector<float> v;
   for (int i = -5000; i <= 5000; ++i) v.push_back(static_cast<float>(i));
   for (int bits : {4, 8, 10, 12})
-    for (double full_scale : {2.0 * qmax(bits), 0.5 * qmax(bits), 1.5 * qmax(bits), 3333.0,
-                              1e-3, 4999.5, 6.0 * qmax(bits) + 1e-12}) {
+    for (double full_scale : {2.0 * qmax(bits), 0.5 * qmax(bits), 1.5 * qmax(bits), 3333.0, 1e-3,
+                              4999.5, 6.0 * qmax(bits) + 1e-12}) {
       AdcConfig adc;
       adc.bits = bits;
       std::vector<double> acc(v.size(), 0.0);
@@ -224,7 +224,8 @@ TEST(WeightSlicing, PackedPartialSumsEqualOneGemmPerSlice) {
     for (int s = 0; s < st.n_slices; ++s)
       for (int c = 0; c < lin.n_columns(); ++c)
         for (int t = 0; t < lin.n_tiles(); ++t) {
-          const MatrixF& p = P[static_cast<std::size_t>(s * lin.n_adc_terms() + c * lin.n_tiles() + t)];
+          const MatrixF& p =
+              P[static_cast<std::size_t>(s * lin.n_adc_terms() + c * lin.n_tiles() + t)];
           const double sign = e == WeightEncoding::Differential && c >= 4 ? -1.0 : 1.0;
           const int shift = lin.plan().shifts[s] + 2 * (c % 4);
           terms.push_back({p.data(), static_cast<double>(p.cwiseAbs().maxCoeff()),
