@@ -2,7 +2,7 @@
 // See config_schema.hpp for how to add a key.
 #include "sim/config_schema.hpp"
 
-#include "sim/hardware_report.hpp"
+#include "sim/hw_config.hpp"
 
 #include <algorithm>
 #include <charconv>

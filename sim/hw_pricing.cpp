@@ -1,0 +1,359 @@
+// The price of an accelerator: RunConfig + HwParams -> cost-model inputs, the energy table of
+// every ledger action and the area breakdown (each figure with its source, models/cost).
+#include "sim/hw_pricing.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "models/common/error.hpp"
+#include "models/cost/adc.hpp"
+#include "models/cost/cim.hpp"
+#include "models/cost/digital.hpp"
+#include "models/cost/dram.hpp"
+#include "models/cost/sram.hpp"
+#include "models/cost/tech.hpp"
+#include "models/numerics/group_scales.hpp"
+#include "sim/result_format.hpp"
+#include "workloads/mamba_forward.hpp"
+
+namespace cimba::sim {
+namespace wl = cimba::workloads;
+
+namespace {
+
+cost::AdcModel adc_model(AdcModelKind kind) {
+  switch (kind) {
+    case AdcModelKind::Murmann:
+      return cost::AdcModel::kMurmannSurvey;
+    case AdcModelKind::Sar:
+      return cost::AdcModel::kNeuroSimSar;
+    case AdcModelKind::Flash:
+      return cost::AdcModel::kFlash;
+  }
+  return cost::AdcModel::kNeuroSimSar;
+}
+
+cost::CimCellType cell_type(CimCellKind kind) {
+  switch (kind) {
+    case CimCellKind::Cell6T:
+      return cost::CimCellType::k6T;
+    case CimCellKind::Cell8T:
+      return cost::CimCellType::k8T;
+    case CimCellKind::Cell8T1C:
+      return cost::CimCellType::k8T1C;
+  }
+  return cost::CimCellType::k8T;
+}
+
+int cost_segments(const RunConfig& c) {
+  const int wanted = c.ssm.exp_impl == ExpImplMode::Lut ? c.ssm.lut_entries : c.ssm.exp_segments;
+  int s = 2;
+  while (s < wanted && s < 1024) s *= 2;
+  return s;
+}
+
+cost::FunctionImpl function_impl(const RunConfig& c) {
+  return c.ssm.exp_impl == ExpImplMode::Exact ? cost::FunctionImpl::kExactFp32
+                                              : cost::FunctionImpl::kPwlInt16;
+}
+
+double bits_per_code(const RunConfig& c) {
+  switch (c.workload.ssm_input.scheme) {
+    case SsmInputScheme::DualScale:
+      return c.workload.ssm_input.value_bits;
+    default:
+      return 8;
+  }
+}
+
+}  // namespace
+
+cost::TechPoint tech_of(const RunConfig& c) {
+  return cost::TechPoint{c.hw.node_nm, c.hw.vdd_v, c.hw.clock_mhz / 1000.0};
+}
+
+// The PWL segment count the cost model accepts (a power of two in 2..1024) nearest above the
+// scan's segments; used for the function units when ssm.exp_impl is pwl or lut.
+// The CIM macro as the cost model sees it. The model needs whole ADC groups: the used output
+// columns (floor(cols / weight_cells)) are rounded up to a multiple of cols_per_adc (a no-op for
+// the defaults: 64 outputs, 8 per ADC). Each output has digit_columns() ADC inputs of
+// cells_per_conversion() cells (one input of weight_cells cells when weights are not sliced).
+// Inputs: one numerics slice (quant.slice_bits) is one activation of the array: bit-serial for
+// 1-bit slices, else a pulse-count DAC of slice_bits (the cost model allows 1..8 bits; wider slices
+// are priced at 8 and flagged by the caller).
+cost::CimMacroParams cim_macro_params(const RunConfig& c, const hw::HwParams& hw) {
+  cost::CimMacroParams m;
+  const int wc = hw.cim.weight_cells();
+  const int cpa = std::min(hw.cim.cols_per_adc, std::max(1, hw.cim.outputs_per_macro()));
+  const int outputs = (hw.cim.outputs_per_macro() + cpa - 1) / cpa * cpa;
+  m.rows = hw.cim.rows;
+  m.cols = outputs * wc;
+  m.cell = cell_type(c.hw.cim.cell_type);
+  m.encoding =
+      c.quant.slice_bits == 1 ? cost::InputEncoding::kBitSerial : cost::InputEncoding::kPulseCount;
+  m.input_bits = c.quant.a_bits;
+  m.dac_bits = std::min(c.quant.slice_bits, 8);
+  m.adc_model = adc_model(c.hw.cim.adc.model);
+  m.adc_bits = hw.cim.adc.bits;
+  m.cols_per_conversion = hw.cim.cells_per_conversion();
+  m.conversions_per_adc = cpa;
+  m.tech = tech_of(c);
+  return m;
+}
+
+// ---- energy table ---------------------------------------------------------------------------
+
+std::string PricedEnergyTable::reason_for(const std::string& action_at_component) const {
+  const std::string action = action_at_component.substr(0, action_at_component.find('@'));
+  for (const auto& u : unpriced)
+    if (u.key == action_at_component || u.key == action) return u.reason;
+  return "";
+}
+
+PricedEnergyTable build_energy_table(const RunConfig& c, const hw::HwParams& hw,
+                                     const std::vector<wl::BufferUse>& buffers) {
+  PricedEnergyTable t;
+  const cost::TechPoint tech = tech_of(c);
+  auto set = [&](const std::string& key, double pJ, const std::string& source) {
+    t.table.pj[key] = pJ;
+    t.prices.push_back({key, pJ, source});
+  };
+  auto unpriced = [&](const std::string& key, const std::string& reason) {
+    t.unpriced.push_back({key, reason});
+  };
+  // Each price in its own try: a cost model that rejects a parameter leaves that action unpriced
+  // with the model's message, instead of failing the run or guessing.
+  auto guarded = [&](const std::string& key, const std::function<void()>& fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      unpriced(key, std::string("cost model rejected the parameters: ") + e.what());
+    }
+  };
+
+  // CIM macro: cim_macro_cost (models/cost/cim.cpp) at the configured geometry, cell, DAC, ADC.
+  const cost::CimMacroParams mp = cim_macro_params(c, hw);
+  guarded("cim_cell_mac", [&] {
+    const cost::CimMacroCost m = cost::cim_macro_cost(mp);
+    const double cells = double(mp.rows) * double(mp.cols);
+    if (c.quant.slice_bits > 8) {
+      unpriced("cim_cell_mac", "quant.slice_bits " + std::to_string(c.quant.slice_bits) +
+                                   " exceeds the 8-bit pulse-count DAC of cim_macro_cost");
+    } else {
+      // One cell in one activation (one input slice): the array energy (cell physics x
+      // Jia-fitted factor) plus the row drivers' share, per cell of the macro.
+      set("cim_cell_mac", (m.array_energy_pJ + m.driver_energy_pJ) / cells,
+          "cim_macro_cost: (array_energy_pJ + driver_energy_pJ) / (rows x cols), " +
+              cost::cim_cell_type_name(mp.cell) + " cells, input activity " +
+              fmt(mp.input_activity, 4) + " (cost-model default)");
+    }
+    // One conversion: adc_cost x the Jia-fitted ADC energy factor, at the rate the macro sets.
+    set("adc_conversion", m.adc.energy_pJ,
+        "cim_macro_cost -> adc_cost(" + cost::adc_model_name(mp.adc_model) + ", " +
+            std::to_string(mp.adc_bits) + " b) x Jia-fitted factor: " + m.adc.source);
+  });
+  // A shift-add of one converted partial sum: the accumulator adder + register of
+  // cim_macro_cost's shift-add stage (int_adder + register_bits of acc_bits).
+  guarded("shift_add", [&] {
+    const double e = cost::int_adder(mp.acc_bits, tech).energy_pJ +
+                     cost::register_bits(mp.acc_bits, tech).energy_pJ;
+    set("shift_add", e,
+        "int_adder(" + std::to_string(mp.acc_bits) + ") + register_bits(" +
+            std::to_string(mp.acc_bits) + "), as cim_macro_cost's shift-add");
+  });
+  // Programming one cell: an SRAM write of cell_bits in an array of the macro's size
+  // (sram_cost write energy per bit; the CIM cell is an SRAM cell).
+  guarded("cim_cell_write", [&] {
+    cost::SramParams sp;
+    sp.capacity_bytes = std::max<std::int64_t>(1, std::int64_t(mp.rows) * mp.cols / 8);
+    sp.width_bits = std::min(mp.cols, 4096);
+    sp.tech = tech;
+    const cost::SramCost s = cost::sram_cost(sp);
+    set("cim_cell_write", s.write_energy_pJ / sp.width_bits * hw.cim.cell_bits,
+        "sram_cost(macro capacity, width cols).write_energy_pJ / width x hw.cim.cell_bits");
+  });
+
+  // Digital units (models/cost/digital.cpp: Horowitz ISSCC'14, Stillmaker-Baas scaling).
+  guarded("fp32_mul", [&] {
+    const double mul = cost::fp32_multiplier(tech).energy_pJ;
+    set("fp32_mul", mul, "fp32_multiplier");
+    set("dequant_mul", mul, "fp32_multiplier (code x scale; int-to-float conversion not priced)");
+    const double cmp_a = cost::comparator(c.quant.a_bits, tech).energy_pJ;
+    set("quant_encode@cim", mul + 2 * cmp_a,
+        "fp32_multiplier (x 1/scale) + 2 x comparator(quant.a_bits) (clamp); rounding free");
+    const int code_bits = static_cast<int>(bits_per_code(c));
+    const double cmp_u = cost::comparator(code_bits, tech).energy_pJ;
+    set("quant_encode", mul + 2 * cmp_u,
+        "fp32_multiplier (x 1/scale) + 2 x comparator(" + std::to_string(code_bits) +
+            " b SSM-input code) (clamp); rounding free");
+  });
+  guarded("fp32_add", [&] { set("fp32_add", cost::fp32_adder(tech).energy_pJ, "fp32_adder"); });
+  guarded("fp32_exp", [&] {
+    const cost::ComponentCost e = cost::exp_unit(function_impl(c), tech, cost_segments(c));
+    set("fp32_exp", e.energy_pJ, "exp_unit: " + e.action);
+  });
+  guarded("fp32_softplus", [&] {
+    const cost::ComponentCost e = cost::softplus_unit(function_impl(c), tech, cost_segments(c));
+    set("fp32_softplus", e.energy_pJ, "softplus_unit: " + e.action);
+  });
+  guarded("comparison", [&] {
+    set("comparison", cost::comparator(32, tech).energy_pJ,
+        "comparator(32): an FP32 magnitude compare as a 32-bit integer compare");
+  });
+  guarded("mux_select", [&] {
+    set("mux_select", cost::mux(32, 2, tech).energy_pJ, "mux(32 b, 2 inputs): scale1 / scale2");
+  });
+  unpriced("scale_lookup",
+           "no cost model for the index logic; the table reads it makes are priced as "
+           "sram_read_bit@sram.scale_tables");
+  unpriced("fp32_div", "models/cost has no FP32 divider");
+  unpriced("fp32_sqrt", "models/cost has no FP32 square root");
+  unpriced("fp32_silu", "models/cost has no SiLU unit (exp + add + divide + multiply; no divider)");
+
+  // Buffers: sram_cost at the configured capacity, or what the program needs (0 = sized to it);
+  // scale tables up to 64 KiB in a register file (as cost_table's scale table).
+  for (const wl::BufferUse& b : buffers) {
+    const hw::SramParams& s = hw.sram_for(b.name);
+    const std::string comp = "sram." + b.name;
+    guarded("sram_read_bit@" + comp, [&] {
+      cost::SramParams sp;
+      sp.capacity_bytes = std::max<std::int64_t>(1, s.bytes ? s.bytes : b.bytes);
+      sp.width_bits = static_cast<int>(std::min<std::int64_t>(s.width_bits, 8 * sp.capacity_bytes));
+      sp.tech = tech;
+      const bool rf = b.name == "scale_tables" && sp.capacity_bytes <= 64 * 1024 &&
+                      8 * sp.capacity_bytes / sp.width_bits <= 4096;
+      const cost::SramCost sc = rf ? cost::register_file_cost(sp) : cost::sram_cost(sp);
+      const std::string what = std::string(rf ? "register_file_cost" : "sram_cost") + "(" +
+                               std::to_string(sp.capacity_bytes) + " B, " +
+                               std::to_string(sp.width_bits) + " b)";
+      set("sram_read_bit@" + comp, sc.read_energy_pJ / sp.width_bits, what + ".read / width");
+      set("sram_write_bit@" + comp, sc.write_energy_pJ / sp.width_bits, what + ".write / width");
+    });
+  }
+
+  // DRAM: energy per bit of the preset (models/cost/dram.hpp).
+  switch (c.hw.dram.preset) {
+    case DramPresetKind::Lpddr4_4266:
+    case DramPresetKind::Hbm2: {
+      const cost::DramPreset d =
+          cost::dram_preset(c.hw.dram.preset == DramPresetKind::Hbm2 ? cost::DramKind::kHbm2
+                                                                     : cost::DramKind::kLpddr4);
+      set("dram_read_bit", d.energy_pJ_per_bit, "dram_preset(" + d.name + "): " + d.source);
+      set("dram_write_bit", d.energy_pJ_per_bit, "dram_preset(" + d.name + "): " + d.source);
+      break;
+    }
+    case DramPresetKind::Ddr4_3200:
+      unpriced("dram_read_bit", "models/cost/dram.hpp has no DDR4 preset (hw.dram.preset)");
+      unpriced("dram_write_bit", "models/cost/dram.hpp has no DDR4 preset (hw.dram.preset)");
+      break;
+  }
+  return t;
+}
+
+// ---- area -----------------------------------------------------------------------------------
+
+cost::AcceleratorDesc accelerator_desc(const RunConfig& c, const hw::HwParams& hw,
+                                       const wl::Mamba1LayerShape& shape) {
+  cost::AcceleratorDesc d;
+  const cost::CimMacroParams mp = cim_macro_params(c, hw);
+  d.tech = tech_of(c);
+  d.cim_macros = hw.cim.macros;
+  d.cim_rows = mp.rows;
+  d.cim_cols = mp.cols;
+  d.cim_cell = mp.cell;
+  d.cim_encoding = mp.encoding;
+  d.cim_input_bits = mp.input_bits;
+  d.cim_dac_bits = mp.dac_bits;
+  d.cim_cols_per_conversion = mp.cols_per_conversion;
+  d.cim_conversions_per_adc = mp.conversions_per_adc;
+  d.adc_model = mp.adc_model;
+  d.adc_bits = mp.adc_bits;
+  // Datapaths per lane (ASSUMPTION, from the units' formulas in docs/hardware.md): SSM core lane
+  // 2 FP32 mul + 2 FP32 add + 1 exp + 1 softplus (exp(delta A), delta B u, h update, C h sum);
+  // vector lane 1 mul + 1 add; conv lane conv_kernel taps (mul + add each); MUX lane 1 mul.
+  const int K = static_cast<int>(shape.conv_kernel);
+  d.fp32_multipliers = 2 * hw.ssm.lanes + hw.vec.lanes + K * hw.conv.lanes + hw.mux.lanes;
+  d.fp32_adders = 2 * hw.ssm.lanes + hw.vec.lanes + K * hw.conv.lanes;
+  d.exp_units = hw.ssm.lanes;
+  d.softplus_units = hw.ssm.lanes;
+  d.sfu_impl = function_impl(c);
+  d.pwl_segments = cost_segments(c);
+  // Index unit comparators as 32-bit adders (cost model convention: a compare is a subtraction):
+  // parallel HG + DG per unit, sequential 1 per unit, LUT none.
+  const int hg = c.workload.ssm_input.n_head_groups, dg = c.workload.ssm_input.n_dim_groups;
+  d.int_adders = hw.index.impl == hw::IndexImpl::Parallel     ? hw.index.units * (hg + dg)
+                 : hw.index.impl == hw::IndexImpl::Sequential ? hw.index.units
+                                                              : 0;
+  d.int_adder_bits = 32;
+  return d;
+}
+
+std::vector<AreaRow> area_breakdown(const RunConfig& c, const hw::HwParams& hw,
+                                    const std::vector<wl::BufferUse>& buffers,
+                                    const wl::Mamba1LayerShape& shape) {
+  const cost::AcceleratorDesc d = accelerator_desc(c, hw, shape);
+  const int K = static_cast<int>(shape.conv_kernel);
+  const std::string lanes = "ssm 2x" + std::to_string(hw.ssm.lanes) + " + vec " +
+                            std::to_string(hw.vec.lanes) + " + conv " + std::to_string(K) + "x" +
+                            std::to_string(hw.conv.lanes);
+  std::vector<AreaRow> rows;
+  for (const cost::CostRow& r : cost::cost_table(d)) {
+    if (r.name == "input buffer SRAM" || r.name == "output buffer SRAM" ||
+        r.name == "SSM state SRAM" || r.name == "scale table (register file)" ||
+        r.name.rfind("DRAM", 0) == 0)
+      continue;  // replaced by the program's buffers below; DRAM is off chip
+    AreaRow a;
+    a.component = r.name;
+    a.count = r.count;
+    a.area_um2_each = r.area_um2;
+    a.area_um2 = r.count * r.area_um2;
+    a.leakage_uW = r.count * r.leakage_uW;
+    a.source = r.source;
+    if (r.name.rfind("CIM", 0) == 0 || r.name.rfind("shift-add", 0) == 0)
+      a.counted_as = "hw.cim.macros";
+    else if (r.name.rfind("ADC", 0) == 0)
+      a.counted_as = "hw.cim.macros x outputs per macro / hw.cim.cols_per_adc";
+    else if (r.name == "FP32 multiplier")
+      a.counted_as = lanes + " + mux " + std::to_string(hw.mux.lanes);
+    else if (r.name == "FP32 adder")
+      a.counted_as = lanes;
+    else if (r.name.rfind("INT", 0) == 0)
+      a.counted_as =
+          "index comparators: hw.index.units x (n_head_groups + n_dim_groups) "
+          "(parallel), x 1 (sequential), 0 (lut)";
+    else
+      a.counted_as = "hw.ssm.lanes";
+    if (a.count > 0) rows.push_back(a);
+  }
+  const cost::TechPoint tech = tech_of(c);
+  for (const wl::BufferUse& b : buffers) {
+    const hw::SramParams& s = hw.sram_for(b.name);
+    cost::SramParams sp;
+    sp.capacity_bytes = std::max<std::int64_t>(1, s.bytes ? s.bytes : b.bytes);
+    sp.width_bits = static_cast<int>(std::min<std::int64_t>(s.width_bits, 8 * sp.capacity_bytes));
+    sp.tech = tech;
+    const bool rf = b.name == "scale_tables" && sp.capacity_bytes <= 64 * 1024 &&
+                    8 * sp.capacity_bytes / sp.width_bits <= 4096;
+    AreaRow a;
+    a.component = "sram." + b.name;
+    a.count = 1;
+    a.counted_as = std::to_string(sp.capacity_bytes) + " B" +
+                   (s.bytes ? " (" + hw.sram_key(b.name) + ".bytes)" : " (sized to the program)") +
+                   ", " + std::to_string(sp.width_bits) + " b wide" + (rf ? ", register file" : "");
+    try {
+      const cost::SramCost sc = rf ? cost::register_file_cost(sp) : cost::sram_cost(sp);
+      a.area_um2_each = a.area_um2 = sc.area_um2;
+      a.leakage_uW = sc.leakage_uW;
+      a.source = sc.source;
+    } catch (const Error& e) {
+      a.source = std::string("not costed: ") + e.what();  // area 0, named as such
+    }
+    rows.push_back(a);
+  }
+  return rows;
+}
+
+}  // namespace cimba::sim
