@@ -1,13 +1,9 @@
 #pragma once
-// Small pieces every workload runner shares: number formatting for summaries and CSV cells, and
-// the mapping of config enums onto the numerics library's.
+// Small pieces every workload runner shares: number formatting for summaries and CSV cells.
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "models/numerics/adc.hpp"
-#include "models/numerics/bitserial.hpp"
-#include "models/numerics/observers.hpp"
 #include "sim/run_config.hpp"
 
 namespace cimba::sim {
@@ -26,13 +22,5 @@ std::string csv_cell(const nlohmann::ordered_json& v);
 /// row. A null hardware column (`hw_*`, a point off the accelerator) is an empty cell, any other
 /// null an "inf" (an exact result's SQNR).
 std::string render_layers_csv(const nlohmann::ordered_json& layers);
-
-numerics::AdcRange to_numerics(AdcRangeMode mode);
-numerics::ObserverKind to_numerics(ObserverKind kind);
-numerics::InputEncoding to_numerics(InputEncodingMode mode);
-numerics::WeightEncoding to_numerics(WeightEncodingMode mode);
-/// Copies quant.input_encoding, quant.weight_slice_bits and quant.weight_encoding into a
-/// bit-serial configuration (the settings every linear of a run shares).
-void apply_cim_encodings(const RunConfig& cfg, numerics::BitSerialConfig& bs);
 
 }  // namespace cimba::sim

@@ -1,5 +1,6 @@
 #include "sim/run.hpp"
 
+#include "sim/numerics_config.hpp"
 #include "sim/result_format.hpp"
 
 #include <chrono>
@@ -96,17 +97,7 @@ RunOutput run_linear(const RunConfig& cfg) {
     throw FormatError(file.path().string() + ": calibration input '" + lw.calib_input +
                       "' width does not match the weight");
 
-  nm::BitSerialConfig bs;
-  bs.w_bits = cfg.quant.w_bits;
-  bs.w_clip_pct = cfg.quant.w_clip_pct;
-  bs.a_bits = cfg.quant.a_bits;
-  bs.slice_bits = cfg.quant.slice_bits;
-  bs.overlap_bits = cfg.quant.overlap_bits;
-  apply_cim_encodings(cfg, bs);
-  bs.rows_per_adc = cfg.hw.cim.rows_per_adc;
-  bs.adc.bits = cfg.hw.cim.adc.bits;
-  bs.adc.noise_lsb = cfg.hw.cim.adc.noise_lsb;
-  bs.adc.enob = cfg.hw.cim.adc.enob;
+  nm::BitSerialConfig bs = cim_linear_config(cfg, {}, cfg.hw.cim.rows_per_adc);
   bs.noise_key = nm::stream_key(cfg.seed, /*layer=*/0);
 
   // Static calibration: the activation range, then the ADC full scale of every slice and row tile
@@ -224,20 +215,11 @@ RunOutput run_linear(const RunConfig& cfg) {
 /// The effective settings of one linear type: its quant.layers.<type> overrides over the globals.
 nm::BitSerialConfig linear_settings(const RunConfig& cfg, const LinearTypeOverride& o,
                                     const std::string& type) {
-  nm::BitSerialConfig bs;
-  bs.w_bits = o.w_bits ? o.w_bits : cfg.quant.w_bits;
-  bs.w_clip_pct = cfg.quant.w_clip_pct;
-  bs.a_bits = o.a_bits ? o.a_bits : cfg.quant.a_bits;
-  bs.slice_bits = cfg.quant.slice_bits;
-  bs.overlap_bits = cfg.quant.overlap_bits;
-  apply_cim_encodings(cfg, bs);
   // One key for the rows per conversion: 0 is the physical array (hw.cim.rows), as on the
   // hardware, so the replay and the hardware convert the same row tiles by default.
-  bs.rows_per_adc = cfg.hw.cim.rows_per_adc ? cfg.hw.cim.rows_per_adc : cfg.hw.cim.rows;
-  bs.adc.bits = o.adc_bits ? o.adc_bits : cfg.hw.cim.adc.bits;
-  bs.adc.range = to_numerics(cfg.hw.cim.adc.range);
-  bs.adc.noise_lsb = cfg.hw.cim.adc.noise_lsb;
-  bs.adc.enob = cfg.hw.cim.adc.enob;
+  const nm::BitSerialConfig bs =
+      cim_linear_config(cfg, {o.w_bits, o.a_bits, o.adc_bits},
+                        cfg.hw.cim.rows_per_adc ? cfg.hw.cim.rows_per_adc : cfg.hw.cim.rows);
   if (bs.w_bits < 2)
     throw ConfigError("quant.layers." + type + ".w_bits: " + std::to_string(o.w_bits) +
                       " is too small (weights need at least 2 bits; 0 inherits quant.w_bits)");

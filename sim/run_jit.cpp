@@ -4,6 +4,7 @@
 // files (docs/results-format.md, "workload.kind: jit").
 #include "sim/run_jit.hpp"
 
+#include "sim/numerics_config.hpp"
 #include "sim/result_format.hpp"
 
 #include <algorithm>
@@ -24,6 +25,8 @@
 #include "sim/config.hpp"
 #include "sim/config_schema.hpp"
 #include "sim/hardware_report.hpp"
+#include "sim/hw_config.hpp"
+#include "sim/hw_pricing.hpp"
 #include "sim/progress.hpp"
 #include "sim/version.hpp"
 #include "workloads/builtin_data.hpp"
@@ -102,17 +105,7 @@ wl::JitQuantConfig jit_quant_config(const RunConfig& cfg) {
     const JitLinearOverride& o = jit_override(cfg, kind);
     const std::string prefix = std::string("quant.layers.") + wl::jit_linear_key_name(kind) + ".";
     nm::BitSerialConfig& bs = q.linear[k];
-    bs.w_bits = o.w_bits ? o.w_bits : cfg.quant.w_bits;
-    bs.w_clip_pct = cfg.quant.w_clip_pct;
-    bs.a_bits = o.a_bits ? o.a_bits : cfg.quant.a_bits;
-    bs.slice_bits = cfg.quant.slice_bits;
-    bs.overlap_bits = cfg.quant.overlap_bits;
-    apply_cim_encodings(cfg, bs);
-    bs.rows_per_adc = cfg.hw.cim.rows_per_adc;
-    bs.adc.bits = o.adc_bits ? o.adc_bits : cfg.hw.cim.adc.bits;
-    bs.adc.range = to_numerics(cfg.hw.cim.adc.range);
-    bs.adc.noise_lsb = cfg.hw.cim.adc.noise_lsb;
-    bs.adc.enob = cfg.hw.cim.adc.enob;
+    bs = cim_linear_config(cfg, {o.w_bits, o.a_bits, o.adc_bits}, cfg.hw.cim.rows_per_adc);
     q.quantize[k] = o.quantize;
     if (!o.quantize) continue;
     if (bs.w_bits < 2)
