@@ -196,6 +196,8 @@ OpWork LayerExecutor::execute(const Op& op) {
       }
       work.lookups = n * Di;
       work.walk_comparisons = n * walk;
+      work.index_head_groups = quant_.groups.HG;
+      work.index_dim_groups = quant_.groups.DG;
       break;
     }
     case OpKind::Conv1d: {
@@ -237,6 +239,7 @@ OpWork LayerExecutor::execute(const Op& op) {
                                                   u_flag_.data() + t0 * Di);
           break;
       }
+      work.conv_taps = static_cast<int>(K);
       break;
     }
     case OpKind::DualScaleDequant: {
@@ -271,6 +274,7 @@ OpWork LayerExecutor::execute(const Op& op) {
       s.out_row_stride = 1;
       s.out_time_stride = Di;
       work.scan = numerics::selective_scan(s, functions_);
+      work.scan_state_size = N;
       break;
     }
   }

@@ -55,6 +55,12 @@ struct OpWork {
   std::int64_t walk_comparisons = 0;  // ScaleLookup: comparisons of sequential walks
   numerics::DualScaleStats dual;      // Conv1d (dual-scale encode)
   std::int64_t quant_saturated = 0;   // Conv1d: clamped elements (int8 / group)
+  // The sizes a unit's timing and ledger need that the op's shapes do not carry, so that the
+  // units know the op-program contract and no model family:
+  int conv_taps = 0;                 // Conv1d: kernel taps K
+  int index_head_groups = 0;         // ScaleLookup: HG of the group tables
+  int index_dim_groups = 0;          // ScaleLookup: DG of the group tables
+  std::int64_t scan_state_size = 0;  // SsmScan: d_state N per channel
 };
 
 /// The numerics of an op program, op by op: what the hardware units call. LayerExecutor (a Mamba1

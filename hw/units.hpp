@@ -20,7 +20,6 @@ namespace cimba::hw {
 struct RunContext {
   const workloads::OpProgram* program = nullptr;
   OpExecutor* executor = nullptr;
-  LayerExecutor* mamba = nullptr;  // the Mamba1 executor (nullptr for other programs)
   const HwParams* hw = nullptr;
   Ledger ledger;
   std::vector<OpTiming> timing;  // per op
@@ -35,11 +34,12 @@ struct RunContext {
   /// Books reads/writes of a buffer ("sram.<name>") and returns its access cycles.
   std::int64_t buffer_access(const std::string& buffer, std::int64_t read_bits,
                              std::int64_t write_bits);
-  /// The Mamba1 executor; throws InvalidArgument naming the op when the program is not Mamba1.
-  LayerExecutor& mamba_executor(const workloads::Op& op) const;
 };
 
 class Accelerator;
+
+/// Bits of a group id in the LUT index implementation: ceil(log2(HG x DG)), at least 1.
+int lut_id_bits(int head_groups, int dim_groups);
 
 class HwUnit : public sc_core::sc_module {
  public:

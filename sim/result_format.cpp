@@ -46,4 +46,8 @@ std::string render_layers_csv(const nlohmann::ordered_json& layers) {
   return csv.str();
 }
 
+const char* adc_range_name(AdcRangeMode m) {
+  return m == AdcRangeMode::Dynamic ? "dynamic" : m == AdcRangeMode::Static ? "static" : "bypass";
+}
+
 }  // namespace cimba::sim

@@ -23,4 +23,7 @@ std::string csv_cell(const nlohmann::ordered_json& v);
 /// null an "inf" (an exact result's SQNR).
 std::string render_layers_csv(const nlohmann::ordered_json& layers);
 
+/// "dynamic", "static" or "bypass".
+const char* adc_range_name(AdcRangeMode mode);
+
 }  // namespace cimba::sim
