@@ -15,6 +15,7 @@
 #include "models/numerics/observers.hpp"
 #include "models/numerics/rng.hpp"
 #include "sim/atomic_file.hpp"
+#include "sim/calibration_fingerprint.hpp"
 #include "sim/config.hpp"
 #include "sim/config_schema.hpp"
 #include "sim/hardware_report.hpp"
@@ -109,54 +110,6 @@ wl::TokenWindows mamba_windows(const std::string& text, std::int64_t window, std
                       std::to_string(text.size()) + " bytes of " + text_key + " (at most " +
                       std::to_string(fit) + ")");
   return wl::make_byte_windows(text, window, count);
-}
-
-/// The config keys a calibration's numbers depend on, with their values in this run.
-std::map<std::string, std::string> calibration_fingerprint(const RunConfig& cfg) {
-  const bool searches_bits =
-      cfg.calib.observer == ObserverKind::Kl || cfg.calib.observer == ObserverKind::Mse;
-  std::map<std::string, std::string> out;
-  for (const schema::KeySpec& key : schema::config_schema().keys) {
-    const std::string& p = key.path;
-    const auto starts = [&](const char* prefix) { return p.rfind(prefix, 0) == 0; };
-    bool used = p == "workload.mamba.model" || p == "workload.mamba.calib_text" ||
-                p == "workload.mamba.calib_windows" || p == "workload.mamba.window" ||
-                p == "workload.mamba.batch_windows" || p == "workload.mamba.out_proj_rescale" ||
-                p == "workload.ssm_input.value_bits" || p == "workload.ssm_input.inlier_pct" ||
-                p == "workload.ssm_input.k_round" || p == "workload.ssm_input.fixed_k" ||
-                p == "quant.w_bits" || p == "quant.w_clip_pct" || p == "quant.a_bits" ||
-                p == "quant.a_range" || p == "quant.slice_bits" || p == "quant.overlap_bits" ||
-                p == "quant.input_encoding" || p == "quant.weight_slice_bits" ||
-                p == "quant.weight_encoding" ||
-                (starts("quant.layers.") && (key.name() == "w_bits" || key.name() == "a_bits")) ||
-                p == "hw.cim.rows_per_adc" || p == "calib.observer" ||
-                p == "calib.percentile_alpha" || p == "calib.ema_sigma";
-    if (searches_bits &&
-        (p == "hw.cim.adc.bits" || (starts("quant.layers.") && key.name() == "adc_bits")))
-      used = true;
-    if (used) out[p] = schema::format_value(key, key.get(cfg));
-    // The rows per conversion the replay used (0 means hw.cim.rows in a mamba run).
-    if (p == "hw.cim.rows_per_adc" && cfg.hw.cim.rows_per_adc == 0)
-      out[p] = std::to_string(cfg.hw.cim.rows);
-  }
-  return out;
-}
-
-void check_fingerprint(const wl::MambaCalibration& calib, const RunConfig& cfg) {
-  std::string problems;
-  for (const auto& [key, value] : calibration_fingerprint(cfg)) {
-    const auto it = calib.fingerprint.find(key);
-    if (it == calib.fingerprint.end()) {
-      if (!schema::is_default_value(key, value))
-        problems += "\n  " + key + ": not recorded in the file (this run: " + value + ")";
-    } else if (it->second != value)
-      problems += "\n  " + key + ": file " + it->second + ", this run " + value;
-  }
-  if (!problems.empty())
-    throw ConfigError("calib.load: " + cfg.calib.load +
-                      " was calibrated with other settings; recalibrate (calib.save) or match "
-                      "them:" +
-                      problems);
 }
 
 json metric_or_null(double v) { return number_or_null(v); }
@@ -289,7 +242,7 @@ RunOutput run_mamba(const RunConfig& cfg, Progress& progress) {
   double calib_seconds = 0.0;
   if (!cfg.calib.load.empty()) {
     calib = wl::load_calibration(cfg.calib.load);
-    check_fingerprint(*calib, cfg);
+    check_calibration_fingerprint(calib->fingerprint, cfg, CalibrationFamily::Mamba);
     calib_source = "loaded";
   } else if (rc.needs_calibration() || !cfg.calib.save.empty()) {
     const std::string calib_text = read_mamba_text(mw.calib_text, "workload.mamba.calib_text");
@@ -309,7 +262,7 @@ RunOutput run_mamba(const RunConfig& cfg, Progress& progress) {
     calib = wl::calibrate_mamba(model, cal_windows, co);
     progress.finish();
     calib_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    calib->fingerprint = calibration_fingerprint(cfg);
+    calib->fingerprint = calibration_fingerprint(cfg, CalibrationFamily::Mamba);
     calib_source = "computed";
   }
   if (!cfg.calib.save.empty()) wl::save_calibration(*calib, cfg.calib.save);

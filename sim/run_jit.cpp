@@ -22,6 +22,7 @@
 #include "models/cost/digital.hpp"
 #include "models/numerics/activations.hpp"
 #include "models/numerics/rng.hpp"
+#include "sim/calibration_fingerprint.hpp"
 #include "sim/config.hpp"
 #include "sim/config_schema.hpp"
 #include "sim/hardware_report.hpp"
@@ -133,53 +134,6 @@ wl::JitQuantConfig jit_quant_config(const RunConfig& cfg) {
   }
   q.seed = cfg.seed;
   return q;
-}
-
-/// The config keys a JiT calibration's numbers depend on, with their values in this run
-/// (recorded in the calibration file as fingerprint entries; calib.load compares them).
-std::map<std::string, std::string> jit_calibration_fingerprint(const RunConfig& cfg) {
-  std::map<std::string, std::string> out;
-  const wl::JitQuantConfig q = jit_quant_config(cfg);
-  for (const schema::KeySpec& key : schema::config_schema().keys) {
-    const std::string& p = key.path;
-    const auto starts = [&](const char* prefix) { return p.rfind(prefix, 0) == 0; };
-    bool used = p == "seed" || p == "workload.jit.model" || p == "workload.jit.calib_images" ||
-                p == "workload.jit.calib_batch" || p == "workload.jit.calib_timesteps" ||
-                starts("workload.jit.taq.") || p == "quant.w_bits" || p == "quant.w_clip_pct" ||
-                p == "quant.a_bits" || p == "quant.a_range" || p == "quant.slice_bits" ||
-                p == "quant.overlap_bits" || p == "quant.input_encoding" ||
-                p == "quant.weight_slice_bits" || p == "quant.weight_encoding" ||
-                p == "hw.cim.rows_per_adc" || p == "hw.cim.adc.bits" || p == "hw.cim.adc.range" ||
-                starts("calib.observer") || p == "calib.percentile_alpha" || p == "calib.ema_sigma";
-    if (starts("quant.layers.")) {
-      const std::string type = p.substr(13, p.find('.', 13) - 13);
-      try {
-        used = q.quantize[wl::jit_kind_index(wl::parse_jit_linear_key_name(type))];
-      } catch (const Error&) {
-        used = false;  // a mamba linear type
-      }
-    }
-    if (used) out["run." + p] = schema::format_value(key, key.get(cfg));
-  }
-  return out;
-}
-
-void check_jit_fingerprint(const wl::JitCalibration& cal, const RunConfig& cfg) {
-  std::string problems;
-  for (const auto& [key, value] : jit_calibration_fingerprint(cfg)) {
-    const auto it = cal.fingerprint.find(key);
-    const std::string name = key.substr(4);
-    if (it == cal.fingerprint.end()) {
-      if (!schema::is_default_value(name, value))
-        problems += "\n  " + name + ": not recorded in the file (this run: " + value + ")";
-    } else if (it->second != value)
-      problems += "\n  " + name + ": file " + it->second + ", this run " + value;
-  }
-  if (!problems.empty())
-    throw ConfigError("calib.load: " + cfg.calib.load +
-                      " was calibrated with other settings; recalibrate (calib.save) or match "
-                      "them:" +
-                      problems);
 }
 
 /// What the hardware ran: block 0 of one image at one timestep.
@@ -501,7 +455,7 @@ RunOutput run_jit(const RunConfig& cfg, Progress* progress_or_null) {
   double cal_seconds = 0.0;
   if (!cfg.calib.load.empty()) {
     cal = wl::load_jit_calibration(cfg.calib.load);
-    check_jit_fingerprint(*cal, cfg);
+    check_calibration_fingerprint(cal->fingerprint, cfg, CalibrationFamily::Jit);
     cal_source = "loaded";
   } else if (q.needs_calibration() || !cfg.calib.save.empty()) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -509,7 +463,8 @@ RunOutput run_jit(const RunConfig& cfg, Progress* progress_or_null) {
     cal = wl::calibrate_jit(model, mnist, q, co);
     progress.finish();
     cal_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (const auto& [k, v] : jit_calibration_fingerprint(cfg)) cal->fingerprint[k] = v;
+    for (const auto& [k, v] : calibration_fingerprint(cfg, CalibrationFamily::Jit))
+      cal->fingerprint[k] = v;
     cal_source = "computed";
   }
   if (!cfg.calib.save.empty()) wl::save_jit_calibration(*cal, cfg.calib.save);

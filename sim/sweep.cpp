@@ -190,7 +190,7 @@ SweepSummary run_sweep(const SweepOptions& options, std::ostream& progress) {
   std::map<std::string, std::vector<std::size_t>> groups;
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     if (options.share_calibration && can_share_calibration(jobs[j].point->config))
-      groups[calibration_group_name(calibration_fingerprint(jobs[j].point->config))].push_back(j);
+      groups[calibration_group_name(shared_calibration_key(jobs[j].point->config))].push_back(j);
     else
       later.push_back(j);
   }

@@ -1,35 +1,16 @@
 #pragma once
-// Which sweep points can share one calibration (docs/sweep.md, "Calibration sharing").
-//
-// The rule is conservative: two points share a calibration file only when their resolved configs
-// are equal after removing the keys listed in calibration_independent_keys(), each of which the
-// calibration (workloads/calibration.hpp: calibrate_mamba on the FP32 reference) provably does
-// not read. Every other key, including any key added to the schema later, stays in the
-// fingerprint until someone shows it cannot change a calibrated number. A fingerprint too fine
-// only costs time (an extra calibration); one too coarse would load a calibration made with other
-// settings (which `cimba run` then refuses, see check_fingerprint in sim/run.cpp).
+// Which sweep points can share one calibration (docs/sweep.md, "Calibration sharing"): mamba
+// points that calibrate, grouped by the calibration fingerprint of sim/calibration_fingerprint
+// (the keys calib.load checks), so that a shared file is exactly one every member would accept.
 #include <string>
-#include <vector>
 
 #include "sim/run_config.hpp"
 
 namespace cimba::sim {
 
-/// A key left out of the fingerprint and why the calibration cannot depend on it.
-struct CalibrationIndependentKey {
-  std::string path;    // a key path, or a prefix ending in '.' for every key below a section
-  std::string reason;  // one line, for docs/sweep.md
-  /// true: left out only for the absmax and percentile_ema observers. The KL and MSE observers
-  /// search a clipping threshold for the number of bits, so bit widths stay in their fingerprint.
-  bool only_for_bit_independent_observers = false;
-};
-
-/// The keys the calibration does not read, with the reason for each.
-const std::vector<CalibrationIndependentKey>& calibration_independent_keys();
-
-/// The resolved config (config_to_json) minus the calibration-independent keys, as compact JSON
-/// text: equal strings mean the calibrations of the two configs are equal.
-std::string calibration_fingerprint(const RunConfig& config);
+/// The mamba calibration fingerprint of `config` as compact JSON text: equal strings mean the
+/// calibrations of the two configs are equal (and calib.load accepts either's file for both).
+std::string shared_calibration_key(const RunConfig& config);
 
 /// A short name of a fingerprint for file names: "c" + 16 hex digits of its FNV-1a 64 hash.
 std::string calibration_group_name(const std::string& fingerprint);
