@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "hw/bench.hpp"
 #include "models/common/error.hpp"
@@ -38,31 +40,21 @@ nm::MatrixF random_matrix(std::int64_t rows, std::int64_t cols, double sigma, st
   return m;
 }
 
-// Bit-serial linear on the mamba-130m in_proj shape (N=1024 tokens, K=768, M=3072), W8A12, two
-// overlapped 8-bit slices, 10-bit dynamic ADC, 256 rows per ADC; baseline: the same product as
-// one plain Eigen float GEMM. Target 2.5: two slice GEMMs plus at most 25% for quantize, slice,
-// ADC and shift-add. Weight programming (quantizing W) is done once in setup, as in a replay.
-Benchmark bitserial_benchmark() {
+// A bit-serial linear on the mamba-130m in_proj shape (N=1024 tokens, K=768, M=3072) against the
+// same product as one plain Eigen float GEMM, in the same run. Weight programming (quantizing W)
+// is done once in setup, as in a replay.
+Benchmark bitserial_vs_gemm(std::string name, std::string description, double target,
+                            const nm::BitSerialConfig& cfg) {
   Benchmark b;
-  b.name = "bitserial";
-  b.description =
-      "bit-serial CIM linear, mamba-130m in_proj (1024x768 -> 3072), W8A12, 2 slices, "
-      "10-bit dynamic ADC, 256 rows/ADC, vs one Eigen float GEMM";
+  b.name = std::move(name);
+  b.description = std::move(description);
   b.baseline_name = "eigen float GEMM";
   b.subject_name = "bitserial_linear";
-  b.target = 2.5;
-  b.setup = [] {
+  b.target = target;
+  b.setup = [cfg] {
     constexpr std::int64_t N = 1024, K = 768, M = 3072;
     auto X = std::make_shared<nm::MatrixF>(random_matrix(N, K, 1.0, 1));
     auto W = std::make_shared<nm::MatrixF>(random_matrix(M, K, 0.02, 2));
-    nm::BitSerialConfig cfg;
-    cfg.w_bits = 8;
-    cfg.a_bits = 12;
-    cfg.slice_bits = 8;
-    cfg.overlap_bits = 4;
-    cfg.adc.bits = 10;
-    cfg.adc.range = nm::AdcRange::Dynamic;
-    cfg.rows_per_adc = 256;
     auto layer = std::make_shared<nm::BitSerialLinear>(*W, cfg);
     auto Y_gemm = std::make_shared<nm::MatrixF>(N, M);
     auto Y_cim = std::make_shared<nm::MatrixF>(N, M);
@@ -73,43 +65,44 @@ Benchmark bitserial_benchmark() {
   return b;
 }
 
+// W8A12, two overlapped 8-bit slices, 10-bit dynamic ADC, 256 rows per ADC. Target 2.5: two
+// slice GEMMs plus at most 25% for quantize, slice, ADC and shift-add.
+Benchmark bitserial_benchmark() {
+  nm::BitSerialConfig cfg;
+  cfg.w_bits = 8;
+  cfg.a_bits = 12;
+  cfg.slice_bits = 8;
+  cfg.overlap_bits = 4;
+  cfg.adc.bits = 10;
+  cfg.adc.range = nm::AdcRange::Dynamic;
+  cfg.rows_per_adc = 256;
+  return bitserial_vs_gemm("bitserial",
+                           "bit-serial CIM linear, mamba-130m in_proj (1024x768 -> 3072), W8A12, "
+                           "2 slices, 10-bit dynamic ADC, 256 rows/ADC, vs one Eigen float GEMM",
+                           2.5, cfg);
+}
+
 // NeuroSim / ISAAC-style macro on the same shape: INT8 input in 1-bit sign-magnitude planes (7
 // slices, NUMERICS.md 2.7), 8-bit weights in four 2-bit offset digit columns (2.8), each of the
 // 7 x 4 = 28 slice products converted per 256-row tile by an 8-bit dynamic ADC. Target 28: one
 // float GEMM per slice product, everything else free.
 Benchmark bitserial_sliced_benchmark() {
-  Benchmark b;
-  b.name = "bitserial-sliced";
-  b.description =
-      "bit-serial CIM linear, mamba-130m in_proj shape, INT8 input as 1-bit sign-magnitude "
-      "planes x 2-bit offset weight columns (28 slice products), 8-bit dynamic ADC, 256 "
-      "rows/ADC, vs one Eigen float GEMM";
-  b.baseline_name = "eigen float GEMM";
-  b.subject_name = "bitserial_linear";
-  b.target = 28.0;
-  b.setup = [] {
-    constexpr std::int64_t N = 1024, K = 768, M = 3072;
-    auto X = std::make_shared<nm::MatrixF>(random_matrix(N, K, 1.0, 1));
-    auto W = std::make_shared<nm::MatrixF>(random_matrix(M, K, 0.02, 2));
-    nm::BitSerialConfig cfg;
-    cfg.w_bits = 8;
-    cfg.a_bits = 8;
-    cfg.slice_bits = 1;
-    cfg.overlap_bits = 0;
-    cfg.input_encoding = nm::InputEncoding::SignMagnitude;
-    cfg.weight_slice_bits = 2;
-    cfg.weight_encoding = nm::WeightEncoding::Offset;
-    cfg.adc.bits = 8;
-    cfg.adc.range = nm::AdcRange::Dynamic;
-    cfg.rows_per_adc = 256;
-    auto layer = std::make_shared<nm::BitSerialLinear>(*W, cfg);
-    auto Y_gemm = std::make_shared<nm::MatrixF>(N, M);
-    auto Y_cim = std::make_shared<nm::MatrixF>(N, M);
-    std::function<void()> baseline = [X, W, Y_gemm] { Y_gemm->noalias() = *X * W->transpose(); };
-    std::function<void()> subject = [X, layer, Y_cim] { layer->forward_into(*X, nullptr, *Y_cim); };
-    return std::make_pair(baseline, subject);
-  };
-  return b;
+  nm::BitSerialConfig cfg;
+  cfg.w_bits = 8;
+  cfg.a_bits = 8;
+  cfg.slice_bits = 1;
+  cfg.overlap_bits = 0;
+  cfg.input_encoding = nm::InputEncoding::SignMagnitude;
+  cfg.weight_slice_bits = 2;
+  cfg.weight_encoding = nm::WeightEncoding::Offset;
+  cfg.adc.bits = 8;
+  cfg.adc.range = nm::AdcRange::Dynamic;
+  cfg.rows_per_adc = 256;
+  return bitserial_vs_gemm("bitserial-sliced",
+                           "bit-serial CIM linear, mamba-130m in_proj shape, INT8 input as 1-bit "
+                           "sign-magnitude planes x 2-bit offset weight columns (28 slice "
+                           "products), 8-bit dynamic ADC, 256 rows/ADC, vs one Eigen float GEMM",
+                           28.0, cfg);
 }
 
 // One mamba-130m-shaped Mamba1 layer (d_model 768, d_inner 1536, d_state 16, dt_rank 48,

@@ -6,16 +6,12 @@
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/metrics.hpp"
 #include "models/numerics/rng.hpp"
+#include "numerics_test_util.hpp"
 
 using namespace cimba::numerics;
 
 namespace {
-MatrixF gaussian(std::int64_t r, std::int64_t c, double sigma, std::uint64_t key) {
-  MatrixF m(r, c);
-  for (std::int64_t i = 0; i < m.size(); ++i)
-    m.data()[i] = static_cast<float>(sigma * normal_at(key, i));
-  return m;
-}
+using test::gaussian;
 MatrixF reference(const MatrixF& X, const MatrixF& W) {
   return (X.cast<double>() * W.cast<double>().transpose()).cast<float>();
 }

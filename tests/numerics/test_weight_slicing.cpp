@@ -7,16 +7,12 @@
 #include "models/common/error.hpp"
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/rng.hpp"
+#include "numerics_test_util.hpp"
 
 using namespace cimba::numerics;
 
 namespace {
-MatrixF gaussian(std::int64_t r, std::int64_t c, double sigma, std::uint64_t key) {
-  MatrixF m(r, c);
-  for (std::int64_t i = 0; i < m.size(); ++i)
-    m.data()[i] = static_cast<float>(sigma * normal_at(key, i));
-  return m;
-}
+using test::gaussian;
 }  // namespace
 
 TEST(SignMagnitude, PlanAndDigitsFollowTheSpec) {
