@@ -278,10 +278,11 @@ Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, c
     throw InvalidArgument("run_on_hardware: the executor was built for another hw.ssm.exp_impl");
   Prepared p;
   std::int64_t max_block = 0;
-  bool has_scan = false, has_lookup = false;
+  bool has_scan = false, has_lookup = false, carries_state = false;
   for (const Op& op : program.ops) {
     if (op.kind == OpKind::SsmScan) {
       has_scan = true;
+      carries_state = carries_state || op.token_begin > 0;
       max_block = std::max(max_block, op.channel_end - op.channel_begin);
       if (op.ssm_input != q.ssm_input)
         throw InvalidArgument("run_on_hardware: op '" + op.name + "' uses SSM input scheme " +
@@ -292,7 +293,9 @@ Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, c
   }
   for (const auto& b : program.buffers) p.required[b.name] = b.bytes;
   if (has_scan) {
-    p.required["ssm_state"] = max_block * s.d_state * 4;
+    // A scan in token chunks keeps every channel's state between its chunks (NUMERICS.md 7.1);
+    // one chunk needs only the block being scanned.
+    p.required["ssm_state"] = (carries_state ? s.d_inner : max_block) * s.d_state * 4;
     p.required["ssm_params"] = s.d_inner * s.d_state * 4 + s.d_inner * 4;  // A and D
   }
   if (has_lookup) {
@@ -310,7 +313,8 @@ Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, c
         why =
             "the weight buffer stages the layer's weights (one matrix when they are streamed "
             "from DRAM); a matrix cannot be split across loads";
-      if (name == "ssm_state") why = "the SSM state of one scan block cannot be streamed";
+      if (name == "ssm_state")
+        why = "the SSM state carried between token chunks cannot be streamed";
       throw ConfigError(hw.sram_key(name) + ".bytes: needs " + std::to_string(bytes) +
                         " bytes, got " + std::to_string(sp.bytes) + " (" + why + ")");
     }

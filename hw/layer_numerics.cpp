@@ -100,6 +100,8 @@ LayerExecutor::LayerExecutor(const workloads::Mamba1LayerShape& shape,
   g_.resize(L, Di);
   mo_.resize(L, H);
   out_.resize(L, H);
+  scan_state_.assign(static_cast<std::size_t>(Di * shape.d_state), 0.0f);
+  scan_next_token_.assign(static_cast<std::size_t>(Di), 0);
   if (quant_.ssm_input == SsmInputScheme::DualScale) {
     u_code_.assign(static_cast<std::size_t>(L * Di), 0);
     u_flag_.assign(static_cast<std::size_t>(L * Di), 0);
@@ -254,26 +256,36 @@ OpWork LayerExecutor::execute(const Op& op) {
       throw InvalidArgument("layer executor: a Mamba1 layer has no MAC-array op ('" + op.name +
                             "')");
     case OpKind::SsmScan: {
-      if (op.token_begin != 0 || op.token_end != shape_.length)
-        throw InvalidArgument("layer executor: scan op '" + op.name +
-                              "' must cover the whole sequence (selective_scan starts at h = 0)");
+      // A token chunk of a channel block, continuing from the state the previous chunk left
+      // (the chunks of a block must come in token order; the first starts from h = 0).
       const std::int64_t c0 = op.channel_begin, c1 = op.channel_end;
+      for (std::int64_t c = c0; c < c1; ++c)
+        if (scan_next_token_[static_cast<std::size_t>(c)] != t0)
+          throw InvalidArgument("layer executor: scan op '" + op.name + "' starts at token " +
+                                std::to_string(t0) + ", but channel " + std::to_string(c) +
+                                " has been scanned up to token " +
+                                std::to_string(scan_next_token_[static_cast<std::size_t>(c)]));
       numerics::ScanSequence s;
       s.d_inner = c1 - c0;
       s.d_state = N;
-      s.length = shape_.length;
-      s.u = {u_.data() + c0, 1, Di};
-      s.delta_raw = {delta_.data() + c0, 1, Di};
+      s.length = n;
+      s.u = {u_.data() + t0 * Di + c0, 1, Di};
+      s.delta_raw = {delta_.data() + t0 * Di + c0, 1, Di};
       s.z = {nullptr, 1, Di};  // the gate is an elementwise op of its own
-      s.Bm = {xp_.data() + R, 1, XP};
-      s.Cm = {xp_.data() + R + N, 1, XP};
+      s.Bm = {xp_.data() + t0 * XP + R, 1, XP};
+      s.Cm = {xp_.data() + t0 * XP + R + N, 1, XP};
       s.dt_bias = nullptr;  // already in the dt_proj output
       s.A_log = w_.A_log.data() + c0 * N;
       s.Dv = w_.D.data() + c0;
-      s.out = y_.data() + c0;
+      s.out = y_.data() + t0 * Di + c0;
       s.out_row_stride = 1;
       s.out_time_stride = Di;
+      float* state = scan_state_.data() + c0 * N;
+      s.h0 = t0 == 0 ? nullptr : state;
+      s.h_final = state;
       work.scan = numerics::selective_scan(s, functions_);
+      for (std::int64_t c = c0; c < c1; ++c)
+        scan_next_token_[static_cast<std::size_t>(c)] = op.token_end;
       work.scan_state_size = N;
       break;
     }

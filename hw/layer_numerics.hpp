@@ -125,7 +125,11 @@ class LayerExecutor : public OpExecutor {
   std::vector<std::int8_t> u_code_;  // dual-scale codes
   std::vector<std::uint8_t> u_flag_;
   std::map<std::int64_t, std::vector<double>> lookup_scale_;  // first token -> [d_inner] scales
-  std::vector<int> walk_;                                     // per channel
+  // The SSM state carried between token chunks (NUMERICS.md 7.1): [d_inner x d_state], and the
+  // next token each channel's scan must start at.
+  std::vector<float> scan_state_;
+  std::vector<std::int64_t> scan_next_token_;
+  std::vector<int> walk_;  // per channel
   numerics::MatrixF tmp_in_, tmp_out_;
 };
 

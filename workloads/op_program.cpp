@@ -186,11 +186,39 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
   p.layer_name = layer_name;
   p.length = L;
   const std::int64_t f4 = 4;  // FP32 bytes
-  p.buffers = {{"x", L * H * f4},       {"xn", L * H * f4},
-               {"xz", L * 2 * Di * f4}, {"u", (L * Di * u_bits + 7) / 8},
-               {"xp", L * XP * f4},     {"delta", L * Di * f4},
-               {"y", L * Di * f4},      {"g", L * Di * f4},
-               {"mo", L * H * f4},      {"out", L * H * f4}};
+  // Activation buffers hold the chunks in flight, not the sequence: one chunk when the layer is
+  // one chunk, else two (double buffering: chunk c + 1 is produced while chunk c is consumed;
+  // the ops below wait so that a slot is never overwritten before its readers are done).
+  const std::int64_t n_chunks = (L + o.token_chunk - 1) / o.token_chunk;
+  const std::int64_t slots = std::min<std::int64_t>(2, n_chunks);
+  const std::int64_t rows = slots * std::min(L, o.token_chunk);
+  p.buffers = {{"x", rows * H * f4},       {"xn", rows * H * f4},
+               {"xz", rows * 2 * Di * f4}, {"u", (rows * Di * u_bits + 7) / 8},
+               {"xp", rows * XP * f4},     {"delta", rows * Di * f4},
+               {"y", rows * Di * f4},      {"g", rows * Di * f4},
+               {"mo", rows * H * f4},      {"out", rows * H * f4}};
+  // Readers of each activation buffer per chunk, for the write-after-read waits of the slots.
+  std::map<std::string, std::map<std::int64_t, std::vector<int>>> readers;
+  auto is_activation = [&](const std::string& name) {
+    return !name.empty() && name != "weights" && name != "scale_tables";
+  };
+  // Adds an op of chunk c: its write waits for the readers of the chunk that last used the slot
+  // (c - slots); its reads are recorded (`extra_read_chunk`: a second chunk it reads, e.g. the
+  // conv's K - 1 history rows of chunk c - 1).
+  auto add_chunked = [&](Op op, std::int64_t c, std::int64_t extra_read_chunk = -1) {
+    if (is_activation(op.dst) && c >= slots) {
+      const auto& r = readers[op.dst][c - slots];
+      op.deps.insert(op.deps.end(), r.begin(), r.end());
+    }
+    const std::vector<std::string> src = op.src;
+    const int id = b.add(std::move(op));
+    for (const std::string& buf : src) {
+      if (!is_activation(buf)) continue;
+      readers[buf][c].push_back(id);
+      if (extra_read_chunk >= 0) readers[buf][extra_read_chunk].push_back(id);
+    }
+    return id;
+  };
   const LinearKind kinds[] = {LinearKind::InProj, LinearKind::XProj, LinearKind::DtProj,
                               LinearKind::OutProj};
   if (!o.weights_resident) {
@@ -238,12 +266,13 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
     op.linear = k;
     op.accumulate_last = last;
     op.deps = std::move(deps);
-    last_cim = b.add(op);
+    last_cim = add_chunked(std::move(op), t0 / o.token_chunk);
     return last_cim;
   };
 
-  const std::int64_t n_chunks = (L + o.token_chunk - 1) / o.token_chunk;
+  const std::int64_t n_blocks = (Di + block - 1) / block;
   std::vector<int> load_x(n_chunks), dt_ops(n_chunks), in_ops(n_chunks);
+  std::vector<int> last_scan(static_cast<std::size_t>(n_blocks), -1);  // per channel block
   for (std::int64_t c = 0; c < n_chunks; ++c) {
     const std::int64_t t0 = c * o.token_chunk, t1 = std::min(L, t0 + o.token_chunk), n = t1 - t0;
     Op ld;
@@ -254,7 +283,7 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
     ld.token_end = t1;
     ld.out_shape = {n, H};
     ld.bytes = n * H * f4;
-    load_x[c] = b.add(ld);
+    load_x[c] = add_chunked(ld, c);
 
     Op norm;
     norm.kind = OpKind::Elementwise;
@@ -266,7 +295,7 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
     norm.token_end = t1;
     norm.in_shape = norm.out_shape = {n, H};
     norm.deps = {load_x[c]};
-    const int norm_id = b.add(norm);
+    const int norm_id = add_chunked(norm, c);
 
     in_ops[c] = cim(LinearKind::InProj, range_name("in_proj", t0, t1), "xn", "xz", t0, t1, H,
                     2 * Di, 0, H, true, {norm_id});
@@ -281,7 +310,7 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
       lk.token_end = t1;
       lk.in_shape = lk.out_shape = {n, Di};
       lk.ssm_input = o.ssm_input;
-      conv_deps.push_back(b.add(lk));
+      conv_deps.push_back(add_chunked(lk, c));
     }
     Op conv;
     conv.kind = OpKind::Conv1d;
@@ -294,7 +323,7 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
     conv.out_shape = {n, Di};
     conv.ssm_input = o.ssm_input;
     conv.deps = conv_deps;
-    int u_ready = b.add(conv);
+    int u_ready = add_chunked(conv, c, c > 0 ? c - 1 : -1);
     if (o.ssm_input == SsmInputScheme::DualScale) {
       Op mux;
       mux.kind = OpKind::DualScaleDequant;
@@ -305,59 +334,55 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
       mux.in_shape = mux.out_shape = {n, Di};
       mux.ssm_input = o.ssm_input;
       mux.deps = {u_ready};
-      u_ready = b.add(mux);
+      u_ready = add_chunked(mux, c);
     }
     const int xp_id = cim(LinearKind::XProj, range_name("x_proj", t0, t1), "u", "xp", t0, t1, Di,
                           XP, 0, Di, true, {u_ready});
     dt_ops[c] = cim(LinearKind::DtProj, range_name("dt_proj", t0, t1), "xp", "delta", t0, t1, R, Di,
                     0, R, true, {xp_id});
-  }
 
-  const std::int64_t n_blocks = (Di + block - 1) / block;
-  std::vector<int> out_ops, gate_ops;
-  for (std::int64_t j = 0; j < n_blocks; ++j) {
-    const std::int64_t c0 = j * block, c1 = std::min(Di, c0 + block);
-    Op scan;
-    scan.kind = OpKind::SsmScan;
-    scan.name = range_name("scan", c0, c1, 'd');
-    scan.src = {"u", "delta", "xp"};
-    scan.dst = "y";
-    scan.token_begin = 0;
-    scan.token_end = L;
-    scan.channel_begin = c0;
-    scan.channel_end = c1;
-    scan.in_shape = scan.out_shape = {L, c1 - c0};
-    scan.ssm_input = o.ssm_input;
-    scan.deps = dt_ops;
-    const int scan_id = b.add(scan);
-    Op gate;
-    gate.kind = OpKind::Elementwise;
-    gate.fn = ElementwiseFn::Gate;
-    gate.name = range_name("gate", c0, c1, 'd');
-    gate.src = {"y", "xz"};
-    gate.dst = "g";
-    gate.token_begin = 0;
-    gate.token_end = L;
-    gate.channel_begin = c0;
-    gate.channel_end = c1;
-    gate.in_shape = gate.out_shape = {L, c1 - c0};
-    gate.deps = {scan_id};
-    const int gate_id = b.add(gate);
-    gate_ops.push_back(gate_id);
-    if (n_blocks > 1)
-      out_ops.push_back(cim(LinearKind::OutProj, range_name("out_proj", c0, c1, 'k'), "g", "mo", 0,
-                            L, Di, H, c0, c1, j == n_blocks - 1, {gate_id}));
-  }
-  for (std::int64_t c = 0; c < n_chunks; ++c) {
-    const std::int64_t t0 = c * o.token_chunk, t1 = std::min(L, t0 + o.token_chunk), n = t1 - t0;
-    std::vector<int> res_deps = {load_x[c]};
-    if (n_blocks > 1) {
-      res_deps.insert(res_deps.end(), out_ops.begin(), out_ops.end());
-    } else {
-      // one scan block: out_proj per token chunk, after the gate of the (only) block
-      res_deps.push_back(cim(LinearKind::OutProj, range_name("out_proj", t0, t1), "g", "mo", t0, t1,
-                             Di, H, 0, Di, true, {gate_ops.back()}));
+    // The scan of this chunk, block by block, carrying each block's state from the previous
+    // chunk (NUMERICS.md 7.1); the gate and out_proj (K-partial over the blocks) follow, so
+    // out_proj of block j runs on the CIM while the SSM core scans block j + 1.
+    std::vector<int> out_ops;
+    for (std::int64_t j = 0; j < n_blocks; ++j) {
+      const std::int64_t c0 = j * block, c1 = std::min(Di, c0 + block);
+      const std::string range = range_name("", t0, t1) + range_name("", c0, c1, 'd');
+      Op scan;
+      scan.kind = OpKind::SsmScan;
+      scan.name = "scan" + range;
+      scan.src = {"u", "delta", "xp"};
+      scan.dst = "y";
+      scan.token_begin = t0;
+      scan.token_end = t1;
+      scan.channel_begin = c0;
+      scan.channel_end = c1;
+      scan.in_shape = scan.out_shape = {n, c1 - c0};
+      scan.ssm_input = o.ssm_input;
+      scan.deps = {dt_ops[c], last_scan[static_cast<std::size_t>(j)]};
+      const int scan_id = add_chunked(scan, c);
+      last_scan[static_cast<std::size_t>(j)] = scan_id;
+      Op gate;
+      gate.kind = OpKind::Elementwise;
+      gate.fn = ElementwiseFn::Gate;
+      gate.name = "gate" + range;
+      gate.src = {"y", "xz"};
+      gate.dst = "g";
+      gate.token_begin = t0;
+      gate.token_end = t1;
+      gate.channel_begin = c0;
+      gate.channel_end = c1;
+      gate.in_shape = gate.out_shape = {n, c1 - c0};
+      gate.deps = {scan_id};
+      const int gate_id = add_chunked(gate, c);
+      const std::string out_name =
+          n_blocks > 1 ? "out_proj" + range_name("", t0, t1) + range_name("", c0, c1, 'k')
+                       : range_name("out_proj", t0, t1);
+      out_ops.push_back(cim(LinearKind::OutProj, out_name, "g", "mo", t0, t1, Di, H, c0, c1,
+                            j == n_blocks - 1, {gate_id}));
     }
+    std::vector<int> res_deps = {load_x[c]};
+    res_deps.insert(res_deps.end(), out_ops.begin(), out_ops.end());
     Op res;
     res.kind = OpKind::Elementwise;
     res.fn = ElementwiseFn::Residual;
@@ -368,7 +393,7 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
     res.token_end = t1;
     res.in_shape = res.out_shape = {n, H};
     res.deps = res_deps;
-    const int res_id = b.add(res);
+    const int res_id = add_chunked(res, c);
     Op st;
     st.kind = OpKind::DramStore;
     st.name = range_name("store", t0, t1);
@@ -378,7 +403,7 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
     st.in_shape = {n, H};
     st.bytes = n * H * f4;
     st.deps = {res_id};
-    b.add(st);
+    add_chunked(st, c);
   }
   if (o.ssm_input == SsmInputScheme::Group) p.buffers.push_back({"scale_tables", 0});
   p.validate();

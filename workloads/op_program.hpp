@@ -155,12 +155,12 @@ struct Mamba1ProgramOptions {
   bool weights_streamed_from_dram = false;
 };
 
-/// The op program of one Mamba1 layer (block): per token chunk c: load x -> RMSNorm ->
+/// The op program of one Mamba1 layer (block), every op per token chunk c: load x -> RMSNorm ->
 /// in_proj -> [ScaleLookup (group)] -> conv1d + quantizer -> [DualScaleDequant (dual_scale)] ->
-/// x_proj -> dt_proj; then per channel block j: scan -> gate -> out_proj (K-partial); then per
-/// token chunk: residual -> store. Weight loads precede the first use of each matrix.
-/// The scan covers the whole sequence per channel block because the SSM state of a channel
-/// depends on every earlier token (numerics::selective_scan starts from h = 0).
+/// x_proj -> dt_proj -> per channel block j: scan (tokens of c, channels of j, its state carried
+/// from the scan of block j in chunk c - 1, NUMERICS.md 7.1) -> gate -> out_proj (K-partial over
+/// the blocks) -> residual -> store. Names: "scan[t0:64][d0:256]", "out_proj[t0:64][k0:256]"
+/// (one block: "out_proj[t0:64]"). Weight loads precede the first use of each matrix.
 /// Throws InvalidArgument for non-positive sizes or a chunk/block that is not positive.
 OpProgram build_mamba1_layer_program(const Mamba1LayerShape& shape,
                                      const Mamba1ProgramOptions& options,

@@ -327,11 +327,11 @@ TEST(HwMambaReal, Layer0L64BitIdenticalAndCycleExact) {
   // (16 x 48 x 64 x 8 bits / 512 = 768) + 5122 + (384 + 5122) = 11396
   EXPECT_EQ(latency_of(r, "dt_proj[t0:64]"), 11396);
   // scan of 256 channels: passes 256 x 16 / 16 + 256 / 16 = 272 > rec 13: 7 + 64 x 272 + 18
-  EXPECT_EQ(latency_of(r, "scan[d0:256]"), 17433);
-  EXPECT_EQ(latency_of(r, "gate[d0:256]"), 1028);  // 64 x 256 / 16 + 4
+  EXPECT_EQ(latency_of(r, "scan[t0:64][d0:256]"), 17433);
+  EXPECT_EQ(latency_of(r, "gate[t0:64][d0:256]"), 1028);  // 64 x 256 / 16 + 4
   // out_proj block j: 1 row tile x 12 column tiles, 1 round: program 12 x 256 x 64 x 8 bits / 512
   // = 3072, + 5122 = 8194
-  EXPECT_EQ(latency_of(r, "out_proj[k0:256]"), 8194);
+  EXPECT_EQ(latency_of(r, "out_proj[t0:64][k0:256]"), 8194);
   EXPECT_EQ(latency_of(r, "residual[t0:64]"), 3076);  // 49152 / 16 + 4
   EXPECT_EQ(latency_of(r, "store[t0:64]"), 7722);
   // Schedule: DRAM loads x then the in_proj weights (7722 + 92202 = 99924); the norm is long done,

@@ -1,7 +1,10 @@
 // The op program of a Mamba1 layer (workloads/op_program.hpp) on the mamba-130m shape.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "hw/accelerator.hpp"
 #include "models/common/error.hpp"
@@ -23,11 +26,11 @@ TEST(OpProgram, Mamba130mLayerStructure) {
   o.scan_channel_block = 256;
   const OpProgram p = build_mamba1_layer_program(s, o, "layers.0");
   // 16 chunks x (load_x, norm, in_proj, conv, x_proj, dt_proj, residual, store) = 128,
-  // 6 blocks x (scan, gate, out_proj) = 18, 4 weight loads: 150
-  EXPECT_EQ(p.ops.size(), 150u);
+  // 16 chunks x 6 blocks x (scan, gate, out_proj) = 288, 4 weight loads: 420
+  EXPECT_EQ(p.ops.size(), 420u);
   auto k = kinds(p);
-  EXPECT_EQ(k[OpKind::CimMatmul], 16 * 3 + 6);
-  EXPECT_EQ(k[OpKind::SsmScan], 6);
+  EXPECT_EQ(k[OpKind::CimMatmul], 16 * 3 + 16 * 6);
+  EXPECT_EQ(k[OpKind::SsmScan], 16 * 6);
   EXPECT_EQ(k[OpKind::DramLoad], 16 + 4);
   EXPECT_EQ(k[OpKind::DramStore], 16);
   EXPECT_EQ(k[OpKind::ScaleLookup], 0);
@@ -39,12 +42,28 @@ TEST(OpProgram, Mamba130mLayerStructure) {
   ASSERT_EQ(in0.deps.size(), 2u);
   EXPECT_EQ(p.ops[in0.deps[1]].name, "load_w.in_proj");
   EXPECT_EQ(p.ops[in0.deps[1]].bytes, 3072 * 768);
-  // every scan waits for every dt_proj; out_proj of block j is K-partial, the last one finalizes
+  // a scan covers one chunk of one block and waits for that chunk's dt_proj and for the same
+  // block's scan of the chunk before (its state, NUMERICS.md 7.1); out_proj of block j is
+  // K-partial, the last one of a chunk finalizes
   int last_out = -1;
   for (const Op& op : p.ops) {
     if (op.kind == OpKind::SsmScan) {
-      EXPECT_EQ(op.tokens(), 1024);
-      EXPECT_EQ(op.deps.size(), 16u);
+      EXPECT_EQ(op.tokens(), 64);
+      EXPECT_EQ(op.channel_end - op.channel_begin, 256);
+      // (and, from chunk 2 on, for the gates that read the y slot it overwrites)
+      int dt = 0, prev_scan = 0, slot_readers = 0;
+      for (int d : op.deps) {
+        const Op& dep = p.ops[d];
+        dt += dep.name == "dt_proj[t" + std::to_string(op.token_begin) + ":" +
+                              std::to_string(op.token_end) + "]";
+        prev_scan += dep.kind == OpKind::SsmScan && dep.token_end == op.token_begin &&
+                     dep.channel_begin == op.channel_begin;
+        slot_readers += dep.fn == ElementwiseFn::Gate && dep.token_end == op.token_begin - 64;
+      }
+      EXPECT_EQ(dt, 1) << op.name;
+      EXPECT_EQ(prev_scan, op.token_begin == 0 ? 0 : 1) << op.name;
+      EXPECT_EQ(slot_readers, op.token_begin < 128 ? 0 : 6) << op.name;
+      EXPECT_EQ(op.deps.size(), std::size_t(dt + prev_scan + slot_readers)) << op.name;
     }
     if (op.kind == OpKind::CimMatmul && op.linear == LinearKind::OutProj) {
       EXPECT_EQ(op.channel_end - op.channel_begin, 256);
@@ -53,7 +72,44 @@ TEST(OpProgram, Mamba130mLayerStructure) {
     }
   }
   EXPECT_TRUE(p.ops[last_out].accumulate_last);
-  EXPECT_EQ(p.buffer("u")->bytes, 1024 * 1536 * 4);
+  // activation buffers hold two chunks of 64 tokens (double buffering), not the sequence
+  EXPECT_EQ(p.buffer("u")->bytes, 2 * 64 * 1536 * 4);
+  EXPECT_EQ(p.buffer("xz")->bytes, 2 * 64 * 3072 * 4);
+}
+
+TEST(OpProgram, NoBufferGrowsWithTheSequence) {
+  Mamba1LayerShape s;
+  Mamba1ProgramOptions o;
+  o.token_chunk = 64;
+  o.scan_channel_block = 256;
+  std::vector<BufferUse> first;
+  for (std::int64_t L : {256, 1024, 4096}) {
+    s.length = L;
+    const OpProgram p = build_mamba1_layer_program(s, o);
+    if (first.empty()) first = p.buffers;
+    ASSERT_EQ(p.buffers.size(), first.size());
+    for (std::size_t i = 0; i < first.size(); ++i) {
+      EXPECT_EQ(p.buffers[i].name, first[i].name);
+      EXPECT_EQ(p.buffers[i].bytes, first[i].bytes) << p.buffers[i].name << " at L " << L;
+    }
+  }
+  // A slot is rewritten only after its readers are done: in_proj of chunk c waits for the conv
+  // of chunk c - 1 (which reads chunk c - 2's last rows), and the gates of chunk c - 2.
+  s.length = 256;
+  const OpProgram p = build_mamba1_layer_program(s, o);
+  for (const Op& op : p.ops) {
+    if (op.kind != OpKind::CimMatmul || op.linear != LinearKind::InProj || op.token_begin < 128)
+      continue;
+    std::vector<std::string> dep_names;
+    for (int d : op.deps) dep_names.push_back(p.ops[d].name);
+    const std::string prev = std::to_string(op.token_begin - 64);
+    const std::string prev2 = std::to_string(op.token_begin - 128);
+    auto has = [&](const std::string& n) {
+      return std::find(dep_names.begin(), dep_names.end(), n) != dep_names.end();
+    };
+    EXPECT_TRUE(has("conv1d[t" + prev + ":" + std::to_string(op.token_begin) + "]")) << op.name;
+    EXPECT_TRUE(has("gate[t" + prev2 + ":" + prev + "][d1280:1536]")) << op.name;
+  }
 }
 
 TEST(OpProgram, SchemesAddLookupOrMuxOps) {
