@@ -1,6 +1,7 @@
 // YAML + --set -> raw entries -> validated RunConfig, and the renderings of a RunConfig.
 #include "sim/config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
@@ -90,8 +91,16 @@ RawKind kind_of(const YAML::Node& node) {
   return RawKind::Null;
 }
 
+// Deeper than any config section: a mapping nested this deep is a recursive alias
+// (`a: &x {b: *x}`), which would otherwise recurse without end.
+constexpr int kMaxNesting = 16;
+
 void flatten_mapping(const YAML::Node& mapping, const std::string& prefix,
-                     const std::string& source, RawConfig& out) {
+                     const std::string& source, RawConfig& out, int depth = 0) {
+  if (depth > kMaxNesting)
+    throw ConfigError(location_of(mapping, source, SourceLocation{source, 0, 0}).to_string() +
+                      ": " + prefix + ": nested deeper than " + std::to_string(kMaxNesting) +
+                      " levels (a YAML alias that refers to itself?)");
   for (const auto& pair : mapping) {
     // Copies: a YAML::Node is a cheap handle, and the iterator's pair is a temporary.
     const YAML::Node key = pair.first;
@@ -113,7 +122,7 @@ void flatten_mapping(const YAML::Node& mapping, const std::string& prefix,
     // A missing value has no position of its own (yaml-cpp marks the next token): use the key's.
     entry.value_at = value.IsNull() ? key_at : location_of(value, source, key_at);
     out.add(entry);
-    if (value.IsMap()) flatten_mapping(value, path, source, out);
+    if (value.IsMap()) flatten_mapping(value, path, source, out, depth + 1);
   }
 }
 
@@ -296,10 +305,45 @@ const RawEntry* RawConfig::find(const std::string& path) const {
   return nullptr;
 }
 
+namespace {
+// Counts events of a document without building it.
+struct EventCounter : YAML::EventHandler {
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+}  // namespace
+
+int count_yaml_documents(const std::string& yaml_text) {
+  // YAML::LoadAll never returns on some malformed input (a stray ',' at the top level makes
+  // yaml-cpp 0.7 yield empty documents forever): count at most two, which is all a caller needs.
+  std::istringstream in(yaml_text);
+  YAML::Parser parser(in);
+  EventCounter counter;
+  int documents = 0;
+  while (documents < 2 && parser.HandleNextDocument(counter)) ++documents;
+  return documents;
+}
+
 RawConfig parse_yaml_text(const std::string& yaml_text, const std::string& source_name) {
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(yaml_text);
+    const int documents = count_yaml_documents(yaml_text);
+    if (documents == 0) return RawConfig();
+    if (documents > 1)
+      throw ConfigError(source_name +
+                        ": expected one YAML document, found more (a line '---' starts another; "
+                        "so does a stray ',' or ']' at the top level)");
+    root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
     const SourceLocation where{source_name, e.mark.is_null() ? 0 : e.mark.line + 1,
                                e.mark.is_null() ? 0 : e.mark.column + 1};
@@ -308,12 +352,6 @@ RawConfig parse_yaml_text(const std::string& yaml_text, const std::string& sourc
     throw ConfigError(located(where, message));
   }
   RawConfig raw;
-  if (documents.empty()) return raw;
-  if (documents.size() > 1) {
-    throw ConfigError(source_name + ": expected one YAML document, found " +
-                      std::to_string(documents.size()));
-  }
-  const YAML::Node& root = documents.front();
   if (root.IsNull()) return raw;
   if (!root.IsMap()) {
     const SourceLocation where = location_of(root, source_name, SourceLocation{source_name, 0, 0});

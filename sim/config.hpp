@@ -60,6 +60,10 @@ class RawConfig {
 /// dotted (`hw.cim.adc.bits: 6` is the same as the nested form). Throws ConfigError on malformed
 /// YAML, non-scalar keys or duplicate keys.
 RawConfig parse_yaml_text(const std::string& yaml_text, const std::string& source_name);
+
+/// The number of YAML documents in `yaml_text`, counting at most two (0 for an empty or
+/// comment-only text). Throws YAML::Exception for malformed YAML.
+int count_yaml_documents(const std::string& yaml_text);
 /// Reads and parses a YAML file; a missing or unreadable file is a ConfigError.
 RawConfig read_yaml_file(const std::filesystem::path& yaml);
 /// Parses one `key.path=value` argument of --set into an entry (value taken verbatim).

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "models/common/error.hpp"
+#include "sim/config.hpp"
 #include "sim/config_schema.hpp"
 
 namespace cimba::sim {
@@ -196,6 +197,10 @@ SweepPlan parse_sweep(const std::string& text, const fs::path& source_path) {
   const std::string source = source_path.string();
   YAML::Node root;
   try {
+    if (count_yaml_documents(text) > 1)
+      throw ConfigError(source +
+                        ": expected one YAML document, found more (a line '---' starts another; "
+                        "so does a stray ',' or ']' at the top level)");
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +

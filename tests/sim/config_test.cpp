@@ -154,6 +154,20 @@ TEST(ConfigErrors, KeyInTheWrongSectionSuggestsItsFullPath) {
       << message;
 }
 
+TEST(ConfigErrors, HostileYamlFailsFastWithAMessage) {
+  // A stray ',' made yaml-cpp's LoadAll yield empty documents forever (a hang growing memory).
+  EXPECT_EQ(config_error(","),
+            "config.yaml: expected one YAML document, found more (a line '---' starts another; "
+            "so does a stray ',' or ']' at the top level)");
+  EXPECT_NE(config_error(kFile + ",\n").find("config.yaml"), std::string::npos);
+  EXPECT_NE(config_error("a: 1\n---\nb: 2\n").find("expected one YAML document"),
+            std::string::npos);
+  // A self-referencing alias overflowed the stack while flattening.
+  EXPECT_NE(config_error("hw: &x\n  cim: *x\n").find("a YAML alias that refers to itself?"),
+            std::string::npos);
+  EXPECT_NO_THROW(load_text(""));  // empty: every default
+}
+
 TEST(ConfigErrors, SeveralProblemsAreReportedTogether) {
   const std::string message = config_error(kFile + "seeed: 3\nquant:\n  w_bits: 9\n");
   EXPECT_NE(message.find("config.yaml:4:1: seeed: unknown key; did you mean 'seed'?"),

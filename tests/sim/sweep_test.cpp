@@ -53,6 +53,13 @@ TEST(SweepRange, InclusiveBoundsAndStep) {
             std::string::npos);
 }
 
+TEST(SweepSpec, AStrayCommaIsNotAOnePointSweep) {
+  ScratchDir dir;
+  const std::string message =
+      error_message<ConfigError>([&] { parse_sweep(",", dir.path() / "s.yaml"); });
+  EXPECT_NE(message.find("expected one YAML document"), std::string::npos) << message;
+}
+
 TEST(SweepSpec, GridIsTheCartesianProductLastKeyFastest) {
   ScratchDir dir;
   const SweepPlan plan = parse_sweep(
