@@ -31,9 +31,9 @@ namespace {
 // Elements converted per block (the double accumulator and the levels stay in L1).
 constexpr std::int64_t kAdcBlock = 512;
 
-// Converts psum[0, len) (len <= kAdcBlock; elements index0.. of the tensor, which key the noise samples), unpacked
-// as `packing` says, and adds level * s * weight into acc. Returns the number of saturated
-// conversions.
+// Converts psum[0, len) (len <= kAdcBlock; elements index0.. of the tensor, which key the noise
+// samples), unpacked as `packing` says, and adds level * s * weight into acc. Returns the number of
+// saturated conversions.
 template <PsumPacking kPacking>
 std::int64_t convert_block(const float* psum, std::int64_t len, std::int64_t index0,
                            double full_scale, const AdcConfig& adc, double sigma_lsb, double weight,
@@ -51,40 +51,23 @@ std::int64_t convert_block(const float* psum, std::int64_t len, std::int64_t ind
   const double s = scale_for_range(full_scale, adc.bits);
   const double lo = static_cast<double>(qmin(adc.bits)), hi = static_cast<double>(qmax(adc.bits));
   const double step = s * weight;
-  // round(v / s) by a multiplication with 1/s, which gives the quotient within ~1.5 ulp: the
-  // rounding can then differ from the division's only when v / s is within a few ulp of a
-  // half-integer. Those elements (rare, but e.g. every odd v when s = 2) are redone with the
-  // division, so the levels are exactly the spec's round(v / s). Beyond 2^22 the quotient's ulp
-  // reaches the margin, but such levels clamp whichever way they round (|qmax| <= 2^15).
-  constexpr double kTieMargin = 1e-9;
-  const double inv_s = 1.0 / s;
-  double level[kAdcBlock];
-  std::int64_t near_tie = 0;
+  std::int64_t saturated = 0;
   if (sigma_lsb == 0.0) {
+    // Branch-free so that it vectorises; division (not a reciprocal) keeps the spec's rounding at
+    // exact ties.
     for (std::int64_t e = 0; e < len; ++e) {
-      const double q = value(e) * inv_s;
-      const double r = std::nearbyint(q);
-      near_tie += std::fabs(std::fabs(q - r) - 0.5) < kTieMargin;
-      level[e] = r;
+      const double r = std::nearbyint(value(e) / s);
+      saturated += (r < lo) | (r > hi);
+      acc[e] += std::min(std::max(r, lo), hi) * step;
     }
-    if (near_tie)
-      for (std::int64_t e = 0; e < len; ++e) {
-        const double q = value(e) * inv_s;
-        if (std::fabs(std::fabs(q - level[e]) - 0.5) < kTieMargin)
-          level[e] = std::nearbyint(value(e) / s);
-      }
   } else {
     const double sigma = sigma_lsb * s;
     for (std::int64_t e = 0; e < len; ++e) {
       const double noise = sigma * normal_at(noise_key, static_cast<std::uint64_t>(index0 + e));
-      level[e] = std::nearbyint((value(e) + noise) / s);
+      const double r = std::nearbyint((value(e) + noise) / s);
+      saturated += (r < lo) | (r > hi);
+      acc[e] += std::min(std::max(r, lo), hi) * step;
     }
-  }
-  std::int64_t saturated = 0;
-  for (std::int64_t e = 0; e < len; ++e) {
-    const double r = level[e];
-    saturated += (r < lo) | (r > hi);
-    acc[e] += std::min(std::max(r, lo), hi) * step;
   }
   return saturated;
 }
@@ -130,7 +113,8 @@ AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n
   for (std::int64_t begin = 0; begin < n; begin += kAdcBlock) {
     const std::int64_t len = std::min(kAdcBlock, n - begin);
     std::fill(acc, acc + len, 0.0);
-    for (const AdcTerm& t : terms) total.saturated += convert_term(t, begin, len, adc, sigma_lsb, acc);
+    for (const AdcTerm& t : terms)
+      total.saturated += convert_term(t, begin, len, adc, sigma_lsb, acc);
     if (row_offset)
       for (std::int64_t e = 0; e < len; ++e) acc[e] += row_offset[(begin + e) / period];
     for (std::int64_t e = 0; e < len; ++e) {
