@@ -88,11 +88,10 @@ int run_main(const std::vector<std::string>& args) {
            "and range are\nlisted in docs/config.md (also printed by 'cimba config-docs').\n\n"
         << visible
         << "\nExamples:\n"
-           "  cimba run configs/linear.yaml\n"
-           "  cimba run configs/linear.yaml --set hw.cim.adc.bits=8 --set "
-           "quant.a_range=static --out out/adc8\n"
-           "  cimba run --set workload.linear.file=layer.safetensors --print-config > "
-           "my.yaml\n"
+           "  cimba run                                  (the built-in Mamba workload)\n"
+           "  cimba run configs/default-mamba.yaml --set hw.cim.adc.bits=8 --out out/adc8\n"
+           "  cimba run --set workload.kind=linear --set "
+           "workload.linear.file=layer.safetensors --print-config > my.yaml\n"
            "\nExit status: 0 success, 2 invalid configuration or usage, 1 any other "
            "failure.\n";
     return 0;

@@ -74,7 +74,7 @@ po::options_description cost_options() {
       ("node", po::value<int>()->value_name("NM")->default_value(d.tech.node_nm),
        "technology node in nm: 7, 16, 22, 28, 45 or 65 (22/28 interpolated)")  //
       ("vdd", po::value<double>()->value_name("V")->default_value(d.tech.vdd_V, "0.8"),
-       "supply voltage in V, [0.5, 1.3]")  //
+       "supply voltage in V, [0.6, 1.3] (as hw.vdd_v)")  //
       ("clock", po::value<double>()->value_name("GHZ")->default_value(d.tech.clock_GHz, "1"),
        "digital clock in GHz, (0, 10]; turns cycles into ns");
   po::options_description cim("CIM macros", kHelpWidth, kHelpWidth / 2);
@@ -172,7 +172,7 @@ cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
                       ")");
   d.tech.node_nm = node;
   d.tech.vdd_V = v["vdd"].as<double>();
-  check_real("vdd", d.tech.vdd_V, 0.5, 1.3);
+  check_real("vdd", d.tech.vdd_V, 0.6, 1.3);  // the range of hw.vdd_v
   d.tech.clock_GHz = v["clock"].as<double>();
   check_real("clock", d.tech.clock_GHz, 0.0, 10.0, true);
 

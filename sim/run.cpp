@@ -427,16 +427,23 @@ RunOutput execute_run(const RunConfig& config, Progress* progress) {
 }
 
 int run_command(const RunConfig& config, const std::filesystem::path& out_dir, bool quiet) {
+  std::error_code ignored;
+  const bool existed = std::filesystem::exists(out_dir, ignored);
   create_output_directory(out_dir);  // fail before computing if the directory is unusable
   RunOutput out;
-  {
+  try {
     Progress progress(progress_enabled(quiet) ? &std::cerr : nullptr);
     out = execute_run(config, &progress);
+  } catch (...) {
+    // A run that fails leaves nothing behind: not even the (empty) directory it made.
+    if (!existed) std::filesystem::remove(out_dir, ignored);  // only removes it when empty
+    throw;
   }
   write_files_atomic({{out_dir / "result.json", out.result.dump(2) + "\n"},
                       {out_dir / "layers.csv", out.layers_csv}});
-  std::cout << out.summary << "  wrote        " << (out_dir / "result.json").string() << ", "
-            << (out_dir / "layers.csv").string() << "\n";
+  if (!quiet)
+    std::cout << out.summary << "  wrote        " << (out_dir / "result.json").string() << ", "
+              << (out_dir / "layers.csv").string() << "\n";
   return 0;
 }
 

@@ -93,15 +93,17 @@ TEST(CimbaCost, BadValuesExitTwoNamingTheOptionAndRange) {
     const char* args;
     const char* expected;
   };
-  for (const Case& c : {Case{"cost --rows 0", "--rows = 0 is outside the allowed range [1, 8192]"},
-                        Case{"cost --node 5", "--node = 5 is not supported (allowed: 7, 16"},
-                        Case{"cost --adc-bits 17", "--adc-bits = 17 is outside"},
-                        Case{"cost --vdd 2", "--vdd = 2 is outside the allowed range [0.5, 1.3]"},
-                        Case{"cost --adc-model pipelined", "allowed: murmann, sar, flash"},
-                        Case{"cost --cell 10t", "allowed: 6t, 8t, 8t1c"},
-                        Case{"cost --cols 100 --cols-per-conversion 3", "must divide --cols"},
-                        Case{"cost --dac-bits 4", "--dac-bits = 4 is outside the allowed range"},
-                        Case{"cost --rows abc", "--rows"}, Case{"cost --bogus", "bogus"}}) {
+  for (const Case& c :
+       {Case{"cost --rows 0", "--rows = 0 is outside the allowed range [1, 8192]"},
+        Case{"cost --node 5", "--node = 5 is not supported (allowed: 7, 16"},
+        Case{"cost --adc-bits 17", "--adc-bits = 17 is outside"},
+        Case{"cost --vdd 2", "--vdd = 2 is outside the allowed range [0.6, 1.3]"},
+        Case{"cost --vdd 0.5", "--vdd = 0.5 is outside the allowed range [0.6, 1.3]"},
+        Case{"cost --adc-model pipelined", "allowed: murmann, sar, flash"},
+        Case{"cost --cell 10t", "allowed: 6t, 8t, 8t1c"},
+        Case{"cost --cols 100 --cols-per-conversion 3", "must divide --cols"},
+        Case{"cost --dac-bits 4", "--dac-bits = 4 is outside the allowed range"},
+        Case{"cost --rows abc", "--rows"}, Case{"cost --bogus", "bogus"}}) {
     const Outcome bad = run_cimba(dir, c.args);
     EXPECT_EQ(bad.exit_code, 2) << c.args;
     EXPECT_NE(bad.err.find("cimba: error: "), std::string::npos) << c.args << ": " << bad.err;

@@ -335,6 +335,8 @@ TEST(HardwareRun, TraceWritesAVcdOfTheFirstLayer) {
   args += " --set 'hw.trace=" + vcd.string() + "' --out '" + (dir.path() / "o").string() + "'";
   const auto outcome = testing::run_cimba(dir, args);
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "") << "--quiet prints nothing but errors";
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "o" / "result.json"));
   const std::string text = testing::read_text(vcd);
   EXPECT_EQ(text.rfind("$date", 0), 0u) << text.substr(0, 200);
   EXPECT_NE(text.find("$timescale"), std::string::npos);

@@ -109,6 +109,7 @@ TEST(RunLinear, MissingTensorOrFileFailsWithoutPartialResults) {
   EXPECT_NE(r.err.find("workload.linear.weight"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out / "result.json"));
   EXPECT_FALSE(fs::exists(out / "layers.csv"));
+  EXPECT_FALSE(fs::exists(out)) << "a failed run leaves no empty --out folder it made";
   r = run_cimba(dir, std::string("run ") + kLinear +
                          "--set workload.linear.file=/nonexistent.safetensors --out '" +
                          out.string() + "'");
