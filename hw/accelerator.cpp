@@ -86,13 +86,14 @@ std::int64_t weight_bytes(const workloads::Mamba1LayerShape& s, int w_bits) {
 workloads::Mamba1ProgramOptions mamba1_program_options(const HwParams& hw,
                                                        const workloads::Mamba1LayerShape& shape,
                                                        const LayerQuant& quant,
-                                                       std::int64_t token_chunk) {
+                                                       std::int64_t token_chunk,
+                                                       std::int64_t layers) {
   workloads::Mamba1ProgramOptions o;
   o.ssm_input = quant.ssm_input;
   o.dual_value_bits = quant.dual.value_bits;
   o.w_bits = hw.cim.w_bits;
   o.token_chunk = token_chunk;
-  o.weights_resident = layer_weight_tiles(hw, shape) <= hw.cim.macros;
+  o.weights_resident = layers * layer_weight_tiles(hw, shape) <= hw.cim.macros;
   const SramParams& wb = hw.sram_for("weights");
   o.weights_streamed_from_dram =
       !o.weights_resident && wb.bytes > 0 && wb.bytes < weight_bytes(shape, hw.cim.w_bits);

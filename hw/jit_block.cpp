@@ -50,11 +50,12 @@ std::int64_t jit_block_weight_tiles(const HwParams& hw, const workloads::JitBloc
 
 workloads::JitBlockProgramOptions jit_block_program_options(const HwParams& hw,
                                                             const workloads::JitBlockShape& s,
-                                                            const workloads::JitQuantConfig& q) {
+                                                            const workloads::JitQuantConfig& q,
+                                                            std::int64_t blocks) {
   workloads::JitBlockProgramOptions o;
   o.w_bits = hw.cim.w_bits;
   o.adaLN_on_cim = q.quantize[workloads::jit_kind_index(JitLinearKind::adaLN)];
-  o.weights_resident = jit_block_weight_tiles(hw, s, o.adaLN_on_cim) <= hw.cim.macros;
+  o.weights_resident = blocks * jit_block_weight_tiles(hw, s, o.adaLN_on_cim) <= hw.cim.macros;
   const std::int64_t H = s.hidden, F = s.ffn_hidden, wb = (hw.cim.w_bits + 7) / 8;
   const std::int64_t bytes =
       (3 * H * H + H * H + 2 * F * H + H * F + (o.adaLN_on_cim ? 6 * H * H : 0)) * wb;

@@ -38,12 +38,14 @@ std::int64_t jit_block_weight_tiles(const HwParams& hw, const workloads::JitBloc
                                     bool adaLN_on_cim);
 
 /// Program options that fit the hardware: adaLN on the CIM when the config quantizes it, CIM
-/// weights resident when the block's tiles fit the macros (else loaded from DRAM once, or before
-/// every use when hw.sram.weights.bytes is set and smaller than the block's CIM weights), the w3
-/// input shift when TaQ-DiT shifts it.
-workloads::JitBlockProgramOptions jit_block_program_options(
-    const HwParams& hw, const workloads::JitBlockShape& shape,
-    const workloads::JitQuantConfig& config);
+/// weights resident when the tiles of all `blocks` blocks of the model fit the macros together
+/// (else every block loads its weights from DRAM, once, or before every use when
+/// hw.sram.weights.bytes is set and smaller than the block's CIM weights), the w3 input shift
+/// when TaQ-DiT shifts it.
+workloads::JitBlockProgramOptions jit_block_program_options(const HwParams& hw,
+                                                            const workloads::JitBlockShape& shape,
+                                                            const workloads::JitQuantConfig& config,
+                                                            std::int64_t blocks = 1);
 
 class JitBlockExecutor : public OpExecutor {
  public:

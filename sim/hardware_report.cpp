@@ -183,7 +183,9 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
           si.grouping == GroupingMode::KMeans ? nm::Grouping::KMeans : nm::Grouping::EqualSize);
     }
     const wl::OpProgram program = wl::build_mamba1_layer_program(
-        shape, hw::mamba1_program_options(hw, shape, q, cfg.hw.token_chunk),
+        shape,
+        hw::mamba1_program_options(hw, shape, q, cfg.hw.token_chunk,
+                                   static_cast<std::int64_t>(model.layers.size())),
         "layers." + std::to_string(l));
     hw::HwParams hw_layer = hw;
     if (l > 0) hw_layer.trace.clear();  // the VCD holds the first layer

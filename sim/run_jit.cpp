@@ -499,8 +499,8 @@ RunOutput run_jit(const RunConfig& cfg, Progress* progress_or_null) {
   run.network_calls_per_sample =
       (2 * static_cast<std::int64_t>(jw.sample.steps) - 1) * (jw.sample.cfg_scale == 1.0 ? 1 : 2);
   const wl::JitBlockShape shape = hw::jit_block_shape(model.config);
-  const wl::OpProgram program =
-      wl::build_jit_block_program(shape, hw::jit_block_program_options(hwp, shape, hq), "blocks.0");
+  const wl::OpProgram program = wl::build_jit_block_program(
+      shape, hw::jit_block_program_options(hwp, shape, hq, model.config.depth), "blocks.0");
   {
     // Block 0's input in the quantized model: x_embed.out and s = silu(c) of image `run.image`.
     const std::int64_t css =

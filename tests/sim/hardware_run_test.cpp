@@ -326,6 +326,19 @@ TEST(HardwareRun, BadHardwareKeysAreRejectedNamingTheKey) {
   EXPECT_NE(outcome.err.find("hw.node_nm"), std::string::npos) << outcome.err;
 }
 
+TEST(HardwareRun, WeightsStayResidentOnlyWhenTheWholeModelFits) {
+  // mamba-bytes-4l: 252 macro tiles per layer on 256 x 256 macros, 4 layers = 1008. With 256
+  // macros one layer fits but the model does not: every layer loads and programs its weights.
+  // With 1008 the model stays resident: no weight loads, no cell writes.
+  const json& some = run_of(small_run({"hw.cim.macros=256"})).result["hardware"]["layers"][1];
+  const json& all = run_of(small_run({"hw.cim.macros=1008"})).result["hardware"]["layers"][1];
+  EXPECT_EQ(some["cim_weight_tiles"], 252);
+  EXPECT_GT(some["counts"].value("cim_cell_write@cim", 0.0), 0.0);
+  EXPECT_EQ(all["counts"].value("cim_cell_write@cim", 0.0), 0.0);
+  EXPECT_GT(some["counts"]["dram_read_bit@dram"].get<double>(),
+            all["counts"]["dram_read_bit@dram"].get<double>());
+}
+
 TEST(HardwareRun, TraceWritesAVcdOfTheFirstLayer) {
   // A separate process: SystemC writes a VCD only from the first hardware run of a process.
   ScratchDir dir;
