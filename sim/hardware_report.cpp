@@ -289,25 +289,29 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
     adc_latency_ns = cost::cim_macro_cost(mp).adc.latency_ns;
   } catch (const Error&) {
   }
-  json accelerator = {{"node_nm", cfg.hw.node_nm},
-                      {"vdd_v", cfg.hw.vdd_v},
-                      {"clock_mhz", hw.clock_mhz},
-                      {"cim_macros", hw.cim.macros},
-                      {"cim_rows", hw.cim.rows},
-                      {"cim_cols", hw.cim.cols},
-                      {"cim_cell_type", cost::cim_cell_type_name(mp.cell)},
-                      {"w_bits", hw.cim.w_bits},
-                      {"cell_bits", hw.cim.cell_bits},
-                      {"outputs_per_macro", hw.cim.outputs_per_macro()},
-                      {"adc_model", cost::adc_model_name(mp.adc_model)},
-                      {"adc_bits", hw.cim.adc.bits},
-                      {"adcs_per_macro", mp.cols / mp.cols_per_conversion / mp.conversions_per_adc},
-                      {"adc_conversion_ns", hw.cim.adc.conversion_ns},
-                      {"adc_cost_model_latency_ns", adc_latency_ns},
-                      {"dram_preset", hw.dram.preset},
-                      {"dram_bandwidth_gbps", hw.dram_bandwidth_gbps()},
-                      {"dram_latency_ns", hw.dram_latency_ns()},
-                      {"token_chunk", cfg.hw.token_chunk}};
+  json accelerator = {
+      {"node_nm", cfg.hw.node_nm},
+      {"vdd_v", cfg.hw.vdd_v},
+      {"clock_mhz", hw.clock_mhz},
+      {"cim_macros", hw.cim.macros},
+      // Macros that keep every layer's weights resident, and whether they are.
+      {"cim_macros_for_residency", reports.front().cim_weight_tiles * n_layers},
+      {"cim_weights_resident", reports.front().cim_weight_tiles * n_layers <= hw.cim.macros},
+      {"cim_rows", hw.cim.rows},
+      {"cim_cols", hw.cim.cols},
+      {"cim_cell_type", cost::cim_cell_type_name(mp.cell)},
+      {"w_bits", hw.cim.w_bits},
+      {"cell_bits", hw.cim.cell_bits},
+      {"outputs_per_macro", hw.cim.outputs_per_macro()},
+      {"adc_model", cost::adc_model_name(mp.adc_model)},
+      {"adc_bits", hw.cim.adc.bits},
+      {"adcs_per_macro", mp.cols / mp.cols_per_conversion / mp.conversions_per_adc},
+      {"adc_conversion_ns", hw.cim.adc.conversion_ns},
+      {"adc_cost_model_latency_ns", adc_latency_ns},
+      {"dram_preset", hw.dram.preset},
+      {"dram_bandwidth_gbps", hw.dram_bandwidth_gbps()},
+      {"dram_latency_ns", hw.dram_latency_ns()},
+      {"token_chunk", cfg.hw.token_chunk}};
   json notes = json::array();
   notes.push_back(
       "one sequence of L = workload.mamba.window tokens (the first evaluation window) per layer; "
@@ -418,6 +422,9 @@ std::string render_hardware_summary(const json& h) {
     << a.at("adcs_per_macro").get<int>() << " " << a.at("adc_model").get<std::string>()
     << " ADCs of " << a.at("adc_bits").get<int>() << " b per macro; DRAM "
     << a.at("dram_preset").get<std::string>() << "\n";
+  s << "  weights      " << (a.at("cim_weights_resident").get<bool>() ? "resident" : "streamed")
+    << ": the model needs " << a.at("cim_macros_for_residency").get<std::int64_t>()
+    << " macros to keep every layer's weights on the chip\n";
   s << "  area         " << fmt4(area.at("area_mm2").get<double>(), 5) << " mm^2 ("
     << fmt4(area.at("area_um2").get<double>(), 7) << " um^2), leakage "
     << fmt4(area.at("leakage_uW").get<double>() * 1e-3, 4) << " mW\n";

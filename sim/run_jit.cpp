@@ -210,6 +210,9 @@ json jit_hardware_json(const RunConfig& cfg, const hw::HwParams& hw, const wl::J
                       {"vdd_v", cfg.hw.vdd_v},
                       {"clock_mhz", hw.clock_mhz},
                       {"cim_macros", hw.cim.macros},
+                      // Macros that keep every block's weights resident, and whether they are.
+                      {"cim_macros_for_residency", r.cim_weight_tiles * depth},
+                      {"cim_weights_resident", r.cim_weight_tiles * depth <= hw.cim.macros},
                       {"cim_rows", hw.cim.rows},
                       {"cim_cols", hw.cim.cols},
                       {"w_bits", hw.cim.w_bits},
@@ -292,6 +295,9 @@ std::string render_jit_hardware_summary(const json& h) {
     << "x" << a.at("cim_cols").get<int>() << ", " << a.at("adc_bits").get<int>()
     << "-bit ADCs; MAC array " << a.at("mac_rows").get<int>() << "x" << a.at("mac_cols").get<int>()
     << "; DRAM " << a.at("dram_preset").get<std::string>() << "\n";
+  s << "  weights      " << (a.at("cim_weights_resident").get<bool>() ? "resident" : "streamed")
+    << ": the model needs " << a.at("cim_macros_for_residency").get<std::int64_t>()
+    << " macros to keep every block's weights on the chip\n";
   s << "  area         " << fmt(area.at("area_mm2").get<double>(), 5) << " mm^2, leakage "
     << fmt(area.at("leakage_uW").get<double>() * 1e-3, 4) << " mW\n";
   const double total_area = area.at("area_um2").get<double>();
