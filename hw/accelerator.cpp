@@ -251,14 +251,6 @@ struct Prepared {
   std::map<std::string, std::int64_t> required;
 };
 
-// True when a CIM linear holds its weights as the hardware's macros do (apply_hw's settings).
-bool built_for(const numerics::BitSerialLinear& lin, const HwParams& hw) {
-  const auto& c = lin.config();
-  return c.w_bits == hw.cim.w_bits && c.adc.bits == hw.cim.adc.bits &&
-         lin.rows_per_tile() <= hw.cim.rows && c.weight_slice_bits == hw.cim.weight_slice_bits &&
-         (c.weight_slice_bits == 0 || c.weight_encoding == hw.cim.weight_encoding);
-}
-
 Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, const HwParams& hw,
                  RunContext& ctx) {
   hw.validate();
@@ -270,7 +262,7 @@ Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, c
   const LayerQuant& q = ex.quant();
   for (int k = 0; k < 4; ++k) {
     const auto& lin = ex.linear(static_cast<LinearKind>(k));
-    if (!built_for(lin, hw))
+    if (!hw.cim.holds(lin))
       throw InvalidArgument(
           "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
           "weight digit columns, adc.bits, rows)");
@@ -454,7 +446,7 @@ Prepared prepare_jit(const workloads::OpProgram& program, const JitBlockExecutor
                             "' runs on the CIM, the executor computes it in FP32");
     adaLN_on_cim |= op.jit_linear == workloads::JitLinearKind::adaLN;
     const auto& lin = ex.cim_linear(op);
-    if (!built_for(lin, hw))
+    if (!hw.cim.holds(lin))
       throw InvalidArgument(
           "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
           "weight digit columns, adc.bits, rows; use hw::apply_hw)");

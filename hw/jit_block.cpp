@@ -19,13 +19,7 @@ using workloads::OpKind;
 
 workloads::JitQuantConfig apply_hw(const workloads::JitQuantConfig& config, const HwParams& hw) {
   workloads::JitQuantConfig q = config;
-  for (auto& c : q.linear) {
-    c.w_bits = hw.cim.w_bits;
-    c.weight_slice_bits = hw.cim.weight_slice_bits;
-    c.weight_encoding = hw.cim.weight_encoding;
-    c.adc.bits = hw.cim.adc.bits;
-    c.rows_per_adc = hw.cim.rows;
-  }
+  for (auto& c : q.linear) hw.cim.apply_to(c);
   return q;
 }
 

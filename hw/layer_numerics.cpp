@@ -20,13 +20,7 @@ using workloads::SsmInputScheme;
 
 LayerQuant apply_hw(const LayerQuant& quant, const HwParams& hw) {
   LayerQuant q = quant;
-  for (auto& c : q.linear) {
-    c.w_bits = hw.cim.w_bits;
-    c.weight_slice_bits = hw.cim.weight_slice_bits;
-    c.weight_encoding = hw.cim.weight_encoding;
-    c.adc.bits = hw.cim.adc.bits;
-    c.rows_per_adc = hw.cim.rows;
-  }
+  for (auto& c : q.linear) hw.cim.apply_to(c);
   q.scan.exp_impl = hw.ssm.exp_impl;
   return q;
 }

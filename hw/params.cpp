@@ -93,6 +93,21 @@ double HwParams::dram_latency_ns() const {
   return dram.latency_ns ? *dram.latency_ns : dram_preset(dram.preset).latency_ns;
 }
 
+void CimParams::apply_to(numerics::BitSerialConfig& linear) const {
+  linear.w_bits = w_bits;
+  linear.weight_slice_bits = weight_slice_bits;
+  linear.weight_encoding = weight_encoding;
+  linear.adc.bits = adc.bits;
+  linear.rows_per_adc = rows;
+}
+
+bool CimParams::holds(const numerics::BitSerialLinear& linear) const {
+  const numerics::BitSerialConfig& c = linear.config();
+  return c.w_bits == w_bits && c.adc.bits == adc.bits && linear.rows_per_tile() <= rows &&
+         c.weight_slice_bits == weight_slice_bits &&
+         (c.weight_slice_bits == 0 || c.weight_encoding == weight_encoding);
+}
+
 std::int64_t HwParams::ns_to_cycles(double ns) const {
   // A tiny tolerance keeps exact products (e.g. 5 ns at 1000 MHz) from rounding up on FP error.
   const double cycles = ns * clock_mhz / 1000.0;

@@ -50,6 +50,12 @@ struct CimParams {
   }
   int weight_cells() const { return digit_columns() * cells_per_conversion(); }
   int outputs_per_macro() const { return cols / weight_cells(); }
+  /// Sets what the macros fix in a CIM linear's numerics: w_bits, the weight digit columns
+  /// (weight_slice_bits, weight_encoding), the ADC bits and the rows per conversion (rows).
+  void apply_to(numerics::BitSerialConfig& linear) const;
+  /// True when `linear` holds its weights as these macros do (apply_to's settings; its row tiles
+  /// may be shorter than a macro).
+  bool holds(const numerics::BitSerialLinear& linear) const;
 };
 
 /// hw.ssm.*: the FP32 SSM core.
