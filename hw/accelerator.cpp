@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "hw/jit_block.hpp"
 #include "hw/timing.hpp"
 #include "hw/units.hpp"
 #include "models/common/error.hpp"
@@ -251,79 +250,6 @@ struct Prepared {
   std::map<std::string, std::int64_t> required;
 };
 
-Prepared prepare(const workloads::OpProgram& program, const LayerExecutor& ex, const HwParams& hw,
-                 RunContext& ctx) {
-  hw.validate();
-  program.validate();
-  const auto& s = ex.shape();
-  if (program.length != s.length)
-    throw InvalidArgument("run_on_hardware: the program has " + std::to_string(program.length) +
-                          " tokens, the executor " + std::to_string(s.length));
-  const LayerQuant& q = ex.quant();
-  for (int k = 0; k < 4; ++k) {
-    const auto& lin = ex.linear(static_cast<LinearKind>(k));
-    if (!hw.cim.holds(lin))
-      throw InvalidArgument(
-          "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
-          "weight digit columns, adc.bits, rows)");
-  }
-  if (q.scan.exp_impl != hw.ssm.exp_impl)
-    throw InvalidArgument("run_on_hardware: the executor was built for another hw.ssm.exp_impl");
-  Prepared p;
-  std::int64_t max_block = 0;
-  bool has_scan = false, has_lookup = false, carries_state = false;
-  for (const Op& op : program.ops) {
-    if (op.kind == OpKind::SsmScan) {
-      has_scan = true;
-      carries_state = carries_state || op.token_begin > 0;
-      max_block = std::max(max_block, op.channel_end - op.channel_begin);
-      if (op.ssm_input != q.ssm_input)
-        throw InvalidArgument("run_on_hardware: op '" + op.name + "' uses SSM input scheme " +
-                              workloads::ssm_input_scheme_name(op.ssm_input) + ", the executor " +
-                              workloads::ssm_input_scheme_name(q.ssm_input));
-    }
-    if (op.kind == OpKind::ScaleLookup) has_lookup = true;
-  }
-  for (const auto& b : program.buffers) p.required[b.name] = b.bytes;
-  if (has_scan) {
-    // A scan in token chunks keeps every channel's state between its chunks (NUMERICS.md 7.1);
-    // one chunk needs only the block being scanned.
-    p.required["ssm_state"] = (carries_state ? s.d_inner : max_block) * s.d_state * 4;
-    p.required["ssm_params"] = s.d_inner * s.d_state * 4 + s.d_inner * 4;  // A and D
-  }
-  if (has_lookup) {
-    std::int64_t bytes = q.groups.table_bytes();
-    if (hw.index.impl == IndexImpl::Lut)
-      bytes += cdiv(q.groups.layout.channels() * lut_id_bits(q.groups.HG, q.groups.DG), 8);
-    p.required["scale_tables"] = bytes;
-  }
-  for (const auto& [name, bytes] : p.required) {
-    const SramParams& sp = hw.sram_for(name);
-    if (sp.bytes > 0 && sp.bytes < bytes) {
-      std::string why = "the op program keeps its data in '" + name +
-                        "' for the whole layer; activation buffers are not streamed";
-      if (name == "weights")
-        why =
-            "the weight buffer stages the layer's weights (one matrix when they are streamed "
-            "from DRAM); a matrix cannot be split across loads";
-      if (name == "ssm_state")
-        why = "the SSM state carried between token chunks cannot be streamed";
-      throw ConfigError(hw.sram_key(name) + ".bytes: needs " + std::to_string(bytes) +
-                        " bytes, got " + std::to_string(sp.bytes) + " (" + why + ")");
-    }
-  }
-  const std::int64_t tiles = layer_weight_tiles(hw, s);
-  ctx.cim_stationary = tiles <= hw.cim.macros;
-  ctx.weights_preloaded = program.buffer("weights") == nullptr;
-  if (ctx.weights_preloaded && !ctx.cim_stationary)
-    throw ConfigError("hw.cim.macros: the layer's weights need " + std::to_string(tiles) +
-                      " macro tiles to stay resident, the CIM has " +
-                      std::to_string(hw.cim.macros) +
-                      " (compile the op program with weights_resident = false)");
-  ctx.u_bits = workloads::ssm_input_storage_bits(q.ssm_input, q.dual.value_bits);
-  return p;
-}
-
 // Walks back from the last op: through the dependency that finished last when the op started
 // right at its end, else through the op that held its unit until it started.
 std::vector<int> critical_path(const workloads::OpProgram& program,
@@ -428,78 +354,50 @@ HwReport run_prepared(const workloads::OpProgram& program, RunContext& ctx, cons
   return r;
 }
 
-Prepared prepare_jit(const workloads::OpProgram& program, const JitBlockExecutor& ex,
-                     const HwParams& hw, RunContext& ctx, std::int64_t& tiles) {
+Prepared prepare(const workloads::OpProgram& program, const OpExecutor& ex, const HwParams& hw,
+                 RunContext& ctx, std::int64_t& tiles) {
   hw.validate();
   program.validate();
-  if (program.family != workloads::ProgramFamily::JitBlock)
-    throw InvalidArgument("run_on_hardware: program '" + program.layer_name +
-                          "' is not a JiT block program");
+  const ProgramNeeds needs = ex.prepare(program, hw);
   if (program.length != ex.length())
     throw InvalidArgument("run_on_hardware: the program has " + std::to_string(program.length) +
                           " tokens, the executor " + std::to_string(ex.length()));
-  bool adaLN_on_cim = false;
-  for (const Op& op : program.ops) {
-    if (op.kind != OpKind::CimMatmul) continue;
-    if (!ex.on_cim(op.jit_linear))
-      throw InvalidArgument("run_on_hardware: op '" + op.name +
-                            "' runs on the CIM, the executor computes it in FP32");
-    adaLN_on_cim |= op.jit_linear == workloads::JitLinearKind::adaLN;
-    const auto& lin = ex.cim_linear(op);
-    if (!hw.cim.holds(lin))
-      throw InvalidArgument(
-          "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
-          "weight digit columns, adc.bits, rows; use hw::apply_hw)");
-  }
-  if (ex.on_cim(workloads::JitLinearKind::adaLN) != adaLN_on_cim)
-    throw InvalidArgument(
-        "run_on_hardware: the program and the executor disagree on where adaLN runs (CIM or MAC "
-        "array)");
   Prepared p;
   for (const auto& b : program.buffers) p.required[b.name] = b.bytes;
+  for (const auto& [name, bytes] : needs.buffers) p.required[name] = bytes;
   for (const auto& [name, bytes] : p.required) {
     const SramParams& sp = hw.sram_for(name);
-    if (sp.bytes > 0 && sp.bytes < bytes)
+    if (sp.bytes > 0 && sp.bytes < bytes) {
+      const auto it = needs.reasons.find(name);
+      std::string why = it != needs.reasons.end() ? it->second : needs.default_reason;
+      const std::size_t at = why.find("{buffer}");
+      if (at != std::string::npos) why.replace(at, 8, name);
       throw ConfigError(hw.sram_key(name) + ".bytes: needs " + std::to_string(bytes) +
-                        " bytes, got " + std::to_string(sp.bytes) +
-                        " (the JiT block program "
-                        "keeps its data in '" +
-                        name + "' for the whole block)");
+                        " bytes, got " + std::to_string(sp.bytes) + " (" + why + ")");
+    }
   }
-  tiles = jit_block_weight_tiles(hw, ex.shape(), adaLN_on_cim);
+  tiles = needs.weight_tiles;
   ctx.cim_stationary = tiles <= hw.cim.macros;
   ctx.weights_preloaded = program.buffer("weights") == nullptr;
   if (ctx.weights_preloaded && !ctx.cim_stationary)
-    throw ConfigError("hw.cim.macros: the block's weights need " + std::to_string(tiles) +
-                      " macro tiles to stay resident, the CIM has " +
+    throw ConfigError("hw.cim.macros: the " + needs.weights_owner + "'s weights need " +
+                      std::to_string(tiles) + " macro tiles to stay resident, the CIM has " +
                       std::to_string(hw.cim.macros) +
                       " (compile the op program with weights_resident = false)");
+  ctx.u_bits = needs.u_bits;
   return p;
 }
 
 }  // namespace
 
-HwReport run_on_hardware(const workloads::OpProgram& program, LayerExecutor& executor,
-                         const HwParams& hw, const EnergyTable& energy) {
-  if (program.family != workloads::ProgramFamily::Mamba1)
-    throw InvalidArgument("run_on_hardware: program '" + program.layer_name +
-                          "' is not a Mamba1 layer program");
-  RunContext ctx;
-  ctx.program = &program;
-  ctx.executor = &executor;
-  ctx.hw = &hw;
-  const Prepared prep = prepare(program, executor, hw, ctx);
-  return run_prepared(program, ctx, prep, hw, energy, layer_weight_tiles(hw, executor.shape()));
-}
-
-HwReport run_on_hardware(const workloads::OpProgram& program, JitBlockExecutor& executor,
+HwReport run_on_hardware(const workloads::OpProgram& program, OpExecutor& executor,
                          const HwParams& hw, const EnergyTable& energy) {
   RunContext ctx;
   ctx.program = &program;
   ctx.executor = &executor;
   ctx.hw = &hw;
   std::int64_t tiles = 0;
-  const Prepared prep = prepare_jit(program, executor, hw, ctx, tiles);
+  const Prepared prep = prepare(program, executor, hw, ctx, tiles);
   return run_prepared(program, ctx, prep, hw, energy, tiles);
 }
 

@@ -101,17 +101,10 @@ bool hardware_has_run();
 /// Runs `program` through the accelerator. The numerics happen in `executor` (built with the same
 /// hw parameters), op by op, when each op starts. Throws ConfigError (naming the key) when the
 /// hardware cannot run the program (a buffer smaller than the program needs, weights that must
-/// stay resident but do not fit the macros, ...), InvalidArgument for inconsistent inputs, and
-/// rethrows what a numerics call threw.
-HwReport run_on_hardware(const workloads::OpProgram& program, LayerExecutor& executor,
-                         const HwParams& hw, const EnergyTable& energy = {});
-
-class JitBlockExecutor;
-/// The same for a JiT block program (workloads::build_jit_block_program) and its executor
-/// (hw/jit_block.hpp). Throws ConfigError when the CIM weights are declared resident but do not
-/// fit the macros, or a buffer is too small; InvalidArgument for a Mamba program or an executor
-/// built for other hw.cim parameters.
-HwReport run_on_hardware(const workloads::OpProgram& program, JitBlockExecutor& executor,
+/// stay resident but do not fit the macros, ...), InvalidArgument for inconsistent inputs (a
+/// program of another family than the executor's, an executor built for other hw parameters),
+/// and rethrows what a numerics call threw.
+HwReport run_on_hardware(const workloads::OpProgram& program, OpExecutor& executor,
                          const HwParams& hw, const EnergyTable& energy = {});
 
 }  // namespace cimba::hw

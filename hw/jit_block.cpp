@@ -135,11 +135,39 @@ workloads::JitQuantLinear& JitBlockExecutor::quantized(JitLinearKind kind) const
 }
 
 const numerics::BitSerialLinear& JitBlockExecutor::cim_linear(const Op& op) const {
-  return quantized(op.jit_linear).select(bucket_);
+  return quantized(kind_of(op)).select(bucket_);
 }
 
 bool JitBlockExecutor::cim_has_bias(const Op& op) const {
-  return op.jit_linear == JitLinearKind::adaLN || quantized(op.jit_linear).shift() != nullptr;
+  return kind_of(op) == JitLinearKind::adaLN || quantized(kind_of(op)).shift() != nullptr;
+}
+
+ProgramNeeds JitBlockExecutor::prepare(const workloads::OpProgram& program,
+                                       const HwParams& hw) const {
+  if (program.family != "jit_block")
+    throw InvalidArgument("run_on_hardware: program '" + program.layer_name +
+                          "' is not a JiT block program");
+  bool adaLN_on_cim = false;
+  for (const Op& op : program.ops) {
+    if (op.kind != OpKind::CimMatmul) continue;
+    if (!on_cim(kind_of(op)))
+      throw InvalidArgument("run_on_hardware: op '" + op.name +
+                            "' runs on the CIM, the executor computes it in FP32");
+    adaLN_on_cim |= kind_of(op) == JitLinearKind::adaLN;
+    if (!hw.cim.holds(cim_linear(op)))
+      throw InvalidArgument(
+          "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
+          "weight digit columns, adc.bits, rows; use hw::apply_hw)");
+  }
+  if (on_cim(JitLinearKind::adaLN) != adaLN_on_cim)
+    throw InvalidArgument(
+        "run_on_hardware: the program and the executor disagree on where adaLN runs (CIM or MAC "
+        "array)");
+  ProgramNeeds needs;
+  needs.default_reason = "the JiT block program keeps its data in '{buffer}' for the whole block";
+  needs.weight_tiles = jit_block_weight_tiles(hw, shape(), adaLN_on_cim);
+  needs.weights_owner = "block";
+  return needs;
 }
 
 OpWork JitBlockExecutor::execute(const Op& op) {
@@ -151,8 +179,8 @@ OpWork JitBlockExecutor::execute(const Op& op) {
       break;  // data movement only
     case OpKind::CimMatmul: {
       if (!op.accumulate_last) break;
-      workloads::JitQuantLinear& lin = quantized(op.jit_linear);
-      switch (op.jit_linear) {
+      workloads::JitQuantLinear& lin = quantized(kind_of(op));
+      switch (kind_of(op)) {
         case JitLinearKind::adaLN:
           lin.forward(cond_, w_.adaLN_bias.data(), bucket_, mod_, &work.cim);
           break;

@@ -63,6 +63,9 @@ class JitBlockExecutor : public OpExecutor {
   const numerics::BitSerialLinear& cim_linear(const workloads::Op& op) const override;
   bool cim_has_bias(const workloads::Op& op) const override;
   std::int64_t length() const override { return config_.num_patches(); }
+  /// A "jit_block" program whose CIM ops are the executor's quantized linears (adaLN on the CIM
+  /// exactly when the executor quantizes it) for these hw.cim parameters.
+  ProgramNeeds prepare(const workloads::OpProgram& program, const HwParams& hw) const override;
 
   const numerics::MatrixF& output() const { return out_; }      // block output [P, H]
   const numerics::MatrixF& modulation() const { return mod_; }  // adaLN output [1, 6H]
@@ -77,6 +80,9 @@ class JitBlockExecutor : public OpExecutor {
   bool on_cim(workloads::JitLinearKind kind) const;
 
  private:
+  static workloads::JitLinearKind kind_of(const workloads::Op& op) {
+    return static_cast<workloads::JitLinearKind>(op.linear);
+  }
   workloads::JitQuantLinear& quantized(workloads::JitLinearKind kind) const;
 
   workloads::JitConfig config_;

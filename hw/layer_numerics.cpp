@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hw/accelerator.hpp"
+#include "hw/timing.hpp"
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
 #include "models/numerics/conv1d.hpp"
@@ -151,9 +153,10 @@ OpWork LayerExecutor::execute(const Op& op) {
       break;
     case OpKind::CimMatmul: {
       if (!op.accumulate_last) break;  // the group's product is produced by its last op
+      const auto kind = static_cast<LinearKind>(op.linear);
       const auto& lin = *linears_.at(static_cast<std::size_t>(op.linear));
       MatrixF* dst = nullptr;
-      switch (op.linear) {
+      switch (kind) {
         case LinearKind::InProj:
           tmp_in_ = xn_.middleRows(t0, n);
           dst = &xz_;
@@ -172,10 +175,10 @@ OpWork LayerExecutor::execute(const Op& op) {
           break;
         default:
           throw InvalidArgument("layer executor: no linear '" +
-                                std::string(workloads::linear_kind_name(op.linear)) +
+                                std::string(workloads::linear_kind_name(kind)) +
                                 "' in a Mamba1 layer");
       }
-      lin.forward_into(tmp_in_, bias_of(w_, op.linear), tmp_out_, &work.cim);
+      lin.forward_into(tmp_in_, bias_of(w_, kind), tmp_out_, &work.cim);
       dst->middleRows(t0, n) = tmp_out_;
       break;
     }
@@ -350,6 +353,63 @@ LayerQuant calibrate_static(const workloads::MambaLayerWeights& weights,
     c.acc_full_scale = work.cim.full_scale;
   }
   return out;
+}
+
+ProgramNeeds LayerExecutor::prepare(const workloads::OpProgram& program,
+                                    const HwParams& hw) const {
+  if (program.family != "mamba1")
+    throw InvalidArgument("run_on_hardware: program '" + program.layer_name +
+                          "' is not a Mamba1 layer program");
+  const auto& s = shape_;
+  const LayerQuant& q = quant_;
+  for (int k = 0; k < 4; ++k) {
+    if (!hw.cim.holds(linear(static_cast<LinearKind>(k))))
+      throw InvalidArgument(
+          "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
+          "weight digit columns, adc.bits, rows)");
+  }
+  if (q.scan.exp_impl != hw.ssm.exp_impl)
+    throw InvalidArgument("run_on_hardware: the executor was built for another hw.ssm.exp_impl");
+  ProgramNeeds needs;
+  std::int64_t max_block = 0;
+  bool has_scan = false, has_lookup = false, carries_state = false;
+  for (const Op& op : program.ops) {
+    if (op.kind == OpKind::SsmScan) {
+      has_scan = true;
+      carries_state = carries_state || op.token_begin > 0;
+      max_block = std::max(max_block, op.channel_end - op.channel_begin);
+      if (op.ssm_input != q.ssm_input)
+        throw InvalidArgument("run_on_hardware: op '" + op.name + "' uses SSM input scheme " +
+                              workloads::ssm_input_scheme_name(op.ssm_input) + ", the executor " +
+                              workloads::ssm_input_scheme_name(q.ssm_input));
+    }
+    if (op.kind == OpKind::ScaleLookup) has_lookup = true;
+  }
+  if (has_scan) {
+    // A scan in token chunks keeps every channel's state between its chunks (NUMERICS.md 7.1);
+    // one chunk needs only the block being scanned.
+    needs.buffers["ssm_state"] = (carries_state ? s.d_inner : max_block) * s.d_state * 4;
+    needs.buffers["ssm_params"] = s.d_inner * s.d_state * 4 + s.d_inner * 4;  // A and D
+  }
+  if (has_lookup) {
+    std::int64_t bytes = q.groups.table_bytes();
+    if (hw.index.impl == IndexImpl::Lut)
+      bytes += cdiv(q.groups.layout.channels() * lut_id_bits(q.groups.HG, q.groups.DG), 8);
+    needs.buffers["scale_tables"] = bytes;
+  }
+  needs.default_reason =
+      "the op program keeps its data in '{buffer}' for the whole layer; activation buffers are "
+      "not streamed";
+  needs.reasons["weights"] =
+      "the weight buffer stages the layer's weights (one matrix when they are streamed from "
+      "DRAM); a matrix cannot be split across loads";
+  needs.reasons["ssm_state"] = "the SSM state carried between token chunks cannot be streamed";
+  needs.weight_tiles = cim_tiles(hw, 2 * s.d_inner, s.d_model) +
+                       cim_tiles(hw, s.x_proj_out(), s.d_inner) +
+                       cim_tiles(hw, s.d_inner, s.dt_rank) + cim_tiles(hw, s.d_model, s.d_inner);
+  needs.weights_owner = "layer";
+  needs.u_bits = workloads::ssm_input_storage_bits(q.ssm_input, q.dual.value_bits);
+  return needs;
 }
 
 }  // namespace cimba::hw

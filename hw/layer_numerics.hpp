@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "hw/op_executor.hpp"
 #include "hw/params.hpp"
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/dual_scale.hpp"
@@ -47,39 +48,6 @@ LayerQuant calibrate_static(const workloads::MambaLayerWeights& weights,
                             const HwParams& hw, const numerics::MatrixF& input,
                             int group_head_dim = 64);
 
-/// What one op computed (the counts the ledger needs that only the numerics know).
-struct OpWork {
-  numerics::BitSerialStats cim;       // CimMatmul (the last op of an accumulation group)
-  numerics::ScanOpCounts scan;        // SsmScan
-  std::int64_t lookups = 0;           // ScaleLookup: lookups made
-  std::int64_t walk_comparisons = 0;  // ScaleLookup: comparisons of sequential walks
-  numerics::DualScaleStats dual;      // Conv1d (dual-scale encode)
-  std::int64_t quant_saturated = 0;   // Conv1d: clamped elements (int8 / group)
-  // The sizes a unit's timing and ledger need that the op's shapes do not carry, so that the
-  // units know the op-program contract and no model family:
-  int conv_taps = 0;                 // Conv1d: kernel taps K
-  int index_head_groups = 0;         // ScaleLookup: HG of the group tables
-  int index_dim_groups = 0;          // ScaleLookup: DG of the group tables
-  std::int64_t scan_state_size = 0;  // SsmScan: d_state N per channel
-};
-
-/// The numerics of an op program, op by op: what the hardware units call. LayerExecutor (a Mamba1
-/// layer) and JitBlockExecutor (hw/jit_block.hpp, a JiT block) implement it.
-class OpExecutor {
- public:
-  virtual ~OpExecutor() = default;
-  /// Runs the numerics of one op (its inputs must have been produced by earlier ops).
-  virtual OpWork execute(const workloads::Op& op) = 0;
-  /// The bit-serial layer a CimMatmul op (or a weight load) uses: its shape, row tiles, slices.
-  virtual const numerics::BitSerialLinear& cim_linear(const workloads::Op& op) const = 0;
-  /// Whether the CIM op's output rescale adds a bias (or a folded shift constant).
-  virtual bool cim_has_bias(const workloads::Op& op) const = 0;
-  /// Tokens of the program (OpProgram::length).
-  virtual std::int64_t length() const = 0;
-  /// Every op of `program` in order (the functional path).
-  void run_all(const workloads::OpProgram& program);
-};
-
 class LayerExecutor : public OpExecutor {
   friend LayerQuant calibrate_static(const workloads::MambaLayerWeights&,
                                      const workloads::Mamba1LayerShape&, const LayerQuant&,
@@ -93,10 +61,15 @@ class LayerExecutor : public OpExecutor {
   /// Runs the numerics of one op (its inputs must have been produced by earlier ops).
   OpWork execute(const workloads::Op& op) override;
   const numerics::BitSerialLinear& cim_linear(const workloads::Op& op) const override {
-    return linear(op.linear);
+    return linear(static_cast<workloads::LinearKind>(op.linear));
   }
-  bool cim_has_bias(const workloads::Op& op) const override { return has_bias(op.linear); }
+  bool cim_has_bias(const workloads::Op& op) const override {
+    return has_bias(static_cast<workloads::LinearKind>(op.linear));
+  }
   std::int64_t length() const override { return shape_.length; }
+  /// A "mamba1" program built for this layer's quantization (SSM input scheme, exp_impl, CIM
+  /// parameters); the scan state, SSM parameters and scale tables it needs.
+  ProgramNeeds prepare(const workloads::OpProgram& program, const HwParams& hw) const override;
 
   const numerics::MatrixF& output() const { return out_; }   // block output [L, d_model]
   const numerics::MatrixF& gated() const { return g_; }      // out_proj input [L, d_inner]

@@ -81,4 +81,8 @@ std::int64_t mac_cycles(const HwParams& hw, std::int64_t n, std::int64_t k, std:
   return tiles * k + (hw.mac.rows + hw.mac.cols - 2) + hw.mac.latency;
 }
 
+int lut_id_bits(int head_groups, int dim_groups) {
+  return std::max(1, ceil_log2(std::int64_t{head_groups} * dim_groups));
+}
+
 }  // namespace cimba::hw

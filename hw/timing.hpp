@@ -77,4 +77,7 @@ std::int64_t vec_cycles(const HwParams& hw, std::int64_t elements, int passes);
 /// Du et al., ISCA 2015), plus the FP32 multiply-add pipeline of the last PE.
 std::int64_t mac_cycles(const HwParams& hw, std::int64_t n, std::int64_t k, std::int64_t m);
 
+/// Bits of a group id in the LUT index implementation: ceil(log2(HG x DG)), at least 1.
+int lut_id_bits(int head_groups, int dim_groups);
+
 }  // namespace cimba::hw

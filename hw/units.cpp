@@ -14,10 +14,6 @@ using workloads::Op;
 using workloads::OpKind;
 using workloads::SsmInputScheme;
 
-int lut_id_bits(int head_groups, int dim_groups) {
-  return std::max(1, ceil_log2(std::int64_t{head_groups} * dim_groups));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Units
 
@@ -109,9 +105,7 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
   const std::int64_t tiles = m_tiles * (kt1 - kt0);
   const bool has_weight_buffer = ctx.program->buffer("weights") != nullptr;
   const SramParams& wsram = hw.sram_for("weights");
-  const int lin_index = ctx.program->family == workloads::ProgramFamily::JitBlock
-                            ? 100 + static_cast<int>(op.jit_linear)
-                            : static_cast<int>(op.linear);
+  const int lin_index = op.linear;
 
   std::int64_t compute = 0, cell_macs = 0, conversions = 0, cell_writes = 0;
   for (std::int64_t first = 0; first < tiles; first += hw.cim.macros) {

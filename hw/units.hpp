@@ -38,9 +38,6 @@ struct RunContext {
 
 class Accelerator;
 
-/// Bits of a group id in the LUT index implementation: ceil(log2(HG x DG)), at least 1.
-int lut_id_bits(int head_groups, int dim_groups);
-
 class HwUnit : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(HwUnit);

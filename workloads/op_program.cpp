@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "models/common/error.hpp"
+#include "workloads/jit_quant_config.hpp"
 
 namespace cimba::workloads {
 
@@ -113,6 +114,13 @@ const BufferUse* OpProgram::buffer(const std::string& name) const {
   return nullptr;
 }
 
+const std::string& OpProgram::linear_name(int index) const {
+  static const std::string unknown = "?";
+  return index >= 0 && index < static_cast<int>(linears.size())
+             ? linears[static_cast<std::size_t>(index)]
+             : unknown;
+}
+
 void OpProgram::validate() const {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];
@@ -132,6 +140,13 @@ void OpProgram::validate() const {
       if (!buffer(s)) throw InvalidArgument(where + ": reads undeclared buffer '" + s + "'");
     if (!op.dst.empty() && !buffer(op.dst))
       throw InvalidArgument(where + ": writes undeclared buffer '" + op.dst + "'");
+    const bool uses_linear = op.kind == OpKind::CimMatmul ||
+                             (op.kind == OpKind::DramLoad && op.is_weight) ||
+                             (op.kind == OpKind::MacMatmul && op.mac == MacFn::Linear);
+    if (uses_linear && (op.linear < 0 || op.linear >= static_cast<int>(linears.size())))
+      throw InvalidArgument(where + ": linear " + std::to_string(op.linear) +
+                            " is not in the program's table of " +
+                            std::to_string(linears.size()) + " linears");
   }
 }
 
@@ -184,6 +199,10 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
   Builder b;
   OpProgram& p = b.program;
   p.layer_name = layer_name;
+  p.family = "mamba1";
+  for (LinearKind k : {LinearKind::InProj, LinearKind::XProj, LinearKind::DtProj,
+                       LinearKind::OutProj})
+    p.linears.push_back(linear_kind_name(k));
   p.length = L;
   const std::int64_t f4 = 4;  // FP32 bytes
   // Activation buffers hold the chunks in flight, not the sequence: one chunk when the layer is
@@ -240,7 +259,7 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
     ld.name = std::string("load_w.") + linear_kind_name(k);
     ld.dst = "weights";
     ld.is_weight = true;
-    ld.linear = k;
+    ld.linear = static_cast<int>(k);
     ld.bytes = weight_bytes(k);
     // Streamed: the buffer holds one matrix, so the load waits for the CIM op using the last one.
     if (o.weights_streamed_from_dram) ld.deps = {last_cim};
@@ -263,7 +282,7 @@ OpProgram build_mamba1_layer_program(const Mamba1LayerShape& s, const Mamba1Prog
     op.in_shape = {t1 - t0, k1 - k0};
     op.out_shape = {t1 - t0, M};
     (void)K;
-    op.linear = k;
+    op.linear = static_cast<int>(k);
     op.accumulate_last = last;
     op.deps = std::move(deps);
     last_cim = add_chunked(std::move(op), t0 / o.token_chunk);
@@ -437,7 +456,12 @@ OpProgram build_jit_block_program(const JitBlockShape& s, const JitBlockProgramO
   Builder b;
   OpProgram& p = b.program;
   p.layer_name = layer_name;
-  p.family = ProgramFamily::JitBlock;
+  p.family = "jit_block";
+  for (JitLinearKind k : jit_linear_kinds()) {
+    const std::size_t i = static_cast<std::size_t>(k);
+    if (p.linears.size() <= i) p.linears.resize(i + 1);
+    p.linears[i] = jit_linear_kind_name(k);
+  }
   p.length = P;
   p.buffers = {{"x", P * H * f4},           {"cond", H * f4},
                {"mod", 6 * H * f4},         {"xn", P * H * f4},
@@ -470,7 +494,7 @@ OpProgram build_jit_block_program(const JitBlockShape& s, const JitBlockProgramO
     ld.name = std::string("load_w.") + jit_linear_kind_name(k);
     ld.dst = "weights";
     ld.is_weight = true;
-    ld.jit_linear = k;
+    ld.linear = static_cast<int>(k);
     ld.bytes = cim_weight_bytes(k);
     if (o.weights_streamed_from_dram) ld.deps = {last_cim};
     weight_load[k] = b.add(ld);
@@ -488,7 +512,7 @@ OpProgram build_jit_block_program(const JitBlockShape& s, const JitBlockProgramO
     op.token_end = rows == P ? P : rows;
     op.in_shape = {rows, K};
     op.out_shape = {rows, M};
-    op.jit_linear = k;
+    op.linear = static_cast<int>(k);
     op.input_shift = k == JitLinearKind::w3 && o.w3_input_shift;
     op.deps = std::move(deps);
     last_cim = b.add(op);
@@ -538,13 +562,13 @@ OpProgram build_jit_block_program(const JitBlockShape& s, const JitBlockProgramO
     ldw.name = "load_w.adaLN";
     ldw.dst = "weights_fp32";
     ldw.is_weight = true;
-    ldw.jit_linear = JitLinearKind::adaLN;
+    ldw.linear = static_cast<int>(JitLinearKind::adaLN);
     ldw.bytes = 6 * H * H * o.adaLN_weight_bytes;
     const int ldw_id = b.add(ldw);
     Op op;
     op.kind = OpKind::MacMatmul;
     op.mac = MacFn::Linear;
-    op.jit_linear = JitLinearKind::adaLN;
+    op.linear = static_cast<int>(JitLinearKind::adaLN);
     op.name = "adaLN";
     op.src = {"cond", "weights_fp32"};
     op.dst = "mod";
@@ -634,7 +658,7 @@ OpProgram build_jit_block_program(const JitBlockShape& s, const JitBlockProgramO
 std::string format_op_program(const OpProgram& p) {
   std::ostringstream out;
   out << "op program '" << p.layer_name << "' ("
-      << (p.family == ProgramFamily::JitBlock ? "jit_block" : "mamba1") << ", " << p.length
+      << p.family << ", " << p.length
       << " tokens, " << p.ops.size() << " ops)\n";
   for (const Op& op : p.ops) {
     out << std::setw(4) << op.id << " " << std::left << std::setw(13) << op_kind_name(op.kind)
@@ -643,9 +667,7 @@ std::string format_op_program(const OpProgram& p) {
     if (op.kind == OpKind::MacMatmul) out << " fn=" << mac_fn_name(op.mac);
     if (op.kind == OpKind::CimMatmul || (op.kind == OpKind::DramLoad && op.is_weight) ||
         (op.kind == OpKind::MacMatmul && op.mac == MacFn::Linear))
-      out << " linear="
-          << (p.family == ProgramFamily::JitBlock ? jit_linear_kind_name(op.jit_linear)
-                                                  : linear_kind_name(op.linear));
+      out << " linear=" << p.linear_name(op.linear);
     if (!op.src.empty()) {
       out << " src=";
       for (std::size_t i = 0; i < op.src.size(); ++i) out << (i ? "," : "") << op.src[i];

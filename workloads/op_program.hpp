@@ -14,8 +14,10 @@
 //     channels scanned); an empty channel range means "all";
 //   - its dependencies: ids of earlier ops that must have completed before it starts (data
 //     dependencies; an op never depends on a later op);
-//   - which numerics it uses (`linear` for CimMatmul and weight loads, `elementwise` function,
-//     `ssm_input` scheme for the SSM-input path, `bytes` moved for DRAM ops).
+//   - which numerics it uses (`linear` for CimMatmul, MacMatmul linears and weight loads: an index
+//     into the program's `linears` name table, so the contract names no model family;
+//     `elementwise` function, `ssm_input` scheme for the SSM-input path, `bytes` moved for DRAM
+//     ops).
 //
 // Op ids are the positions in `ops` (0..n-1). The order of `ops` is the issue priority: among ops
 // whose dependencies are met, the controller hands the earlier one to its unit first.
@@ -70,9 +72,6 @@ enum class MacFn {
 };
 const char* mac_fn_name(MacFn fn);
 
-/// Which layer family a program describes (selects how `linear` / `jit_linear` are read).
-enum class ProgramFamily { Mamba1, JitBlock };
-
 /// Quantization of the SSM input u (NUMERICS.md 3); selects which ops follow the conv1d.
 enum class SsmInputScheme { Fp32, Int8, Group, DualScale };
 const char* ssm_input_scheme_name(SsmInputScheme scheme);
@@ -97,17 +96,16 @@ struct Op {
   std::int64_t channel_begin = 0, channel_end = 0;  // empty range = all channels
   TensorShape in_shape, out_shape;                  // the slice this op reads and writes
   std::vector<int> deps;                   // ids of ops that must complete first (all < id)
-  LinearKind linear = LinearKind::InProj;  // CimMatmul, and DramLoad of weights (is_weight)
-  bool is_weight = false;                  // DramLoad: a weight matrix (`linear`), not activations
+  /// CimMatmul, MacMatmul Linear and DramLoad of weights: which of the program's linears
+  /// (an index into OpProgram::linears; the family's executor knows what it is).
+  int linear = 0;
+  bool is_weight = false;  // DramLoad: a weight matrix (`linear`), not activations
   bool accumulate_last = true;             // CimMatmul: last op of its accumulation group
   ElementwiseFn fn = ElementwiseFn::None;
   SsmInputScheme ssm_input = SsmInputScheme::Fp32;  // Conv1d, ScaleLookup, DualScaleDequant
   std::int64_t bytes = 0;                           // DramLoad / DramStore
-  // JiT programs (ProgramFamily::JitBlock):
-  workloads::JitLinearKind jit_linear = workloads::JitLinearKind::qkv;  // CimMatmul, MacMatmul
-                                                                        // Linear, weight loads
-  MacFn mac = MacFn::None;                                              // MacMatmul
-  int head = -1;                                                        // attention ops: the head
+  MacFn mac = MacFn::None;  // MacMatmul
+  int head = -1;            // attention ops: the head
   bool input_shift = false;  // CimMatmul: per-channel shift subtracted before the quantizer
   std::int64_t tokens() const { return token_end - token_begin; }
 };
@@ -121,12 +119,19 @@ struct BufferUse {
 
 struct OpProgram {
   std::string layer_name;
-  ProgramFamily family = ProgramFamily::Mamba1;
+  /// The model family whose executor runs the program ("mamba1", "jit_block"): executors refuse
+  /// a program of another family.
+  std::string family;
+  /// Names of the linears the ops' `linear` indices refer to ("in_proj", ...).
+  std::vector<std::string> linears;
   std::int64_t length = 0;  // L tokens of the (single) sequence
   std::vector<Op> ops;
   std::vector<BufferUse> buffers;
-  /// Checks ids, dependency order and buffer names; throws InvalidArgument naming the op.
+  /// Checks ids, dependency order, buffer names and linear indices; throws InvalidArgument naming
+  /// the op.
   void validate() const;
+  /// The name of linear `index` ("?" outside the table).
+  const std::string& linear_name(int index) const;
   const BufferUse* buffer(const std::string& name) const;
 };
 
@@ -186,7 +191,7 @@ struct JitBlockProgramOptions {
   bool w3_input_shift = false;  // TaQ-DiT: w3's input is shifted per channel (one FP32 add)
 };
 
-/// The op program of one JiT block on one image (ProgramFamily::JitBlock, length = tokens):
+/// The op program of one JiT block on one image (family "jit_block", length = tokens):
 /// load x and the conditioning s -> adaLN (MAC array FP32, or CIM) -> RMSNorm -> modulate ->
 /// qkv (CIM) -> RoPE -> per head: scores (MAC) -> softmax (vector) -> context (MAC) ->
 /// proj (CIM) -> gated residual -> RMSNorm -> modulate -> w12 (CIM) -> SwiGLU -> w3 (CIM) ->

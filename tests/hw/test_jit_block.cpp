@@ -64,7 +64,7 @@ TEST(HwJitProgram, PrintsJitBlockAndMambaLayerPrograms) {
   EXPECT_EQ(p.ops.size(), 33u);
   EXPECT_NE(text.find("mac_matmul"), std::string::npos);
   EXPECT_NE(text.find("fn=softmax"), std::string::npos);
-  EXPECT_EQ(p.family, workloads::ProgramFamily::JitBlock);
+  EXPECT_EQ(p.family, "jit_block");
 
   workloads::Mamba1LayerShape ms;  // mamba-bytes-4l / mamba-130m shape, L = 64
   ms.length = 64;

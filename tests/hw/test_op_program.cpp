@@ -65,7 +65,7 @@ TEST(OpProgram, Mamba130mLayerStructure) {
       EXPECT_EQ(slot_readers, op.token_begin < 128 ? 0 : 6) << op.name;
       EXPECT_EQ(op.deps.size(), std::size_t(dt + prev_scan + slot_readers)) << op.name;
     }
-    if (op.kind == OpKind::CimMatmul && op.linear == LinearKind::OutProj) {
+    if (op.kind == OpKind::CimMatmul && p.linear_name(op.linear) == "out_proj") {
       EXPECT_EQ(op.channel_end - op.channel_begin, 256);
       EXPECT_EQ(op.accumulate_last, op.channel_end == 1536);
       last_out = op.id;
@@ -98,7 +98,7 @@ TEST(OpProgram, NoBufferGrowsWithTheSequence) {
   s.length = 256;
   const OpProgram p = build_mamba1_layer_program(s, o);
   for (const Op& op : p.ops) {
-    if (op.kind != OpKind::CimMatmul || op.linear != LinearKind::InProj || op.token_begin < 128)
+    if (op.kind != OpKind::CimMatmul || p.linear_name(op.linear) != "in_proj" || op.token_begin < 128)
       continue;
     std::vector<std::string> dep_names;
     for (int d : op.deps) dep_names.push_back(p.ops[d].name);
