@@ -10,7 +10,6 @@
 namespace cimba::hw {
 
 using workloads::ElementwiseFn;
-using workloads::LinearKind;
 using workloads::Op;
 using workloads::OpKind;
 using workloads::SsmInputScheme;
@@ -64,44 +63,6 @@ UnitId unit_for(OpKind kind) {
 
 std::int64_t cim_tiles(const HwParams& hw, std::int64_t M, std::int64_t K) {
   return cdiv(K, hw.cim.rows) * cdiv(M, hw.cim.outputs_per_macro());
-}
-
-namespace {
-
-std::int64_t layer_weight_tiles(const HwParams& hw, const workloads::Mamba1LayerShape& s) {
-  return cim_tiles(hw, 2 * s.d_inner, s.d_model) + cim_tiles(hw, s.x_proj_out(), s.d_inner) +
-         cim_tiles(hw, s.d_inner, s.dt_rank) + cim_tiles(hw, s.d_model, s.d_inner);
-}
-
-std::int64_t weight_bytes(const workloads::Mamba1LayerShape& s, int w_bits) {
-  const std::int64_t per = (w_bits + 7) / 8;
-  return (2 * s.d_inner * s.d_model + s.x_proj_out() * s.d_inner + s.d_inner * s.dt_rank +
-          s.d_model * s.d_inner) *
-         per;
-}
-
-}  // namespace
-
-workloads::Mamba1ProgramOptions mamba1_program_options(const HwParams& hw,
-                                                       const workloads::Mamba1LayerShape& shape,
-                                                       const LayerQuant& quant,
-                                                       std::int64_t token_chunk,
-                                                       std::int64_t layers) {
-  workloads::Mamba1ProgramOptions o;
-  o.ssm_input = quant.ssm_input;
-  o.dual_value_bits = quant.dual.value_bits;
-  o.w_bits = hw.cim.w_bits;
-  o.token_chunk = token_chunk;
-  o.weights_resident = layers * layer_weight_tiles(hw, shape) <= hw.cim.macros;
-  const SramParams& wb = hw.sram_for("weights");
-  o.weights_streamed_from_dram =
-      !o.weights_resident && wb.bytes > 0 && wb.bytes < weight_bytes(shape, hw.cim.w_bits);
-  const std::int64_t rows = hw.cim.rows;
-  if (shape.d_inner <= rows)
-    o.scan_channel_block = 0;
-  else
-    o.scan_channel_block = rows * std::max<std::int64_t>(1, shape.d_inner / (4 * rows));
-  return o;
 }
 
 // ---------------------------------------------------------------------------------------------

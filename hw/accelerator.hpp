@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "hw/layer_numerics.hpp"
 #include "hw/ledger.hpp"
+#include "hw/op_executor.hpp"
 #include "hw/params.hpp"
-#include "workloads/op_program.hpp"
+#include "workloads/program/op_program.hpp"
 
 namespace cimba::hw {
 
@@ -79,18 +79,6 @@ struct HwReport {
   std::int64_t adc_saturated = 0;       // from the numerics
   const UnitReport& unit(UnitId id) const { return units.at(static_cast<std::size_t>(id)); }
 };
-
-/// Program options that fit the hardware: weights resident when the tiles of all `layers` layers
-/// of the model fit the macros together (residency is a property of the model: one layer's
-/// weights cannot stay while the other layers run), otherwise loaded from DRAM by every layer
-/// (re-loaded per CIM op when hw.sram.weights.bytes is set and smaller than the four matrices);
-/// scan blocks of a multiple of hw.cim.rows (about 4 blocks) so out_proj K-partial ops align with
-/// the macro row tiles; token_chunk as given.
-workloads::Mamba1ProgramOptions mamba1_program_options(const HwParams& hw,
-                                                       const workloads::Mamba1LayerShape& shape,
-                                                       const LayerQuant& quant,
-                                                       std::int64_t token_chunk = 64,
-                                                       std::int64_t layers = 1);
 
 /// Macro tiles of one matrix [M x K] on the CIM: cdiv(K, rows) x cdiv(M, outputs_per_macro).
 std::int64_t cim_tiles(const HwParams& hw, std::int64_t M, std::int64_t K);

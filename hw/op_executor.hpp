@@ -11,7 +11,7 @@
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/dual_scale.hpp"
 #include "models/numerics/selective_scan.hpp"
-#include "workloads/op_program.hpp"
+#include "workloads/program/op_program.hpp"
 
 namespace cimba::hw {
 
@@ -46,7 +46,7 @@ struct OpWork {
 };
 
 /// The numerics of an op program, op by op: what the hardware units call. LayerExecutor (a Mamba1
-/// layer) and JitBlockExecutor (hw/jit_block.hpp, a JiT block) implement it.
+/// layer) and JitBlockExecutor (workloads/jit/block_executor.hpp, a JiT block) implement it.
 class OpExecutor {
  public:
   virtual ~OpExecutor() = default;

@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "hw/bench.hpp"
+#include "workloads/mamba1/hw_bench.hpp"
 #include "models/common/error.hpp"
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/rng.hpp"

@@ -5,7 +5,7 @@
 
 #include "models/common/error.hpp"
 #include "sim/config_schema.hpp"
-#include "workloads/jit_quant_config.hpp"
+#include "workloads/jit/jit_quant_config.hpp"
 
 namespace cimba::sim {
 namespace {

@@ -17,10 +17,11 @@
 #include "sim/hw_config.hpp"
 #include "sim/hw_pricing.hpp"
 #include "sim/run_config.hpp"
-#include "workloads/calibration.hpp"
-#include "workloads/mamba_model.hpp"
-#include "workloads/op_program.hpp"
-#include "workloads/text_data.hpp"
+#include "workloads/mamba1/calibration.hpp"
+#include "workloads/mamba1/layer_executor.hpp"
+#include "workloads/mamba1/mamba_model.hpp"
+#include "workloads/program/op_program.hpp"
+#include "workloads/io/text_data.hpp"
 
 namespace cimba::sim {
 

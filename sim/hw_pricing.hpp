@@ -9,7 +9,8 @@
 #include "models/cost/cim.hpp"
 #include "models/cost/report.hpp"
 #include "sim/run_config.hpp"
-#include "workloads/op_program.hpp"
+#include "workloads/program/op_program.hpp"
+#include "workloads/mamba1/layer_program.hpp"
 
 namespace cimba::sim {
 

@@ -63,7 +63,7 @@ struct SsmInputConfig {
 };
 
 /// workload.jit.* and quant.layers.<jit linear>.*: a JiT diffusion transformer (docs/jit.md)
-/// replayed quantized against its FP32 reference on noisy MNIST images (sim/run_jit.cpp).
+/// replayed quantized against its FP32 reference on noisy MNIST images (sim/families/jit.cpp).
 enum class JitCalibTimestepsMode { LogitNormal, Stratified };  // JitCalibrationTimesteps
 
 /// quant.layers.<name>.* of one JiT linear; 0 inherits quant.w_bits, quant.a_bits,
@@ -218,7 +218,7 @@ struct SramDefaultConfig {
   int ports = 2;
 };
 
-/// The buffers of a Mamba1 layer program (workloads/op_program.hpp, docs/hardware.md).
+/// The buffers of a Mamba1 layer program (workloads/program/op_program.hpp, docs/hardware.md).
 struct SramConfig {
   SramDefaultConfig default_;  // YAML key "default" (a C++ keyword)
   SramBufferConfig x, xn, xz, u, xp, delta, y, g, mo, out, weights, scale_tables;

@@ -6,13 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/calibration_fingerprint.hpp"
+#include "sim/family.hpp"
 
 namespace cimba::sim {
 
 std::string shared_calibration_key(const RunConfig& config) {
   nlohmann::ordered_json kept = nlohmann::ordered_json::object();
-  for (const auto& [key, value] : calibration_fingerprint(config, CalibrationFamily::Mamba))
-    kept[key] = value;
+  const auto family = model_family(config.workload.kind).calibration_family();
+  if (family)
+    for (const auto& [key, value] : calibration_fingerprint(config, *family)) kept[key] = value;
   return kept.dump();
 }
 
@@ -28,17 +30,7 @@ std::string calibration_group_name(const std::string& fingerprint) {
 }
 
 bool can_share_calibration(const RunConfig& config) {
-  if (config.workload.kind != WorkloadKind::Mamba) return false;
-  if (!config.calib.save.empty() || !config.calib.load.empty()) return false;
-  const SsmInputConfig& si = config.workload.ssm_input;
-  if (si.range == RangeMode::Static && si.scheme != SsmInputScheme::Fp32) return true;
-  const LayerTypeOverrides& l = config.quant.layers;
-  for (const LinearTypeOverride* o : {&l.in_proj, &l.x_proj, &l.dt_proj, &l.out_proj, &l.lm_head}) {
-    if (!o->quantize) continue;
-    if (config.quant.a_range == RangeMode::Static) return true;
-    if (config.hw.cim.adc.range == AdcRangeMode::Static) return true;
-  }
-  return false;
+  return model_family(config.workload.kind).can_share_calibration(config);
 }
 
 }  // namespace cimba::sim

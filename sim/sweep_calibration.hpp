@@ -8,17 +8,18 @@
 
 namespace cimba::sim {
 
-/// The mamba calibration fingerprint of `config` as compact JSON text: equal strings mean the
+/// The calibration fingerprint of `config` (its model family's keys) as compact JSON text: equal strings mean the
 /// calibrations of the two configs are equal (and calib.load accepts either's file for both).
 std::string shared_calibration_key(const RunConfig& config);
 
 /// A short name of a fingerprint for file names: "c" + 16 hex digits of its FNV-1a 64 hash.
 std::string calibration_group_name(const std::string& fingerprint);
 
-/// True when a run of `config` calibrates (mirrors QuantReplayConfig::needs_calibration: a static
-/// activation range or static ADC of a quantized linear, or a static SSM-input scheme other than
-/// fp32) and lets the sweep manage its calibration file: workload.kind mamba (the linear workload
-/// has no calibration file) with calib.save and calib.load both empty.
+/// True when a run of `config` calibrates and lets the sweep manage its calibration file: its
+/// model family says so (ModelFamily::can_share_calibration; today the mamba family, mirroring
+/// QuantReplayConfig::needs_calibration: a static activation range or static ADC of a quantized
+/// linear, or a static SSM-input scheme other than fp32, with calib.save and calib.load both
+/// empty).
 bool can_share_calibration(const RunConfig& config);
 
 }  // namespace cimba::sim

@@ -5,11 +5,11 @@
 
 #include "models/common/error.hpp"
 #include "sim/verify_golden.hpp"
-#include "workloads/golden_numerics.hpp"
-#include "workloads/hf_config.hpp"
-#include "workloads/jit_eval.hpp"
-#include "workloads/mamba_eval.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/io/golden_numerics.hpp"
+#include "workloads/io/hf_config.hpp"
+#include "workloads/jit/jit_eval.hpp"
+#include "workloads/mamba1/mamba_eval.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::sim {
 namespace po = boost::program_options;

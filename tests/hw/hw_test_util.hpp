@@ -6,12 +6,12 @@
 
 #include <cstring>
 #include "hw/accelerator.hpp"
-#include "hw/layer_numerics.hpp"
+#include "workloads/mamba1/layer_executor.hpp"
 #include "models/numerics/dual_scale.hpp"
 #include "models/numerics/group_scales.hpp"
 #include "models/numerics/quantize.hpp"
-#include "workloads/mamba_forward.hpp"
-#include "workloads/mamba_model.hpp"
+#include "workloads/mamba1/mamba_forward.hpp"
+#include "workloads/mamba1/mamba_model.hpp"
 
 namespace cimba::hw::test {
 

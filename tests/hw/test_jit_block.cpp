@@ -7,17 +7,17 @@
 #include <filesystem>
 
 #include "hw/accelerator.hpp"
-#include "hw/jit_block.hpp"
+#include "workloads/jit/block_executor.hpp"
 #include "hw/timing.hpp"
 #include "hw_test_util.hpp"
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
-#include "workloads/jit_calibration.hpp"
-#include "workloads/jit_forward.hpp"
-#include "workloads/jit_quant_replay.hpp"
-#include "workloads/mamba_model.hpp"
-#include "workloads/mnist.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/jit/jit_calibration.hpp"
+#include "workloads/jit/jit_forward.hpp"
+#include "workloads/jit/jit_quant_replay.hpp"
+#include "workloads/mamba1/mamba_model.hpp"
+#include "workloads/io/mnist.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::hw {
 namespace {

@@ -1,4 +1,4 @@
-// The op program of a Mamba1 layer (workloads/op_program.hpp) on the mamba-130m shape.
+// The op program of a Mamba1 layer (workloads/program/op_program.hpp) on the mamba-130m shape.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +8,9 @@
 
 #include "hw/accelerator.hpp"
 #include "models/common/error.hpp"
-#include "workloads/op_program.hpp"
+#include "workloads/program/op_program.hpp"
+#include "workloads/mamba1/layer_executor.hpp"
+#include "workloads/mamba1/layer_program.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -19,7 +19,7 @@
 #include "sim/hardware_report.hpp"
 #include "sim/run.hpp"
 #include "test_helpers.hpp"
-#include "workloads/builtin_data.hpp"
+#include "workloads/io/builtin_data.hpp"
 
 namespace cimba::sim {
 namespace {

@@ -1,5 +1,5 @@
 // `cimba run` with workload.kind: jit on the real jit-mnist-tiny model and MNIST test set
-// (sim/run_jit.cpp): result files with accuracy and hardware metrics, one layers row per
+// (sim/families/jit.cpp): result files with accuracy and hardware metrics, one layers row per
 // timestep, block and linear, determinism, calib.save -> calib.load, and the config errors.
 #include <gtest/gtest.h>
 

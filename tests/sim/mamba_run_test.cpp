@@ -12,7 +12,7 @@
 #include "sim/config.hpp"
 #include "sim/run.hpp"
 #include "test_helpers.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::sim {
 namespace {

@@ -11,8 +11,8 @@
 #include "sim/config.hpp"
 #include "sim/run.hpp"
 #include "test_helpers.hpp"
-#include "workloads/builtin_data.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/io/builtin_data.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::sim {
 namespace {

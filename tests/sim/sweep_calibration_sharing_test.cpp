@@ -9,7 +9,7 @@
 #include <string>
 
 #include "test_helpers.hpp"
-#include "workloads/mamba_model.hpp"
+#include "workloads/mamba1/mamba_model.hpp"
 
 namespace cimba::sim {
 namespace {

@@ -1,4 +1,4 @@
-// Calibration of the quantized Mamba replay (workloads/calibration.hpp) on the real
+// Calibration of the quantized Mamba replay (workloads/mamba1/calibration.hpp) on the real
 // mamba-bytes-4l model: what the observers record, determinism, and the safetensors round trip
 // (save -> load gives the same numbers and the same replay, bit for bit).
 #include <gtest/gtest.h>
@@ -10,8 +10,8 @@
 
 #include "models/common/error.hpp"
 #include "test_replay_util.hpp"
-#include "workloads/calibration.hpp"
-#include "workloads/quant_replay.hpp"
+#include "workloads/mamba1/calibration.hpp"
+#include "workloads/mamba1/quant_replay.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -6,8 +6,8 @@
 #include <fstream>
 
 #include "models/common/error.hpp"
-#include "workloads/golden_numerics.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/io/golden_numerics.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace fs = std::filesystem;
 using namespace cimba::workloads;

@@ -7,8 +7,8 @@
 
 #include "models/common/error.hpp"
 #include "test_jit_util.hpp"
-#include "workloads/jit_eval.hpp"
-#include "workloads/jit_forward.hpp"
+#include "workloads/jit/jit_eval.hpp"
+#include "workloads/jit/jit_forward.hpp"
 
 namespace cimba::workloads {
 namespace {

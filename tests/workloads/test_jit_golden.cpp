@@ -8,8 +8,8 @@
 #include "models/common/error.hpp"
 #include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/jit_eval.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/jit/jit_eval.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -11,10 +11,10 @@
 #include "models/common/error.hpp"
 #include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/hf_config.hpp"
-#include "workloads/jit_forward.hpp"
-#include "workloads/jit_model.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/io/hf_config.hpp"
+#include "workloads/jit/jit_forward.hpp"
+#include "workloads/jit/jit_model.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -1,5 +1,5 @@
-// Quantized JiT replay (workloads/jit_quant_replay.hpp) and its calibration
-// (workloads/jit_calibration.hpp): the shift fold by hand, per-linear accuracy on the real
+// Quantized JiT replay (workloads/jit/jit_quant_replay.hpp) and its calibration
+// (workloads/jit/jit_calibration.hpp): the shift fold by hand, per-linear accuracy on the real
 // jit-mnist-tiny model, TaQ-DiT calibration (bits table, shifts, save/load), determinism.
 #include <gtest/gtest.h>
 
@@ -12,10 +12,10 @@
 #include "models/common/error.hpp"
 #include "models/numerics/quantize.hpp"
 #include "models/numerics/rng.hpp"
-#include "workloads/jit_calibration.hpp"
-#include "workloads/jit_eval.hpp"
-#include "workloads/jit_quant_replay.hpp"
-#include "workloads/mamba_forward.hpp"
+#include "workloads/jit/jit_calibration.hpp"
+#include "workloads/jit/jit_eval.hpp"
+#include "workloads/jit/jit_quant_replay.hpp"
+#include "workloads/mamba1/mamba_forward.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -13,9 +13,9 @@
 #include "models/common/error.hpp"
 #include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/jit_eval.hpp"
-#include "workloads/jit_sampler.hpp"
-#include "workloads/mnist.hpp"
+#include "workloads/jit/jit_eval.hpp"
+#include "workloads/jit/jit_sampler.hpp"
+#include "workloads/io/mnist.hpp"
 
 namespace cimba::workloads {
 namespace {

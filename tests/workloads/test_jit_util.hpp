@@ -2,7 +2,7 @@
 // The small JiT configuration and the shared model folder used by the JiT tests.
 #include <filesystem>
 
-#include "workloads/jit_model.hpp"
+#include "workloads/jit/jit_model.hpp"
 
 namespace cimba::workloads {
 

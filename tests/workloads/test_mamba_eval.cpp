@@ -1,5 +1,5 @@
 // Validation loss of the real mamba-bytes-4l model on the built-in TinyShakespeare validation
-// split, determinism, and the speed of the FP32 reference (workloads/mamba_eval.hpp).
+// split, determinism, and the speed of the FP32 reference (workloads/mamba1/mamba_eval.hpp).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,7 +10,7 @@
 
 #include "models/common/error.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/mamba_eval.hpp"
+#include "workloads/mamba1/mamba_eval.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -1,5 +1,5 @@
 // FP32 reference forward on small random models: per-sequence state reset, hooks, observer,
-// and an independent scalar re-derivation of one block (workloads/mamba_forward.hpp).
+// and an independent scalar re-derivation of one block (workloads/mamba1/mamba_forward.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +8,7 @@
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/mamba_forward.hpp"
+#include "workloads/mamba1/mamba_forward.hpp"
 
 namespace cimba::workloads {
 namespace {

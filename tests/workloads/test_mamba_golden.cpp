@@ -7,8 +7,8 @@
 
 #include "models/common/error.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/mamba_eval.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/mamba1/mamba_eval.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -1,5 +1,5 @@
 // Mamba config parsing, loader errors, random generator and save/load round trips
-// (workloads/mamba_model.hpp, workloads/hf_config.hpp).
+// (workloads/mamba1/mamba_model.hpp, workloads/io/hf_config.hpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,10 +12,10 @@
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/hf_config.hpp"
-#include "workloads/mamba_forward.hpp"
-#include "workloads/mamba_model.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/io/hf_config.hpp"
+#include "workloads/mamba1/mamba_forward.hpp"
+#include "workloads/mamba1/mamba_model.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {

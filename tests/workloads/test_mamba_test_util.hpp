@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "workloads/mamba_model.hpp"
+#include "workloads/mamba1/mamba_model.hpp"
 
 namespace cimba::workloads::test {
 

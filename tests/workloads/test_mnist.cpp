@@ -9,8 +9,8 @@
 
 #include "models/common/error.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/mnist.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/io/mnist.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -1,4 +1,4 @@
-// Quantized replay of the real mamba-bytes-4l model (workloads/quant_replay.hpp): exactness when
+// Quantized replay of the real mamba-bytes-4l model (workloads/mamba1/quant_replay.hpp): exactness when
 // nothing is quantized, the loss bound with an ideal ADC, the ADC-bits trend, the SSM-input
 // schemes' statistics and determinism. Two 256-byte windows per run keep the suite fast.
 #include <gtest/gtest.h>
@@ -7,9 +7,9 @@
 
 #include "models/common/error.hpp"
 #include "test_replay_util.hpp"
-#include "workloads/calibration.hpp"
-#include "workloads/mamba_eval.hpp"
-#include "workloads/quant_replay.hpp"
+#include "workloads/mamba1/calibration.hpp"
+#include "workloads/mamba1/mamba_eval.hpp"
+#include "workloads/mamba1/quant_replay.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "workloads/calibration.hpp"
-#include "workloads/quant_replay.hpp"
+#include "workloads/mamba1/calibration.hpp"
+#include "workloads/mamba1/quant_replay.hpp"
 
 namespace cimba::workloads {
 

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "models/common/error.hpp"
-#include "workloads/safetensors.hpp"
+#include "workloads/io/safetensors.hpp"
 
 namespace fs = std::filesystem;
 using namespace cimba::workloads;

@@ -1,10 +1,10 @@
-// Built-in TinyShakespeare texts and byte windows (workloads/text_data.hpp).
+// Built-in TinyShakespeare texts and byte windows (workloads/io/text_data.hpp).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "models/common/error.hpp"
-#include "workloads/text_data.hpp"
+#include "workloads/io/text_data.hpp"
 
 namespace cimba::workloads {
 namespace {

@@ -1,0 +1,535 @@
+#include "workloads/mamba1/quant_replay.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "models/common/error.hpp"
+#include "models/numerics/observers.hpp"
+#include "models/numerics/quantize.hpp"
+#include "models/numerics/rng.hpp"
+#include "workloads/mamba1/mamba_eval.hpp"
+
+namespace cimba::workloads {
+
+using numerics::MatrixF;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+const char* replay_block_name(ReplayBlock block) {
+  switch (block) {
+    case ReplayBlock::InProj:
+      return "in_proj";
+    case ReplayBlock::SsmInput:
+      return "ssm_input";
+    case ReplayBlock::XProj:
+      return "x_proj";
+    case ReplayBlock::DtProj:
+      return "dt_proj";
+    case ReplayBlock::Scan:
+      return "ssm";
+    case ReplayBlock::OutProj:
+      return "out_proj";
+    case ReplayBlock::Residual:
+      return "residual";
+    case ReplayBlock::LmHead:
+      return "lm_head";
+  }
+  return "?";
+}
+
+int SsmInputQuantConfig::bits_per_element() const {
+  return ssm_input_storage_bits(scheme, dual.value_bits);
+}
+
+void check_group_layout(std::int64_t d_inner, const SsmInputQuantConfig& c) {
+  const std::string where =
+      "SSM-input group layout (n_ssd_groups " + std::to_string(c.n_ssd_groups) + ", head_dim " +
+      std::to_string(c.head_dim) + ", d_inner " + std::to_string(d_inner) + "): ";
+  if (c.n_ssd_groups < 1 || c.head_dim < 1 || c.n_head_groups < 1 || c.n_dim_groups < 1)
+    throw InvalidArgument(where + "every group count and head_dim must be >= 1");
+  if (d_inner % c.n_ssd_groups != 0 || (d_inner / c.n_ssd_groups) % c.head_dim != 0)
+    throw InvalidArgument(where + "head_dim must divide d_inner / n_ssd_groups = " +
+                          std::to_string(d_inner / c.n_ssd_groups));
+  const std::int64_t heads = d_inner / c.n_ssd_groups / c.head_dim;
+  if (c.n_head_groups > heads)
+    throw InvalidArgument(where + "n_head_groups " + std::to_string(c.n_head_groups) +
+                          " exceeds the " + std::to_string(heads) + " heads per SSD group");
+  if (c.n_dim_groups > c.head_dim)
+    throw InvalidArgument(where + "n_dim_groups " + std::to_string(c.n_dim_groups) +
+                          " exceeds head_dim");
+}
+
+bool QuantReplayConfig::needs_calibration() const {
+  if (ssm_input.static_range && ssm_input.scheme != SsmInputScheme::Fp32) return true;
+  for (int k = 0; k < kMambaLinearKinds; ++k) {
+    if (!quantize[static_cast<std::size_t>(k)]) continue;
+    if (static_range_x) return true;
+    if (linear[static_cast<std::size_t>(k)].adc.range == numerics::AdcRange::Static) return true;
+  }
+  return false;
+}
+
+// ---- Hooks ----------------------------------------------------------------------------------
+
+struct QuantReplayHooks::LinearState {
+  LinearKind kind = LinearKind::InProj;
+  std::unique_ptr<numerics::BitSerialLinear> layer;  // nullptr: FP32
+  ErrorAccumulator isolated;
+  std::int64_t elements = 0, conversions = 0, adc_saturated = 0, act_saturated = 0, mac_ops = 0;
+  double max_range_x = 0.0;
+  int n_slices = 0, n_tiles = 0;
+  MatrixF reference;  // FP32 result on the same input (isolated comparison)
+};
+
+struct QuantReplayHooks::SsmState {
+  numerics::GroupTables tables;  // static group tables
+  double int8_range = 0.0;
+  numerics::DualScaleParams dual;
+  ErrorAccumulator isolated;
+  std::int64_t elements = 0, saturated = 0, outliers = 0;
+  std::int64_t table_bytes = 0;
+  int n_scales = 0;
+  MatrixF before;  // u before quantization
+};
+
+QuantReplayHooks::~QuantReplayHooks() = default;
+
+QuantReplayHooks::QuantReplayHooks(const MambaModel& model, const QuantReplayConfig& config,
+                                   const MambaCalibration* calibration)
+    : model_(model), config_(config) {
+  const int n_layers = static_cast<int>(model.layers.size());
+  if (config.needs_calibration()) {
+    if (calibration == nullptr)
+      throw InvalidArgument("quantized replay: a static range needs a calibration");
+    if (calibration->layers.size() != model.layers.size())
+      throw InvalidArgument("quantized replay: the calibration has " +
+                            std::to_string(calibration->layers.size()) + " layers, the model " +
+                            std::to_string(n_layers));
+  }
+  const std::int64_t Di = model.config.intermediate_size;
+  if (config.ssm_input.scheme == SsmInputScheme::Group) check_group_layout(Di, config.ssm_input);
+
+  linears_.resize(static_cast<std::size_t>((n_layers + 1) * kMambaLinearKinds));
+  for (int l = 0; l <= n_layers; ++l) {
+    for (int k = 0; k < kMambaLinearKinds; ++k) {
+      const auto kind = static_cast<LinearKind>(k);
+      if ((kind == LinearKind::LmHead) != (l == n_layers)) continue;
+      auto s = std::make_unique<LinearState>();
+      s->kind = kind;
+      if (config.quantize[static_cast<std::size_t>(k)]) {
+        numerics::BitSerialConfig bs = config.linear[static_cast<std::size_t>(k)];
+        bs.noise_key = numerics::stream_key(config.seed, static_cast<std::uint64_t>(l),
+                                            static_cast<std::uint64_t>(k));
+        bs.range_x.reset();
+        bs.acc_full_scale.clear();
+        const int cal_layer = kind == LinearKind::LmHead ? -1 : l;
+        if (config.static_range_x) bs.range_x = calibration->linear(cal_layer, kind).range_x;
+        if (bs.adc.range == numerics::AdcRange::Static)
+          bs.acc_full_scale = calibration->linear(cal_layer, kind).acc_full_scale;
+        const MatrixF& W =
+            kind == LinearKind::LmHead   ? model.lm_head_weight()
+            : kind == LinearKind::InProj ? model.layers[static_cast<std::size_t>(l)].in_proj_weight
+            : kind == LinearKind::XProj  ? model.layers[static_cast<std::size_t>(l)].x_proj_weight
+            : kind == LinearKind::DtProj
+                ? model.layers[static_cast<std::size_t>(l)].dt_proj_weight
+                : model.layers[static_cast<std::size_t>(l)].out_proj_weight;
+        try {
+          s->layer = std::make_unique<numerics::BitSerialLinear>(W, bs);
+        } catch (const InvalidArgument& e) {
+          throw InvalidArgument(std::string(linear_kind_name(kind)) + " of layer " +
+                                std::to_string(l) + ": " + e.what() +
+                                (bs.adc.range == numerics::AdcRange::Static
+                                     ? " (the calibration was made with other slicing settings?)"
+                                     : ""));
+        }
+        s->n_slices = s->layer->plan().n_slices;
+        s->n_tiles = s->layer->n_tiles();
+      }
+      linears_[static_cast<std::size_t>(l * kMambaLinearKinds + k)] = std::move(s);
+    }
+  }
+
+  const SsmInputQuantConfig& sc = config.ssm_input;
+  for (int l = 0; l < n_layers; ++l) {
+    auto s = std::make_unique<SsmState>();
+    switch (sc.scheme) {
+      case SsmInputScheme::Fp32:
+        break;
+      case SsmInputScheme::Int8:
+        s->table_bytes = 4;  // one fp32 scale
+        s->n_scales = 1;
+        break;
+      case SsmInputScheme::Group:
+        s->n_scales = sc.n_ssd_groups * sc.n_head_groups * sc.n_dim_groups;
+        s->table_bytes =
+            std::int64_t{4} * sc.n_ssd_groups * sc.n_head_groups * (1 + 2 * sc.n_dim_groups);
+        break;
+      case SsmInputScheme::DualScale:
+        s->table_bytes = 8;  // scale1, scale2 (k a shift when a power of two)
+        s->n_scales = 2;
+        break;
+    }
+    if (sc.static_range && sc.scheme != SsmInputScheme::Fp32) {
+      const SsmInputCalibration& cal = calibration->layers[static_cast<std::size_t>(l)].ssm_input;
+      s->int8_range = cal.int8_range;
+      s->dual = cal.dual;
+      if (sc.scheme == SsmInputScheme::DualScale && cal.dual.value_bits != sc.dual.value_bits)
+        throw InvalidArgument("dual-scale calibration has value_bits " +
+                              std::to_string(cal.dual.value_bits) + ", the replay " +
+                              std::to_string(sc.dual.value_bits));
+      if (sc.scheme == SsmInputScheme::Group) {
+        if (static_cast<std::int64_t>(cal.channel_absmax.size()) != Di)
+          throw InvalidArgument("calibration of layer " + std::to_string(l) + " has " +
+                                std::to_string(cal.channel_absmax.size()) +
+                                " channel ranges, the model d_inner " + std::to_string(Di));
+        s->tables = numerics::calibrate_group_scales(
+            cal.channel_absmax, numerics::GroupLayout::for_mamba1(Di, sc.n_ssd_groups, sc.head_dim),
+            sc.n_head_groups, sc.n_dim_groups, sc.grouping);
+        s->table_bytes = s->tables.table_bytes();
+      }
+    }
+    ssm_.push_back(std::move(s));
+  }
+}
+
+QuantReplayHooks::LinearState& QuantReplayHooks::state(int layer, LinearKind kind) {
+  const int n_layers = static_cast<int>(model_.layers.size());
+  const int l = kind == LinearKind::LmHead ? n_layers : layer;
+  if (l < 0 || l > n_layers)
+    throw InvalidArgument("quantized replay: no layer " + std::to_string(layer));
+  return *linears_[static_cast<std::size_t>(l * kMambaLinearKinds) + kind_index(kind)];
+}
+
+void QuantReplayHooks::linear(int layer, LinearKind kind, const MatrixF& X, const MatrixF& W,
+                              const float* bias, MatrixF& Y) {
+  LinearState& s = state(layer, kind);
+  if (!s.layer) {
+    numerics::linear_fp32(X, W, bias, Y);
+    s.elements += Y.size();
+    return;
+  }
+  if (W.rows() != s.layer->w_q().rows() || W.cols() != s.layer->w_q().cols())
+    throw InvalidArgument(std::string("quantized replay: ") + linear_kind_name(kind) +
+                          " weight shape differs from the programmed one");
+  numerics::BitSerialStats st;
+  const auto t0 = Clock::now();
+  s.layer->forward_into(X, bias, Y, &st);
+  bitserial_seconds_ += seconds_since(t0);
+  s.elements += Y.size();
+  s.conversions += st.conversions;
+  s.adc_saturated += st.saturated;
+  s.act_saturated += st.act_saturated;
+  s.mac_ops += st.mac_ops;
+  s.max_range_x = std::max(s.max_range_x, st.range_x);
+  if (config_.measure_isolated) {
+    numerics::linear_fp32(X, W, bias, s.reference);
+    s.isolated.add(s.reference.data(), Y.data(), Y.size());
+  }
+}
+
+void QuantReplayHooks::conv_output(int layer, MatrixF& u) {
+  SsmState& s = *ssm_.at(static_cast<std::size_t>(layer));
+  const SsmInputQuantConfig& sc = config_.ssm_input;
+  s.elements += u.size();
+  if (sc.scheme == SsmInputScheme::Fp32) return;
+  if (config_.measure_isolated) s.before = u;
+  const std::int64_t n = u.size();
+  switch (sc.scheme) {
+    case SsmInputScheme::Fp32:
+      break;
+    case SsmInputScheme::Int8: {
+      const double range = sc.static_range ? s.int8_range : numerics::absmax(u.data(), n);
+      s.saturated += numerics::fake_quantize_inplace(u.data(), n, range, 8).saturated;
+      break;
+    }
+    case SsmInputScheme::Group: {
+      if (sc.static_range) {
+        s.saturated += numerics::group_fake_quantize(u.data(), u.rows(), s.tables, u.data());
+      } else {
+        std::vector<double> channel(static_cast<std::size_t>(u.cols()), 0.0);
+        for (Eigen::Index r = 0; r < u.rows(); ++r)
+          for (Eigen::Index c = 0; c < u.cols(); ++c)
+            channel[static_cast<std::size_t>(c)] = std::max(channel[static_cast<std::size_t>(c)],
+                                                            static_cast<double>(std::abs(u(r, c))));
+        const numerics::GroupTables tables = numerics::calibrate_group_scales(
+            channel, numerics::GroupLayout::for_mamba1(u.cols(), sc.n_ssd_groups, sc.head_dim),
+            sc.n_head_groups, sc.n_dim_groups, sc.grouping);
+        s.table_bytes = tables.table_bytes();
+        s.saturated += numerics::group_fake_quantize(u.data(), u.rows(), tables, u.data());
+      }
+      break;
+    }
+    case SsmInputScheme::DualScale: {
+      const numerics::DualScaleParams params =
+          sc.static_range ? s.dual : numerics::calibrate_dual_scale(u.data(), n, sc.dual);
+      const numerics::DualScaleStats st =
+          numerics::dual_scale_fake_quantize(u.data(), n, params, u.data());
+      s.saturated += st.saturated;
+      s.outliers += st.outliers;
+      break;
+    }
+  }
+  if (config_.measure_isolated) s.isolated.add(s.before.data(), u.data(), n);
+}
+
+const numerics::GroupTables* QuantReplayHooks::group_tables(int layer) const {
+  if (config_.ssm_input.scheme != SsmInputScheme::Group || !config_.ssm_input.static_range)
+    return nullptr;
+  return &ssm_.at(static_cast<std::size_t>(layer))->tables;
+}
+
+std::vector<ReplayPoint> QuantReplayHooks::points() const {
+  std::vector<ReplayPoint> out;
+  const int n_layers = static_cast<int>(model_.layers.size());
+  const std::int64_t Di = model_.config.intermediate_size;
+  auto linear_point = [&](int layer, LinearKind kind, ReplayBlock block, const char* point) {
+    const LinearState& s =
+        *linears_[static_cast<std::size_t>((kind == LinearKind::LmHead ? n_layers : layer) *
+                                           kMambaLinearKinds) +
+                  kind_index(kind)];
+    ReplayPoint p;
+    p.layer = layer;
+    p.block = block;
+    p.point = point;
+    p.elements = s.elements;
+    if (s.layer) {
+      const numerics::BitSerialConfig& bs = s.layer->config();
+      p.quantized = true;
+      p.has_isolated = config_.measure_isolated;
+      p.isolated = s.isolated;
+      p.saturated = s.act_saturated;
+      p.w_bits = bs.w_bits;
+      p.a_bits = bs.a_bits;
+      p.adc_bits = bs.adc.range == numerics::AdcRange::Bypass ? 0 : bs.adc.bits;
+      p.n_slices = s.n_slices;
+      p.n_row_tiles = s.n_tiles;
+      p.adc_conversions = s.conversions;
+      p.adc_saturated = s.adc_saturated;
+      p.mac_ops = s.mac_ops;
+      p.range_x = bs.range_x ? *bs.range_x : s.max_range_x;
+      p.range_w = s.layer->range_w();
+    }
+
+    return p;
+  };
+  for (int l = 0; l < n_layers; ++l) {
+    out.push_back(linear_point(l, LinearKind::InProj, ReplayBlock::InProj, "in_proj.out"));
+    {
+      const SsmState& s = *ssm_[static_cast<std::size_t>(l)];
+      const SsmInputQuantConfig& sc = config_.ssm_input;
+      ReplayPoint p;
+      p.layer = l;
+      p.block = ReplayBlock::SsmInput;
+      p.point = "conv1d.out";
+      p.quantized = sc.scheme != SsmInputScheme::Fp32;
+      p.has_isolated = p.quantized && config_.measure_isolated;
+      p.isolated = s.isolated;
+      p.elements = s.elements;
+      p.saturated = s.saturated;
+      p.outliers = s.outliers;
+      p.bits_per_element = sc.bits_per_element();
+      p.bytes_per_token = Di * p.bits_per_element / 8;
+      p.scale_table_bytes = s.table_bytes;
+      p.n_scales = s.n_scales;
+      if (sc.scheme == SsmInputScheme::Int8 && sc.static_range) p.range_x = s.int8_range;
+      if (sc.scheme == SsmInputScheme::DualScale && sc.static_range) p.range_x = s.dual.tau;
+      out.push_back(p);
+    }
+    out.push_back(linear_point(l, LinearKind::XProj, ReplayBlock::XProj, "x_proj.out"));
+    out.push_back(linear_point(l, LinearKind::DtProj, ReplayBlock::DtProj, "dt_proj.out"));
+    ReplayPoint scan;
+    scan.layer = l;
+    scan.block = ReplayBlock::Scan;
+    scan.point = "ssm.y";
+    scan.quantized = config_.scan.exp_impl != numerics::ExpImpl::Exact;
+
+    out.push_back(scan);
+    out.push_back(linear_point(l, LinearKind::OutProj, ReplayBlock::OutProj, "mixer.out"));
+    ReplayPoint residual;
+    residual.layer = l;
+    residual.block = ReplayBlock::Residual;
+    residual.point = "block.out";
+
+    out.push_back(residual);
+  }
+  out.push_back(linear_point(-1, LinearKind::LmHead, ReplayBlock::LmHead, "logits"));
+  return out;
+}
+
+// ---- The replay loop ------------------------------------------------------------------------
+
+QuantReplayResult run_quant_replay(const MambaModel& model, const TokenWindows& windows,
+                                   const QuantReplayConfig& config,
+                                   const MambaCalibration* calibration) {
+  if (windows.count <= 0 || windows.window <= 0)
+    throw InvalidArgument("quantized replay needs at least one window");
+  if (config.batch_windows < 1) throw InvalidArgument("batch_windows must be >= 1");
+  QuantReplayHooks hooks(model, config, calibration);
+  const MambaConfig& c = model.config;
+  const int n_layers = static_cast<int>(model.layers.size());
+  const std::int64_t L = windows.window, H = c.hidden_size, V = c.vocab_size;
+
+  // The compared points a mixer emits, in the order of the report rows of a layer (residual
+  // last, compared by the loop itself); index into `rows` of the layer.
+  static const char* kMixerPoints[] = {"in_proj.out", "conv1d.out", "x_proj.out",
+                                       "dt_proj.out", "ssm.y",      "mixer.out"};
+  constexpr int kRowsPerLayer = 7;
+  auto point_index = [](const std::string& point) {
+    for (int i = 0; i < 6; ++i)
+      if (point == kMixerPoints[i]) return i;
+    return -1;
+  };
+  std::vector<ErrorAccumulator> e2e(static_cast<std::size_t>(n_layers * kRowsPerLayer + 1));
+
+  QuantReplayResult r;
+  r.windows = windows.count;
+  r.predicted_tokens = windows.predicted_tokens();
+  r.fp32_window_nats.assign(static_cast<std::size_t>(windows.count), 0.0);
+  r.window_nats.assign(static_cast<std::size_t>(windows.count), 0.0);
+
+  std::vector<MatrixF> reference(6);
+  int current_layer = 0;
+  MambaForwardOptions ref_options;
+  ref_options.observer = [&](int, const std::string& point, const MatrixF& value) {
+    const int i = point_index(point);
+    if (i >= 0) reference[static_cast<std::size_t>(i)] = value;
+  };
+  MambaForwardOptions q_options;
+  q_options.hooks = &hooks;
+  q_options.scan = config.scan;
+  // An approximated scan (pwl / lut) is also compared with the exact scan on the quantized
+  // model's own scan inputs (its isolated error): keep them as the mixer emits them.
+  const bool scan_approx = config.scan.exp_impl != numerics::ExpImpl::Exact;
+  const numerics::ScanFunctions exact_scan(numerics::ScanConfig{});
+  std::vector<ErrorAccumulator> scan_isolated(static_cast<std::size_t>(n_layers));
+  MatrixF q_xz, q_u, q_xp, q_dt, y_exact, gated;
+  std::int64_t batch_now = 0;
+  q_options.observer = [&](int, const std::string& point, const MatrixF& value) {
+    if (scan_approx) {
+      if (point == "in_proj.out") q_xz = value;
+      if (point == "conv1d.out") q_u = value;
+      if (point == "x_proj.out") q_xp = value;
+      if (point == "dt_proj.out") q_dt = value;
+      if (point == "ssm.y") {
+        const MambaLayerWeights& w = model.layers[static_cast<std::size_t>(current_layer)];
+        const std::int64_t Di = c.intermediate_size, N = c.state_size, R = c.time_step_rank,
+                           XP = c.x_proj_size();
+        y_exact.resize(value.rows(), value.cols());
+        gated.resize(value.rows(), value.cols());
+        for (std::int64_t b = 0; b < batch_now; ++b) {
+          const std::int64_t row0 = b * L;
+          numerics::ScanSequence s;
+          s.d_inner = Di;
+          s.d_state = N;
+          s.length = L;
+          s.u = {q_u.data() + row0 * Di, 1, Di};
+          s.delta_raw = {q_dt.data() + row0 * Di, 1, Di};
+          s.z = {q_xz.data() + row0 * 2 * Di + Di, 1, 2 * Di};
+          s.Bm = {q_xp.data() + row0 * XP + R, 1, XP};
+          s.Cm = {q_xp.data() + row0 * XP + R + N, 1, XP};
+          s.A_log = w.A_log.data();
+          s.Dv = w.D.data();
+          s.out = gated.data() + row0 * Di;
+          s.y_out = y_exact.data() + row0 * Di;
+          s.out_row_stride = 1;
+          s.out_time_stride = Di;
+          numerics::selective_scan(s, exact_scan);
+        }
+        scan_isolated[static_cast<std::size_t>(current_layer)].add(y_exact.data(), value.data(),
+                                                                   value.size());
+      }
+    }
+    const int i = point_index(point);
+    if (i < 0) return;
+    const MatrixF& ref = reference[static_cast<std::size_t>(i)];
+    e2e[static_cast<std::size_t>(current_layer * kRowsPerLayer + i)].add(ref.data(), value.data(),
+                                                                         value.size());
+  };
+
+  MatrixF h_ref, h_q, n_ref, n_q, m_ref, m_q, logits_ref, logits_q;
+  for (std::int64_t first = 0; first < windows.count; first += config.batch_windows) {
+    const std::int64_t nw = std::min(config.batch_windows, windows.count - first);
+    const std::int64_t T = nw * L;
+    const std::int32_t* tokens = windows.input(first);
+    batch_now = nw;
+    auto t0 = Clock::now();
+    h_ref.resize(T, H);
+    for (std::int64_t t = 0; t < T; ++t) {
+      const std::int32_t id = tokens[t];
+      if (id < 0 || id >= V)
+        throw InvalidArgument("quantized replay: token " + std::to_string(id) +
+                              " outside the vocabulary");
+      h_ref.row(t) = model.embeddings.row(id);
+    }
+    h_q = h_ref;
+    r.fp32_seconds += seconds_since(t0);
+    for (int l = 0; l < n_layers; ++l) {
+      current_layer = l;
+      const MambaLayerWeights& w = model.layers[static_cast<std::size_t>(l)];
+      t0 = Clock::now();
+      numerics::rms_norm(h_ref, w.norm, c.layer_norm_epsilon, n_ref);
+      mamba_mixer_forward(model, l, n_ref, nw, L, ref_options, m_ref);
+      h_ref += m_ref;
+      r.fp32_seconds += seconds_since(t0);
+      t0 = Clock::now();
+      numerics::rms_norm(h_q, w.norm, c.layer_norm_epsilon, n_q);
+      mamba_mixer_forward(model, l, n_q, nw, L, q_options, m_q);
+      h_q += m_q;
+      e2e[static_cast<std::size_t>(l * kRowsPerLayer + 6)].add(h_ref.data(), h_q.data(),
+                                                               h_q.size());
+      r.quantized_seconds += seconds_since(t0);
+    }
+    t0 = Clock::now();
+    numerics::rms_norm(h_ref, model.norm_f, c.layer_norm_epsilon, n_ref);
+    numerics::linear_fp32(n_ref, model.lm_head_weight(), nullptr, logits_ref);
+    for (std::int64_t k = 0; k < nw; ++k) {
+      const std::int32_t* target = windows.target(first + k);
+      double sum = 0.0;
+      for (std::int64_t t = 0; t < L; ++t)
+        sum += token_nll(logits_ref.data() + (k * L + t) * V, V, target[t]);
+      r.fp32_window_nats[static_cast<std::size_t>(first + k)] = sum;
+    }
+    r.fp32_seconds += seconds_since(t0);
+    t0 = Clock::now();
+    numerics::rms_norm(h_q, model.norm_f, c.layer_norm_epsilon, n_q);
+    hooks.linear(-1, LinearKind::LmHead, n_q, model.lm_head_weight(), nullptr, logits_q);
+    e2e.back().add(logits_ref.data(), logits_q.data(), logits_q.size());
+    for (std::int64_t k = 0; k < nw; ++k) {
+      const std::int32_t* target = windows.target(first + k);
+      double sum = 0.0;
+      for (std::int64_t t = 0; t < L; ++t)
+        sum += token_nll(logits_q.data() + (k * L + t) * V, V, target[t]);
+      r.window_nats[static_cast<std::size_t>(first + k)] = sum;
+    }
+    r.quantized_seconds += seconds_since(t0);
+  }
+  double total_ref = 0.0, total_q = 0.0;
+  for (std::size_t k = 0; k < r.window_nats.size(); ++k) {  // fixed order
+    total_ref += r.fp32_window_nats[k];
+    total_q += r.window_nats[k];
+  }
+  r.fp32_nats_per_token = total_ref / static_cast<double>(r.predicted_tokens);
+  r.nats_per_token = total_q / static_cast<double>(r.predicted_tokens);
+  r.points = hooks.points();
+  for (std::size_t i = 0; i < r.points.size(); ++i) {
+    r.points[i].end_to_end = e2e[i];
+    if (r.points[i].elements == 0) r.points[i].elements = e2e[i].n;
+    if (r.points[i].block == ReplayBlock::Scan && scan_approx) {
+      r.points[i].has_isolated = true;
+      r.points[i].isolated = scan_isolated[static_cast<std::size_t>(r.points[i].layer)];
+    }
+  }
+  r.bitserial_seconds = hooks.bitserial_seconds();
+  return r;
+}
+
+}  // namespace cimba::workloads
