@@ -1,12 +1,9 @@
 #pragma once
-// The hardware side of `cimba run` (workload kind mamba): the layers of the model played on the
-// SystemC accelerator (configured by sim/hw_config, priced by sim/hw_pricing), and the "hardware"
-// section of result.json with the summary rendered from it. See docs/results-format.md for every
-// key.
+// Pieces of the "hardware" section of result.json that every family's hardware report shares
+// (units, buffers, action counts, prices, area rows, the layers.csv hardware columns). See
+// docs/results-format.md for every key; the families' reports are sim/families/*_hardware.*.
 #include <cstdint>
-#include <functional>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,26 +14,8 @@
 #include "sim/hw_config.hpp"
 #include "sim/hw_pricing.hpp"
 #include "sim/run_config.hpp"
-#include "workloads/mamba1/calibration.hpp"
-#include "workloads/mamba1/layer_executor.hpp"
-#include "workloads/mamba1/mamba_model.hpp"
-#include "workloads/program/op_program.hpp"
-#include "workloads/io/text_data.hpp"
 
 namespace cimba::sim {
-
-/// Plays every layer of `model` on the accelerator: the layer's op program (L =
-/// windows.window tokens), its real weights and, as input, the FP32 reference's block input on
-/// the first window. Quantization as in the replay (`base`: bits, slicing, SSM-input scheme,
-/// scan), with static ranges calibrated on that window (hw::calibrate_static; group tables from
-/// `calibration` when it has them). `layer_done(layer)` is called after each layer. Returns the
-/// "hardware" section of result.json.
-nlohmann::ordered_json run_mamba_hardware(const RunConfig& config,
-                                          const workloads::MambaModel& model,
-                                          const workloads::TokenWindows& windows,
-                                          const hw::LayerQuant& base,
-                                          const workloads::MambaCalibration* calibration,
-                                          const std::function<void(int)>& layer_done = {});
 
 /// The hardware columns of layers.csv (and of the rows of `layers` in result.json) for `layer`
 /// (-1, the lm_head, which does not run on the accelerator: nulls).
@@ -65,8 +44,5 @@ void add_unpriced_counts(const hw::HwReport& report, std::int64_t times,
 nlohmann::ordered_json price_rows_json(const PricedEnergyTable& prices);
 nlohmann::ordered_json unpriced_rows_json(const std::map<std::string, std::int64_t>& counts,
                                           const PricedEnergyTable& prices);
-
-/// The area / energy / latency part of the summary, rendered from the "hardware" section.
-std::string render_hardware_summary(const nlohmann::ordered_json& hardware);
 
 }  // namespace cimba::sim

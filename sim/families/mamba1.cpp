@@ -16,6 +16,7 @@
 #include "sim/config.hpp"
 #include "sim/families/families.hpp"
 #include "sim/family.hpp"
+#include "sim/families/mamba1_hardware.hpp"
 #include "sim/hardware_report.hpp"
 #include "sim/numerics_config.hpp"
 #include "sim/progress.hpp"
