@@ -1,8 +1,11 @@
 #include "hw/params.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "models/common/error.hpp"
+#include "models/cost/tech.hpp"
 
 namespace cimba::hw {
 
@@ -115,6 +118,13 @@ std::int64_t HwParams::ns_to_cycles(double ns) const {
 }
 
 void HwParams::validate() const {
+  const auto& nodes = cost::supported_nodes_nm();
+  if (std::find(nodes.begin(), nodes.end(), node_nm) == nodes.end()) {
+    std::string list;
+    for (int n : nodes) list += (list.empty() ? "" : ", ") + std::to_string(n);
+    throw ConfigError("hw.node_nm: " + std::to_string(node_nm) +
+                      " is not a node of the cost models (" + list + ")");
+  }
   check_positive(clock_mhz, "hw.clock_mhz");
   check_min(queue_depth, 1, "hw.queue_depth");
   check_min(cim.rows, 1, "hw.cim.rows");

@@ -1,11 +1,16 @@
 #pragma once
-// Parameters of the accelerator (config keys under `hw.`), as plain validated structs. Defaults
-// are a starting configuration, not a claim about a chip; every key can be set from the config.
+// Parameters of the accelerator (config keys under `hw.`), as plain validated structs: what the
+// timing needs and what the cost models price (node, supply, ADC model, cell, input drive, the
+// function units' segments, the index comparators, the SSM-input code width). The defaults here
+// are the defaults of the hw.* config keys (sim/run_config.hpp reads them from these structs).
+// They are a starting configuration, not a claim about a chip.
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 
+#include "models/cost/adc.hpp"
+#include "models/cost/cim.hpp"
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/selective_scan.hpp"
 
@@ -15,6 +20,8 @@ namespace cimba::hw {
 struct AdcParams {
   int bits = 10;               // hw.cim.adc.bits, 1..16 (also the numerics' ADC bits)
   double conversion_ns = 5.0;  // hw.cim.adc.conversion_ns, > 0: one conversion
+  /// hw.cim.adc.model: the cost model that prices a conversion and the ADC's area
+  cost::AdcModel model = cost::AdcModel::kNeuroSimSar;
 };
 
 /// hw.cim.*: `macros` arrays of rows x cols cells. Unsliced weights (quant.weight_slice_bits 0):
@@ -35,6 +42,9 @@ struct CimParams {
   int shift_add_latency = 1;       // hw.cim.shift_add_latency >= 0: digital shift-add pipeline
   int weight_slice_bits = 0;       // quant.weight_slice_bits C, 0..w_bits (0: not sliced)
   numerics::WeightEncoding weight_encoding = numerics::WeightEncoding::TwosComplement;
+  cost::CimCellType cell_type = cost::CimCellType::k8T;  // hw.cim.cell_type (priced cell)
+  int a_bits = 12;     // quant.a_bits: input bits the row drivers apply (priced input drive)
+  int slice_bits = 8;  // quant.slice_bits: input bits per activation (1: bit-serial, else DAC)
   AdcParams adc;
   /// ADC inputs (conversions per input slice and row tile) per output: 1 when weights are not
   /// sliced, else ceil(w_bits / C), twice that for differential weights.
@@ -64,13 +74,18 @@ struct SsmParams {
   int exp_latency = 4;  // hw.ssm.exp_latency >= 1 (exp and softplus unit)
   int mul_latency = 3;  // hw.ssm.mul_latency >= 1
   int add_latency = 3;  // hw.ssm.add_latency >= 1
-  numerics::ExpImpl exp_impl = numerics::ExpImpl::Exact;  // hw.ssm.exp_impl: exact|pwl|lut
+  numerics::ExpImpl exp_impl = numerics::ExpImpl::Exact;  // ssm.exp_impl: exact|pwl|lut
+  int exp_segments = 64;   // ssm.exp_segments: PWL segments (exp_impl pwl; priced)
+  int lut_entries = 256;   // ssm.lut_entries: table entries (exp_impl lut; priced)
 };
 
 /// hw.conv.*: the depthwise conv1d + SiLU + SSM-input quantizer pipeline.
 struct ConvParams {
   int lanes = 16;   // hw.conv.lanes >= 1: output elements per cycle
   int latency = 8;  // hw.conv.latency >= 1: pipeline depth (taps, SiLU, quantizer)
+  /// Bits of an SSM-input code the quantizer clamps to (the scheme's: int8 and group 8,
+  /// dual_scale its value bits); priced as the quantizer's comparators.
+  int code_bits = 8;
 };
 
 enum class IndexImpl { Sequential, Parallel, Lut };
@@ -84,6 +99,10 @@ struct IndexParams {
   /// hw.index.lookups: per_element (one lookup per (token, channel), NUMERICS.md 4) or
   /// per_channel (once per channel per op, the scale held for the op's tokens)
   LookupGranularity lookups = LookupGranularity::PerElement;
+  /// The group scheme's head groups HG and dim groups DG (workload.ssm_input): a parallel unit
+  /// holds HG + DG comparators (priced area).
+  int head_groups = 4;
+  int dim_groups = 4;
 };
 
 /// hw.mux.*: the dual-scale dequant MUX.
@@ -129,6 +148,8 @@ struct DramPreset {
 DramPreset dram_preset(const std::string& name);
 
 struct HwParams {
+  int node_nm = 28;           // hw.node_nm: technology node of the cost models
+  double vdd_v = 0.9;         // hw.vdd_v: supply of the cost models
   double clock_mhz = 1000.0;  // hw.clock_mhz > 0
   int queue_depth = 4;        // hw.queue_depth >= 1: commands a unit's input queue holds
   CimParams cim;
@@ -143,7 +164,8 @@ struct HwParams {
   DramParams dram;
   std::string trace;  // hw.trace: VCD path; empty = off
 
-  /// Throws ConfigError naming the full key ("hw.cim.rows: must be >= 1, got 0").
+  /// Throws ConfigError naming the full key ("hw.cim.rows: must be >= 1, got 0"; a node the cost
+  /// models do not support names hw.node_nm).
   void validate() const;
   const SramParams& sram_for(const std::string& buffer) const;
   /// "hw.sram.<buffer>" or "hw.sram.default" when the buffer has no entry of its own.

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "models/common/error.hpp"
-#include "models/cost/tech.hpp"
 #include "sim/numerics_config.hpp"
 #include "sim/result_format.hpp"
 
@@ -29,6 +28,8 @@ const char* dram_preset_name(DramPresetKind kind) {
 
 hw::HwParams to_hw_params(const RunConfig& c) {
   hw::HwParams p;
+  p.node_nm = c.hw.node_nm;
+  p.vdd_v = c.hw.vdd_v;
   p.clock_mhz = c.hw.clock_mhz;
   p.queue_depth = c.hw.queue_depth;
   p.cim.rows = c.hw.cim.rows;
@@ -42,8 +43,12 @@ hw::HwParams to_hw_params(const RunConfig& c) {
   p.cim.input_cycles_per_slice = c.hw.cim.input_cycles_per_slice;
   p.cim.write_cycles_per_row = c.hw.cim.write_cycles_per_row;
   p.cim.shift_add_latency = c.hw.cim.shift_add_latency;
+  p.cim.cell_type = c.hw.cim.cell_type;
+  p.cim.a_bits = c.quant.a_bits;
+  p.cim.slice_bits = c.quant.slice_bits;
   p.cim.adc.bits = c.hw.cim.adc.bits;
   p.cim.adc.conversion_ns = c.hw.cim.adc.conversion_ns;
+  p.cim.adc.model = c.hw.cim.adc.model;
   p.ssm.lanes = c.hw.ssm.lanes;
   p.ssm.exp_latency = c.hw.ssm.exp_latency;
   p.ssm.mul_latency = c.hw.ssm.mul_latency;
@@ -51,12 +56,20 @@ hw::HwParams to_hw_params(const RunConfig& c) {
   p.ssm.exp_impl = c.ssm.exp_impl == ExpImplMode::Pwl   ? nm::ExpImpl::Pwl
                    : c.ssm.exp_impl == ExpImplMode::Lut ? nm::ExpImpl::Lut
                                                         : nm::ExpImpl::Exact;
+  p.ssm.exp_segments = c.ssm.exp_segments;
+  p.ssm.lut_entries = c.ssm.lut_entries;
   p.conv.lanes = c.hw.conv.lanes;
   p.conv.latency = c.hw.conv.latency;
+  // The SSM-input code the conv unit's quantizer produces: dual_scale its value bits, else 8.
+  p.conv.code_bits = c.workload.ssm_input.scheme == SsmInputScheme::DualScale
+                         ? c.workload.ssm_input.value_bits
+                         : 8;
   p.index.impl = c.hw.index.impl == IndexImplMode::Sequential ? hw::IndexImpl::Sequential
                  : c.hw.index.impl == IndexImplMode::Lut      ? hw::IndexImpl::Lut
                                                               : hw::IndexImpl::Parallel;
   p.index.units = c.hw.index.units;
+  p.index.head_groups = c.workload.ssm_input.n_head_groups;
+  p.index.dim_groups = c.workload.ssm_input.n_dim_groups;
   p.index.lookups = c.hw.index.lookups == LookupMode::PerChannel
                         ? hw::LookupGranularity::PerChannel
                         : hw::LookupGranularity::PerElement;
@@ -98,13 +111,6 @@ hw::HwParams to_hw_params(const RunConfig& c) {
 }
 
 std::optional<std::string> hardware_config_problem(const RunConfig& config) {
-  const auto& nodes = cost::supported_nodes_nm();
-  if (std::find(nodes.begin(), nodes.end(), config.hw.node_nm) == nodes.end()) {
-    std::string list;
-    for (int n : nodes) list += (list.empty() ? "" : ", ") + std::to_string(n);
-    return "hw.node_nm: " + std::to_string(config.hw.node_nm) +
-           " is not a node of the cost models (" + list + ")";
-  }
   try {
     to_hw_params(config).validate();
   } catch (const ConfigError& e) {

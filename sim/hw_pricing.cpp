@@ -24,59 +24,27 @@ namespace wl = cimba::workloads;
 
 namespace {
 
-cost::AdcModel adc_model(AdcModelKind kind) {
-  switch (kind) {
-    case AdcModelKind::Murmann:
-      return cost::AdcModel::kMurmannSurvey;
-    case AdcModelKind::Sar:
-      return cost::AdcModel::kNeuroSimSar;
-    case AdcModelKind::Flash:
-      return cost::AdcModel::kFlash;
-  }
-  return cost::AdcModel::kNeuroSimSar;
-}
-
-cost::CimCellType cell_type(CimCellKind kind) {
-  switch (kind) {
-    case CimCellKind::Cell6T:
-      return cost::CimCellType::k6T;
-    case CimCellKind::Cell8T:
-      return cost::CimCellType::k8T;
-    case CimCellKind::Cell8T1C:
-      return cost::CimCellType::k8T1C;
-  }
-  return cost::CimCellType::k8T;
-}
-
-int cost_segments(const RunConfig& c) {
-  const int wanted = c.ssm.exp_impl == ExpImplMode::Lut ? c.ssm.lut_entries : c.ssm.exp_segments;
+// The PWL segment count the cost model accepts (a power of two in 2..1024) nearest above the
+// scan's segments; used for the function units when ssm.exp_impl is pwl or lut.
+int cost_segments(const hw::HwParams& hw) {
+  const int wanted =
+      hw.ssm.exp_impl == numerics::ExpImpl::Lut ? hw.ssm.lut_entries : hw.ssm.exp_segments;
   int s = 2;
   while (s < wanted && s < 1024) s *= 2;
   return s;
 }
 
-cost::FunctionImpl function_impl(const RunConfig& c) {
-  return c.ssm.exp_impl == ExpImplMode::Exact ? cost::FunctionImpl::kExactFp32
-                                              : cost::FunctionImpl::kPwlInt16;
-}
-
-double bits_per_code(const RunConfig& c) {
-  switch (c.workload.ssm_input.scheme) {
-    case SsmInputScheme::DualScale:
-      return c.workload.ssm_input.value_bits;
-    default:
-      return 8;
-  }
+cost::FunctionImpl function_impl(const hw::HwParams& hw) {
+  return hw.ssm.exp_impl == numerics::ExpImpl::Exact ? cost::FunctionImpl::kExactFp32
+                                                     : cost::FunctionImpl::kPwlInt16;
 }
 
 }  // namespace
 
-cost::TechPoint tech_of(const RunConfig& c) {
-  return cost::TechPoint{c.hw.node_nm, c.hw.vdd_v, c.hw.clock_mhz / 1000.0};
+cost::TechPoint tech_of(const hw::HwParams& hw) {
+  return cost::TechPoint{hw.node_nm, hw.vdd_v, hw.clock_mhz / 1000.0};
 }
 
-// The PWL segment count the cost model accepts (a power of two in 2..1024) nearest above the
-// scan's segments; used for the function units when ssm.exp_impl is pwl or lut.
 // The CIM macro as the cost model sees it. The model needs whole ADC groups: the used output
 // columns (floor(cols / weight_cells)) are rounded up to a multiple of cols_per_adc (a no-op for
 // the defaults: 64 outputs, 8 per ADC). Each output has digit_columns() ADC inputs of
@@ -84,23 +52,23 @@ cost::TechPoint tech_of(const RunConfig& c) {
 // Inputs: one numerics slice (quant.slice_bits) is one activation of the array: bit-serial for
 // 1-bit slices, else a pulse-count DAC of slice_bits (the cost model allows 1..8 bits; wider slices
 // are priced at 8 and flagged by the caller).
-cost::CimMacroParams cim_macro_params(const RunConfig& c, const hw::HwParams& hw) {
+cost::CimMacroParams cim_macro_params(const hw::HwParams& hw) {
   cost::CimMacroParams m;
   const int wc = hw.cim.weight_cells();
   const int cpa = std::min(hw.cim.cols_per_adc, std::max(1, hw.cim.outputs_per_macro()));
   const int outputs = (hw.cim.outputs_per_macro() + cpa - 1) / cpa * cpa;
   m.rows = hw.cim.rows;
   m.cols = outputs * wc;
-  m.cell = cell_type(c.hw.cim.cell_type);
-  m.encoding =
-      c.quant.slice_bits == 1 ? cost::InputEncoding::kBitSerial : cost::InputEncoding::kPulseCount;
-  m.input_bits = c.quant.a_bits;
-  m.dac_bits = std::min(c.quant.slice_bits, 8);
-  m.adc_model = adc_model(c.hw.cim.adc.model);
+  m.cell = hw.cim.cell_type;
+  m.encoding = hw.cim.slice_bits == 1 ? cost::InputEncoding::kBitSerial
+                                      : cost::InputEncoding::kPulseCount;
+  m.input_bits = hw.cim.a_bits;
+  m.dac_bits = std::min(hw.cim.slice_bits, 8);
+  m.adc_model = hw.cim.adc.model;
   m.adc_bits = hw.cim.adc.bits;
   m.cols_per_conversion = hw.cim.cells_per_conversion();
   m.conversions_per_adc = cpa;
-  m.tech = tech_of(c);
+  m.tech = tech_of(hw);
   return m;
 }
 
@@ -113,34 +81,55 @@ std::string PricedEnergyTable::reason_for(const std::string& action_at_component
   return "";
 }
 
-PricedEnergyTable build_energy_table(const RunConfig& c, const hw::HwParams& hw,
-                                     const std::vector<wl::BufferUse>& buffers) {
-  PricedEnergyTable t;
-  const cost::TechPoint tech = tech_of(c);
-  auto set = [&](const std::string& key, double pJ, const std::string& source) {
-    t.table.pj[key] = pJ;
-    t.prices.push_back({key, pJ, source});
-  };
-  auto unpriced = [&](const std::string& key, const std::string& reason) {
-    t.unpriced.push_back({key, reason});
-  };
-  // Each price in its own try: a cost model that rejects a parameter leaves that action unpriced
-  // with the model's message, instead of failing the run or guessing.
-  auto guarded = [&](const std::string& key, const std::function<void()>& fn) {
+namespace {
+
+/// Fills a PricedEnergyTable; each price in its own try: a cost model that rejects a parameter
+/// leaves that action unpriced with the model's message, instead of failing the run or guessing.
+class EnergyTableBuilder {
+ public:
+  EnergyTableBuilder(const hw::HwParams& hw, PricedEnergyTable& t)
+      : hw_(hw), t_(t), tech_(tech_of(hw)) {}
+
+  /// The CIM macro's actions: a cell activation, a conversion, a shift-add, a cell write.
+  void price_cim();
+  /// The digital units' actions (models/cost/digital.cpp) and the actions no model prices.
+  void price_digital();
+  /// Every buffer's read and write per bit.
+  void price_buffers(const std::vector<wl::BufferUse>& buffers);
+  /// DRAM read and write per bit.
+  void price_dram();
+
+ private:
+  void set(const std::string& key, double pJ, const std::string& source) {
+    t_.table.pj[key] = pJ;
+    t_.prices.push_back({key, pJ, source});
+  }
+  void unpriced(const std::string& key, const std::string& reason) {
+    t_.unpriced.push_back({key, reason});
+  }
+  void guarded(const std::string& key, const std::function<void()>& fn) {
     try {
       fn();
     } catch (const Error& e) {
       unpriced(key, std::string("cost model rejected the parameters: ") + e.what());
     }
-  };
+  }
 
+  const hw::HwParams& hw_;
+  PricedEnergyTable& t_;
+  const cost::TechPoint tech_;
+};
+
+void EnergyTableBuilder::price_cim() {
+  const hw::HwParams& hw = hw_;
+  const cost::TechPoint& tech = tech_;
   // CIM macro: cim_macro_cost (models/cost/cim.cpp) at the configured geometry, cell, DAC, ADC.
-  const cost::CimMacroParams mp = cim_macro_params(c, hw);
+  const cost::CimMacroParams mp = cim_macro_params(hw);
   guarded("cim_cell_mac", [&] {
     const cost::CimMacroCost m = cost::cim_macro_cost(mp);
     const double cells = double(mp.rows) * double(mp.cols);
-    if (c.quant.slice_bits > 8) {
-      unpriced("cim_cell_mac", "quant.slice_bits " + std::to_string(c.quant.slice_bits) +
+    if (hw.cim.slice_bits > 8) {
+      unpriced("cim_cell_mac", "quant.slice_bits " + std::to_string(hw.cim.slice_bits) +
                                    " exceeds the 8-bit pulse-count DAC of cim_macro_cost");
     } else {
       // One cell in one activation (one input slice): the array energy (cell physics x
@@ -176,15 +165,20 @@ PricedEnergyTable build_energy_table(const RunConfig& c, const hw::HwParams& hw,
         "sram_cost(macro capacity, width cols).write_energy_pJ / width x hw.cim.cell_bits");
   });
 
+}
+
+void EnergyTableBuilder::price_digital() {
+  const cost::TechPoint& tech = tech_;
+  const hw::HwParams& hw = hw_;
   // Digital units (models/cost/digital.cpp: Horowitz ISSCC'14, Stillmaker-Baas scaling).
   guarded("fp32_mul", [&] {
     const double mul = cost::fp32_multiplier(tech).energy_pJ;
     set("fp32_mul", mul, "fp32_multiplier");
     set("dequant_mul", mul, "fp32_multiplier (code x scale; int-to-float conversion not priced)");
-    const double cmp_a = cost::comparator(c.quant.a_bits, tech).energy_pJ;
+    const double cmp_a = cost::comparator(hw.cim.a_bits, tech).energy_pJ;
     set("quant_encode@cim", mul + 2 * cmp_a,
         "fp32_multiplier (x 1/scale) + 2 x comparator(quant.a_bits) (clamp); rounding free");
-    const int code_bits = static_cast<int>(bits_per_code(c));
+    const int code_bits = hw.conv.code_bits;
     const double cmp_u = cost::comparator(code_bits, tech).energy_pJ;
     set("quant_encode", mul + 2 * cmp_u,
         "fp32_multiplier (x 1/scale) + 2 x comparator(" + std::to_string(code_bits) +
@@ -192,11 +186,11 @@ PricedEnergyTable build_energy_table(const RunConfig& c, const hw::HwParams& hw,
   });
   guarded("fp32_add", [&] { set("fp32_add", cost::fp32_adder(tech).energy_pJ, "fp32_adder"); });
   guarded("fp32_exp", [&] {
-    const cost::ComponentCost e = cost::exp_unit(function_impl(c), tech, cost_segments(c));
+    const cost::ComponentCost e = cost::exp_unit(function_impl(hw), tech, cost_segments(hw));
     set("fp32_exp", e.energy_pJ, "exp_unit: " + e.action);
   });
   guarded("fp32_softplus", [&] {
-    const cost::ComponentCost e = cost::softplus_unit(function_impl(c), tech, cost_segments(c));
+    const cost::ComponentCost e = cost::softplus_unit(function_impl(hw), tech, cost_segments(hw));
     set("fp32_softplus", e.energy_pJ, "softplus_unit: " + e.action);
   });
   guarded("comparison", [&] {
@@ -213,6 +207,11 @@ PricedEnergyTable build_energy_table(const RunConfig& c, const hw::HwParams& hw,
   unpriced("fp32_sqrt", "models/cost has no FP32 square root");
   unpriced("fp32_silu", "models/cost has no SiLU unit (exp + add + divide + multiply; no divider)");
 
+}
+
+void EnergyTableBuilder::price_buffers(const std::vector<wl::BufferUse>& buffers) {
+  const hw::HwParams& hw = hw_;
+  const cost::TechPoint& tech = tech_;
   // Buffers: sram_cost at the configured capacity, or what the program needs (0 = sized to it);
   // scale tables up to 64 KiB in a register file (as cost_table's scale table).
   for (const wl::BufferUse& b : buffers) {
@@ -233,33 +232,41 @@ PricedEnergyTable build_energy_table(const RunConfig& c, const hw::HwParams& hw,
       set("sram_write_bit@" + comp, sc.write_energy_pJ / sp.width_bits, what + ".write / width");
     });
   }
+}
 
+void EnergyTableBuilder::price_dram() {
   // DRAM: energy per bit of the preset (models/cost/dram.hpp).
-  switch (c.hw.dram.preset) {
-    case DramPresetKind::Lpddr4_4266:
-    case DramPresetKind::Hbm2: {
-      const cost::DramPreset d =
-          cost::dram_preset(c.hw.dram.preset == DramPresetKind::Hbm2 ? cost::DramKind::kHbm2
-                                                                     : cost::DramKind::kLpddr4);
-      set("dram_read_bit", d.energy_pJ_per_bit, "dram_preset(" + d.name + "): " + d.source);
-      set("dram_write_bit", d.energy_pJ_per_bit, "dram_preset(" + d.name + "): " + d.source);
-      break;
-    }
-    case DramPresetKind::Ddr4_3200:
-      unpriced("dram_read_bit", "models/cost/dram.hpp has no DDR4 preset (hw.dram.preset)");
-      unpriced("dram_write_bit", "models/cost/dram.hpp has no DDR4 preset (hw.dram.preset)");
-      break;
+  if (hw_.dram.preset == "lpddr4_4266" || hw_.dram.preset == "hbm2") {
+    const cost::DramPreset d = cost::dram_preset(
+        hw_.dram.preset == "hbm2" ? cost::DramKind::kHbm2 : cost::DramKind::kLpddr4);
+    set("dram_read_bit", d.energy_pJ_per_bit, "dram_preset(" + d.name + "): " + d.source);
+    set("dram_write_bit", d.energy_pJ_per_bit, "dram_preset(" + d.name + "): " + d.source);
+  } else {
+    unpriced("dram_read_bit", "models/cost/dram.hpp has no DDR4 preset (hw.dram.preset)");
+    unpriced("dram_write_bit", "models/cost/dram.hpp has no DDR4 preset (hw.dram.preset)");
   }
+}
+
+}  // namespace
+
+PricedEnergyTable build_energy_table(const hw::HwParams& hw,
+                                     const std::vector<wl::BufferUse>& buffers) {
+  PricedEnergyTable t;
+  EnergyTableBuilder b(hw, t);
+  b.price_cim();
+  b.price_digital();
+  b.price_buffers(buffers);
+  b.price_dram();
   return t;
 }
 
 // ---- area -----------------------------------------------------------------------------------
 
-cost::AcceleratorDesc accelerator_desc(const RunConfig& c, const hw::HwParams& hw,
+cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw,
                                        const wl::Mamba1LayerShape& shape) {
   cost::AcceleratorDesc d;
-  const cost::CimMacroParams mp = cim_macro_params(c, hw);
-  d.tech = tech_of(c);
+  const cost::CimMacroParams mp = cim_macro_params(hw);
+  d.tech = tech_of(hw);
   d.cim_macros = hw.cim.macros;
   d.cim_rows = mp.rows;
   d.cim_cols = mp.cols;
@@ -279,11 +286,11 @@ cost::AcceleratorDesc accelerator_desc(const RunConfig& c, const hw::HwParams& h
   d.fp32_adders = 2 * hw.ssm.lanes + hw.vec.lanes + K * hw.conv.lanes;
   d.exp_units = hw.ssm.lanes;
   d.softplus_units = hw.ssm.lanes;
-  d.sfu_impl = function_impl(c);
-  d.pwl_segments = cost_segments(c);
+  d.sfu_impl = function_impl(hw);
+  d.pwl_segments = cost_segments(hw);
   // Index unit comparators as 32-bit adders (cost model convention: a compare is a subtraction):
   // parallel HG + DG per unit, sequential 1 per unit, LUT none.
-  const int hg = c.workload.ssm_input.n_head_groups, dg = c.workload.ssm_input.n_dim_groups;
+  const int hg = hw.index.head_groups, dg = hw.index.dim_groups;
   d.int_adders = hw.index.impl == hw::IndexImpl::Parallel     ? hw.index.units * (hg + dg)
                  : hw.index.impl == hw::IndexImpl::Sequential ? hw.index.units
                                                               : 0;
@@ -291,10 +298,10 @@ cost::AcceleratorDesc accelerator_desc(const RunConfig& c, const hw::HwParams& h
   return d;
 }
 
-std::vector<AreaRow> area_breakdown(const RunConfig& c, const hw::HwParams& hw,
+std::vector<AreaRow> area_breakdown(const hw::HwParams& hw,
                                     const std::vector<wl::BufferUse>& buffers,
                                     const wl::Mamba1LayerShape& shape) {
-  const cost::AcceleratorDesc d = accelerator_desc(c, hw, shape);
+  const cost::AcceleratorDesc d = accelerator_desc(hw, shape);
   const int K = static_cast<int>(shape.conv_kernel);
   const std::string lanes = "ssm 2x" + std::to_string(hw.ssm.lanes) + " + vec " +
                             std::to_string(hw.vec.lanes) + " + conv " + std::to_string(K) + "x" +
@@ -328,7 +335,7 @@ std::vector<AreaRow> area_breakdown(const RunConfig& c, const hw::HwParams& hw,
       a.counted_as = "hw.ssm.lanes";
     if (a.count > 0) rows.push_back(a);
   }
-  const cost::TechPoint tech = tech_of(c);
+  const cost::TechPoint tech = tech_of(hw);
   for (const wl::BufferUse& b : buffers) {
     const hw::SramParams& s = hw.sram_for(b.name);
     cost::SramParams sp;

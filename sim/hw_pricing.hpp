@@ -1,24 +1,24 @@
 #pragma once
-// The price of an accelerator from models/cost: RunConfig + hw::HwParams -> the cost models'
-// inputs, the energy table (pJ per ledger action, each with its source) and the area of every
-// component.
+// The price of an accelerator from models/cost: hw::HwParams (which carries every cost input:
+// node, supply, ADC model, cell, input drive, function units, index comparators) -> the cost
+// models' inputs, the energy table (pJ per ledger action, each with its source) and the area of
+// every component.
 #include <string>
 #include <vector>
 
 #include "hw/accelerator.hpp"
 #include "models/cost/cim.hpp"
 #include "models/cost/report.hpp"
-#include "sim/run_config.hpp"
 #include "workloads/program/op_program.hpp"
 #include "workloads/mamba1/layer_program.hpp"
 
 namespace cimba::sim {
 
 /// The technology point (node, supply) of the cost models.
-cost::TechPoint tech_of(const RunConfig& config);
+cost::TechPoint tech_of(const hw::HwParams& hw);
 
 /// The CIM macro as the cost model sees it (see hw_pricing.cpp).
-cost::CimMacroParams cim_macro_params(const RunConfig& config, const hw::HwParams& hw);
+cost::CimMacroParams cim_macro_params(const hw::HwParams& hw);
 
 /// One entry of the energy table: `key` is "<action>" (every component) or
 /// "<action>@<component>"; `source` names the cost function that gave `pJ`.
@@ -45,12 +45,12 @@ struct PricedEnergyTable {
 /// Prices of every ledger action at the configured node and supply, ADC model and bits, CIM
 /// geometry and cell, SRAM buffer sizes (configured, or the bytes `buffers` says the layer needs)
 /// and DRAM preset.
-PricedEnergyTable build_energy_table(const RunConfig& config, const hw::HwParams& hw,
+PricedEnergyTable build_energy_table(const hw::HwParams& hw,
                                      const std::vector<workloads::BufferUse>& buffers);
 
 /// The AcceleratorDesc of models/cost that describes `hw` for a layer of `shape` (CIM macros,
 /// ADCs, digital units counted from the lanes of the units; see hardware_report.cpp).
-cost::AcceleratorDesc accelerator_desc(const RunConfig& config, const hw::HwParams& hw,
+cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw,
                                        const workloads::Mamba1LayerShape& shape);
 
 /// One component of the area breakdown (all instances).
@@ -67,7 +67,7 @@ struct AreaRow {
 /// cost_table(accelerator_desc(...)) without its three generic SRAM rows, the scale-table
 /// register file and DRAM, plus one row per buffer in `buffers` (sram_cost, or
 /// register_file_cost for scale_tables up to 64 KiB) at its configured or required size.
-std::vector<AreaRow> area_breakdown(const RunConfig& config, const hw::HwParams& hw,
+std::vector<AreaRow> area_breakdown(const hw::HwParams& hw,
                                     const std::vector<workloads::BufferUse>& buffers,
                                     const workloads::Mamba1LayerShape& shape);
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "hw/params.hpp"
+
 namespace cimba::sim {
 
 enum class WorkloadKind { Linear, Mamba, Jit };
@@ -17,8 +19,6 @@ enum class KRoundMode { Pow2, None };                                    // NUME
 enum class InputEncodingMode { TwosComplement, SignMagnitude };          // NUMERICS.md 2.7
 enum class WeightEncodingMode { TwosComplement, Offset, Differential };  // NUMERICS.md 2.8
 enum class ExpImplMode { Exact, Pwl, Lut };                              // NUMERICS.md 7
-enum class AdcModelKind { Murmann, Sar, Flash };                         // models/cost/adc.hpp
-enum class CimCellKind { Cell6T, Cell8T, Cell8T1C };                     // models/cost/cim.hpp
 enum class IndexImplMode { Sequential, Parallel, Lut };                  // hw/params.hpp IndexImpl
 enum class LookupMode { PerElement, PerChannel };            // hw/params.hpp LookupGranularity
 enum class DramPresetKind { Ddr4_3200, Lpddr4_4266, Hbm2 };  // hw/params.hpp dram_preset
@@ -138,11 +138,12 @@ struct LayerTypeOverrides {
 
 /// quant.*: quantization of the linear layers (NUMERICS.md 2.1-2.3).
 struct QuantConfig {
-  int w_bits = 8;             // 2..8
-  double w_clip_pct = 100.0;  // (0, 100]; 100: range = max|W|
-  int a_bits = 12;            // 8..16
+  // w_bits, a_bits and slice_bits are also what the CIM macros hold and drive (hw::CimParams).
+  int w_bits = hw::CimParams{}.w_bits;  // 2..8
+  double w_clip_pct = 100.0;            // (0, 100]; 100: range = max|W|
+  int a_bits = hw::CimParams{}.a_bits;  // 8..16
   RangeMode a_range = RangeMode::Static;
-  int slice_bits = 8;                                                    // 1..a_bits
+  int slice_bits = hw::CimParams{}.slice_bits;                           // 1..a_bits
   int overlap_bits = 4;                                                  // 0..slice_bits-1
   InputEncodingMode input_encoding = InputEncodingMode::TwosComplement;  // sign_magnitude: O = 0
   int weight_slice_bits = 0;  // 0..w_bits; 0: one signed analog weight (no digit columns)
@@ -153,35 +154,37 @@ struct QuantConfig {
 /// hw.cim.adc.*: the column ADCs (NUMERICS.md 2.5; hardware: hw/params.hpp AdcParams, cost:
 /// models/cost/adc.hpp).
 struct AdcConfig {
-  int bits = 10;  // 1..16; the numerics' and the hardware's ADC resolution
+  int bits = hw::AdcParams{}.bits;  // 1..16; the numerics' and the hardware's ADC resolution
   AdcRangeMode range = AdcRangeMode::Static;
-  double noise_lsb = 0.0;                  // >= 0, Gaussian noise sigma in LSB
-  double enob = 0.0;                       // 0: ideal (enob = bits); else (0, bits]
-  double conversion_ns = 5.0;              // > 0: one conversion (hardware timing)
-  AdcModelKind model = AdcModelKind::Sar;  // energy / area model of one ADC
+  double noise_lsb = 0.0;                               // >= 0, Gaussian noise sigma in LSB
+  double enob = 0.0;                                    // 0: ideal (enob = bits); else (0, bits]
+  double conversion_ns = hw::AdcParams{}.conversion_ns;  // > 0: one conversion (timing)
+  cost::AdcModel model = hw::AdcParams{}.model;          // energy / area model of one ADC
 };
 
-/// hw.cim.*: the CIM macros. Defaults equal hw::default_hw_params() (a test checks it).
+/// hw.*: the defaults of the hardware keys are those of hw/params.hpp, read from its structs
+/// (declared once; a test checks the SRAM buffers' and the enums' against hw::default_hw_params).
+/// hw.cim.*: the CIM macros.
 struct CimConfig {
   AdcConfig adc;
   int rows_per_adc = 0;  // >= 0; 0: mamba hw.cim.rows, linear the whole column (K rows)
-  int rows = 256;        // rows of one macro = rows summed per conversion on the hardware
-  int cols = 256;
-  int cell_bits = 2;
-  int cols_per_adc = 8;  // output columns sharing one ADC
-  int macros = 16;
-  int input_cycles_per_slice = 1;
-  int write_cycles_per_row = 1;
-  int shift_add_latency = 1;
-  CimCellKind cell_type = CimCellKind::Cell8T;  // cost model of the bitcell
+  int rows = hw::CimParams{}.rows;  // rows of one macro = rows summed per conversion
+  int cols = hw::CimParams{}.cols;
+  int cell_bits = hw::CimParams{}.cell_bits;
+  int cols_per_adc = hw::CimParams{}.cols_per_adc;  // output columns sharing one ADC
+  int macros = hw::CimParams{}.macros;
+  int input_cycles_per_slice = hw::CimParams{}.input_cycles_per_slice;
+  int write_cycles_per_row = hw::CimParams{}.write_cycles_per_row;
+  int shift_add_latency = hw::CimParams{}.shift_add_latency;
+  cost::CimCellType cell_type = hw::CimParams{}.cell_type;  // cost model of the bitcell
 };
 
 /// hw.ssm.*: the FP32 SSM core (its exp_impl is ssm.exp_impl).
 struct HwSsmConfig {
-  int lanes = 16;
-  int exp_latency = 4;
-  int mul_latency = 3;
-  int add_latency = 3;
+  int lanes = hw::SsmParams{}.lanes;
+  int exp_latency = hw::SsmParams{}.exp_latency;
+  int mul_latency = hw::SsmParams{}.mul_latency;
+  int add_latency = hw::SsmParams{}.add_latency;
 };
 
 /// hw.conv.*, hw.mux.*, hw.vec.*: lanes and pipeline depth of a streaming unit.
@@ -193,15 +196,15 @@ struct LanesConfig {
 /// hw.index.*: the scale-index lookup of the group scheme.
 struct IndexConfig {
   IndexImplMode impl = IndexImplMode::Parallel;
-  int units = 16;
+  int units = hw::IndexParams{}.units;
   LookupMode lookups = LookupMode::PerElement;
 };
 
 /// hw.mac.*: the digital FP32 MAC array (JiT attention; unused by Mamba programs).
 struct MacConfig {
-  int rows = 16;
-  int cols = 16;
-  int latency = 4;
+  int rows = hw::MacParams{}.rows;
+  int cols = hw::MacParams{}.cols;
+  int latency = hw::MacParams{}.latency;
 };
 
 /// hw.sram.<buffer>.*: one on-chip buffer; 0 in a field inherits hw.sram.default.
@@ -213,9 +216,9 @@ struct SramBufferConfig {
 
 /// hw.sram.default.*: buffers without values of their own.
 struct SramDefaultConfig {
-  std::int64_t bytes = 0;  // 0: sized to what the program needs
-  int width_bits = 256;
-  int ports = 2;
+  std::int64_t bytes = hw::SramParams{}.bytes;  // 0: sized to what the program needs
+  int width_bits = hw::SramParams{}.width_bits;
+  int ports = hw::SramParams{}.ports;
 };
 
 /// The buffers of a Mamba1 layer program (workloads/program/op_program.hpp, docs/hardware.md).
@@ -236,16 +239,16 @@ struct DramConfig {
 /// hw.*: the accelerator the mamba workload's layers run on (hw/params.hpp, sim/hardware_report).
 struct HwConfig {
   CimConfig cim;
-  int node_nm = 28;    // technology node of the cost models
-  double vdd_v = 0.9;  // supply of the cost models
-  double clock_mhz = 1000.0;
-  int queue_depth = 4;
+  int node_nm = hw::HwParams{}.node_nm;  // technology node of the cost models
+  double vdd_v = hw::HwParams{}.vdd_v;   // supply of the cost models
+  double clock_mhz = hw::HwParams{}.clock_mhz;
+  int queue_depth = hw::HwParams{}.queue_depth;
   std::int64_t token_chunk = 64;  // tokens per op of the token-parallel phase
   HwSsmConfig ssm;
-  LanesConfig conv{16, 8};
+  LanesConfig conv{hw::ConvParams{}.lanes, hw::ConvParams{}.latency};
   IndexConfig index;
-  LanesConfig mux{16, 2};
-  LanesConfig vec{16, 4};
+  LanesConfig mux{hw::MuxParams{}.lanes, hw::MuxParams{}.latency};
+  LanesConfig vec{hw::VecParams{}.lanes, hw::VecParams{}.latency};
   MacConfig mac;
   SramConfig sram;
   DramConfig dram;
@@ -266,8 +269,8 @@ struct CalibrationConfig {
 /// ssm.*: the SSM core (NUMERICS.md 7).
 struct SsmConfig {
   ExpImplMode exp_impl = ExpImplMode::Exact;
-  int exp_segments = 64;  // pwl
-  int lut_entries = 256;  // lut
+  int exp_segments = hw::SsmParams{}.exp_segments;  // pwl
+  int lut_entries = hw::SsmParams{}.lut_entries;    // lut
 };
 
 struct RunConfig {

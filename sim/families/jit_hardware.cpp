@@ -96,8 +96,8 @@ hw::HwReport run_block0(const RunConfig& cfg, const JitHardwareInput& in,
 
 /// The FP32 MAC array (hw.mac) of the attention and the FP32 adaLN: one FP32 multiplier and one
 /// FP32 adder per PE (models/cost/digital: Horowitz ISSCC'14, Stillmaker-Baas scaling).
-AreaRow mac_array_area(const RunConfig& cfg, const hw::HwParams& hwp) {
-  const cost::TechPoint tech{cfg.hw.node_nm, cfg.hw.vdd_v, cfg.hw.clock_mhz / 1000.0};
+AreaRow mac_array_area(const hw::HwParams& hwp) {
+  const cost::TechPoint tech = tech_of(hwp);
   const cost::ComponentCost mul = cost::fp32_multiplier(tech), add = cost::fp32_adder(tech);
   AreaRow a;
   a.component = "FP32 MAC array PE";
@@ -179,8 +179,8 @@ json network_totals_json(const hw::HwReport& r, const hw::HwParams& hw, std::int
 
 json accelerator_json(const RunConfig& cfg, const hw::HwParams& hw, const hw::HwReport& r,
                       std::int64_t depth) {
-  return {{"node_nm", cfg.hw.node_nm},
-          {"vdd_v", cfg.hw.vdd_v},
+  return {{"node_nm", hw.node_nm},
+          {"vdd_v", hw.vdd_v},
           {"clock_mhz", hw.clock_mhz},
           {"cim_macros", hw.cim.macros},
           // Macros that keep every block's weights resident, and whether they are.
@@ -276,9 +276,9 @@ json run_jit_hardware(const RunConfig& cfg, const JitHardwareInput& in) {
   std::vector<wl::BufferUse> buffers;
   for (const hw::BufferReport& b : run.report.buffers)
     buffers.push_back({b.name, b.required_bytes});
-  run.prices = build_energy_table(cfg, hwp, buffers);
-  run.area = area_breakdown(cfg, hwp, buffers, wl::Mamba1LayerShape{});
-  run.area.push_back(mac_array_area(cfg, hwp));
+  run.prices = build_energy_table(hwp, buffers);
+  run.area = area_breakdown(hwp, buffers, wl::Mamba1LayerShape{});
+  run.area.push_back(mac_array_area(hwp));
   reprice(run.report, run.prices.table);
   return jit_hardware_json(cfg, hwp, in.model, run);
 }

@@ -127,8 +127,8 @@ MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::M
       std::vector<wl::BufferUse> buffers;
       for (const hw::BufferReport& b : run.reports.back().buffers)
         buffers.push_back({b.name, b.required_bytes});
-      run.prices = build_energy_table(cfg, hw, buffers);
-      run.area = area_breakdown(cfg, hw, buffers, shape);
+      run.prices = build_energy_table(hw, buffers);
+      run.area = area_breakdown(hw, buffers, shape);
       reprice(run.reports.back(), run.prices.table);
     }
     if (layer_done) layer_done(l);
@@ -234,8 +234,8 @@ double adc_cost_latency_ns(const cost::CimMacroParams& mp) {
 json accelerator_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& run,
                       const cost::CimMacroParams& mp, double adc_latency_ns) {
   const std::int64_t residency = run.reports.front().cim_weight_tiles * run.n_layers;
-  return {{"node_nm", cfg.hw.node_nm},
-          {"vdd_v", cfg.hw.vdd_v},
+  return {{"node_nm", hw.node_nm},
+          {"vdd_v", hw.vdd_v},
           {"clock_mhz", hw.clock_mhz},
           {"cim_macros", hw.cim.macros},
           // Macros that keep every layer's weights resident, and whether they are.
@@ -317,7 +317,7 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
   json layers, totals;
   std::map<std::string, std::int64_t> unpriced_counts;
   layers_and_totals(run, hw, leakage_uW, tokens, layers, totals, unpriced_counts);
-  const cost::CimMacroParams mp = cim_macro_params(cfg, hw);
+  const cost::CimMacroParams mp = cim_macro_params(hw);
   const double adc_latency_ns = adc_cost_latency_ns(mp);
   return {{"accelerator", accelerator_json(cfg, hw, run, mp, adc_latency_ns)},
           {"tokens_per_window", windows.window},

@@ -255,11 +255,11 @@ TEST(HardwareRun, MoreAdcBitsCostMoreAdcEnergyAndArea) {
           std::nullopt,
           {"hw.cim.adc.bits=" + std::to_string(bits), std::string("hw.cim.adc.model=") + model});
       const hw::HwParams hwp = to_hw_params(config);
-      const PricedEnergyTable t = build_energy_table(config, hwp, buffers);
+      const PricedEnergyTable t = build_energy_table(hwp, buffers);
       ASSERT_TRUE(t.table.pj.count("adc_conversion")) << model << " " << bits;
       const double pJ = t.table.pj.at("adc_conversion");
       double area = 0.0;
-      for (const AreaRow& r : area_breakdown(config, hwp, buffers, shape))
+      for (const AreaRow& r : area_breakdown(hwp, buffers, shape))
         if (r.component.rfind("ADC", 0) == 0) area = r.area_um2;
       EXPECT_GT(pJ, last_pJ) << model << " " << bits << " bits";
       EXPECT_GT(area, last_area) << model << " " << bits << " bits";
