@@ -75,8 +75,8 @@ struct SsmParams {
   int mul_latency = 3;  // hw.ssm.mul_latency >= 1
   int add_latency = 3;  // hw.ssm.add_latency >= 1
   numerics::ExpImpl exp_impl = numerics::ExpImpl::Exact;  // ssm.exp_impl: exact|pwl|lut
-  int exp_segments = 64;   // ssm.exp_segments: PWL segments (exp_impl pwl; priced)
-  int lut_entries = 256;   // ssm.lut_entries: table entries (exp_impl lut; priced)
+  int exp_segments = 64;  // ssm.exp_segments: PWL segments (exp_impl pwl; priced)
+  int lut_entries = 256;  // ssm.lut_entries: table entries (exp_impl lut; priced)
 };
 
 /// hw.conv.*: the depthwise conv1d + SiLU + SSM-input quantizer pipeline.

@@ -148,4 +148,57 @@ json hardware_layer_columns(const json& hardware, int layer) {
   return c;
 }
 
+// ---- pieces of the summaries ------------------------------------------------------------------
+
+std::string render_area_components(const json& area) {
+  std::ostringstream s;
+  char buf[256];
+  const double total_area = area.at("area_um2").get<double>();
+  for (const json& r : area.at("components")) {
+    std::snprintf(buf, sizeof buf, "    %-28s %6d x %11.4g um^2 = %11.5g um^2  %5.1f%%\n",
+                  r.at("component").get<std::string>().c_str(), r.at("count").get<int>(),
+                  r.at("area_um2_each").get<double>(), r.at("area_um2").get<double>(),
+                  total_area > 0 ? 100.0 * r.at("area_um2").get<double>() / total_area : 0.0);
+    s << buf;
+  }
+  return s.str();
+}
+
+std::vector<std::pair<double, std::string>> energy_by_component_sorted(const json& t) {
+  std::vector<std::pair<double, std::string>> by;
+  for (const auto& [k, v] : t.at("energy_by_component_pJ").items())
+    by.push_back({v.get<double>(), k});
+  std::sort(by.begin(), by.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first > y.first : x.second < y.second;
+  });
+  return by;
+}
+
+std::string render_unpriced(const json& h) {
+  std::ostringstream s;
+  if (!h.at("unpriced").empty()) {
+    s << "    unpriced (not in the totals):";
+    for (const json& u : h.at("unpriced"))
+      s << " " << u.at("action").get<std::string>() << " (" << u.at("count").get<std::int64_t>()
+        << ")";
+    s << "\n";
+  }
+  return s.str();
+}
+
+std::string render_unit_cycles(const json& t) {
+  std::ostringstream s;
+  char buf[256];
+  for (const json& u : t.at("units")) {
+    if (u.at("ops").get<std::int64_t>() == 0) continue;  // a unit this workload does not use
+    std::snprintf(buf, sizeof buf, "    %-8s %13lld %13lld %14lld\n",
+                  u.at("unit").get<std::string>().c_str(),
+                  static_cast<long long>(u.at("busy_cycles").get<std::int64_t>()),
+                  static_cast<long long>(u.at("stall_cycles").get<std::int64_t>()),
+                  static_cast<long long>(u.at("critical_path_cycles").get<std::int64_t>()));
+    s << buf;
+  }
+  return s.str();
+}
+
 }  // namespace cimba::sim

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -44,5 +45,16 @@ void add_unpriced_counts(const hw::HwReport& report, std::int64_t times,
 nlohmann::ordered_json price_rows_json(const PricedEnergyTable& prices);
 nlohmann::ordered_json unpriced_rows_json(const std::map<std::string, std::int64_t>& counts,
                                           const PricedEnergyTable& prices);
+
+// Pieces of the summaries rendered from a "hardware" section (`area`, `totals`, the section).
+/// The area rows: component, count x area each = area, share of the total.
+std::string render_area_components(const nlohmann::ordered_json& area);
+/// totals.energy_by_component_pJ as (pJ, component), largest first (ties by name).
+std::vector<std::pair<double, std::string>> energy_by_component_sorted(
+    const nlohmann::ordered_json& totals);
+/// "unpriced (not in the totals): action (count) ..." when any action is unpriced, else "".
+std::string render_unpriced(const nlohmann::ordered_json& hardware);
+/// busy / stall / critical-path cycles of every unit the workload used.
+std::string render_unit_cycles(const nlohmann::ordered_json& totals);
 
 }  // namespace cimba::sim

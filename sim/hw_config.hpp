@@ -18,8 +18,8 @@ namespace cimba::sim {
 hw::HwParams to_hw_params(const RunConfig& config);
 
 /// The first problem of the accelerator as "key: message" (HwParams::validate, which also checks
-/// that the cost models support the node), or nullopt. The config schema's cross-field rule, so that a bad hw key
-/// is a ConfigError (exit 2) before anything runs.
+/// that the cost models support the node), or nullopt. The config schema's cross-field rule, so
+/// that a bad hw key is a ConfigError (exit 2) before anything runs.
 std::optional<std::string> hardware_config_problem(const RunConfig& config);
 
 }  // namespace cimba::sim

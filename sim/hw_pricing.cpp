@@ -60,8 +60,8 @@ cost::CimMacroParams cim_macro_params(const hw::HwParams& hw) {
   m.rows = hw.cim.rows;
   m.cols = outputs * wc;
   m.cell = hw.cim.cell_type;
-  m.encoding = hw.cim.slice_bits == 1 ? cost::InputEncoding::kBitSerial
-                                      : cost::InputEncoding::kPulseCount;
+  m.encoding =
+      hw.cim.slice_bits == 1 ? cost::InputEncoding::kBitSerial : cost::InputEncoding::kPulseCount;
   m.input_bits = hw.cim.a_bits;
   m.dac_bits = std::min(hw.cim.slice_bits, 8);
   m.adc_model = hw.cim.adc.model;
@@ -164,7 +164,6 @@ void EnergyTableBuilder::price_cim() {
     set("cim_cell_write", s.write_energy_pJ / sp.width_bits * hw.cim.cell_bits,
         "sram_cost(macro capacity, width cols).write_energy_pJ / width x hw.cim.cell_bits");
   });
-
 }
 
 void EnergyTableBuilder::price_digital() {
@@ -206,7 +205,6 @@ void EnergyTableBuilder::price_digital() {
   unpriced("fp32_div", "models/cost has no FP32 divider");
   unpriced("fp32_sqrt", "models/cost has no FP32 square root");
   unpriced("fp32_silu", "models/cost has no SiLU unit (exp + add + divide + multiply; no divider)");
-
 }
 
 void EnergyTableBuilder::price_buffers(const std::vector<wl::BufferUse>& buffers) {
@@ -262,8 +260,7 @@ PricedEnergyTable build_energy_table(const hw::HwParams& hw,
 
 // ---- area -----------------------------------------------------------------------------------
 
-cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw,
-                                       const wl::Mamba1LayerShape& shape) {
+cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw, const wl::Mamba1LayerShape& shape) {
   cost::AcceleratorDesc d;
   const cost::CimMacroParams mp = cim_macro_params(hw);
   d.tech = tech_of(hw);

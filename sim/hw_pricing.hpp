@@ -9,8 +9,8 @@
 #include "hw/accelerator.hpp"
 #include "models/cost/cim.hpp"
 #include "models/cost/report.hpp"
-#include "workloads/program/op_program.hpp"
 #include "workloads/mamba1/layer_program.hpp"
+#include "workloads/program/op_program.hpp"
 
 namespace cimba::sim {
 

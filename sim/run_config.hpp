@@ -156,8 +156,8 @@ struct QuantConfig {
 struct AdcConfig {
   int bits = hw::AdcParams{}.bits;  // 1..16; the numerics' and the hardware's ADC resolution
   AdcRangeMode range = AdcRangeMode::Static;
-  double noise_lsb = 0.0;                               // >= 0, Gaussian noise sigma in LSB
-  double enob = 0.0;                                    // 0: ideal (enob = bits); else (0, bits]
+  double noise_lsb = 0.0;                                // >= 0, Gaussian noise sigma in LSB
+  double enob = 0.0;                                     // 0: ideal (enob = bits); else (0, bits]
   double conversion_ns = hw::AdcParams{}.conversion_ns;  // > 0: one conversion (timing)
   cost::AdcModel model = hw::AdcParams{}.model;          // energy / area model of one ADC
 };
@@ -167,7 +167,7 @@ struct AdcConfig {
 /// hw.cim.*: the CIM macros.
 struct CimConfig {
   AdcConfig adc;
-  int rows_per_adc = 0;  // >= 0; 0: mamba hw.cim.rows, linear the whole column (K rows)
+  int rows_per_adc = 0;             // >= 0; 0: mamba hw.cim.rows, linear the whole column (K rows)
   int rows = hw::CimParams{}.rows;  // rows of one macro = rows summed per conversion
   int cols = hw::CimParams{}.cols;
   int cell_bits = hw::CimParams{}.cell_bits;

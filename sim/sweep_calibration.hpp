@@ -8,8 +8,9 @@
 
 namespace cimba::sim {
 
-/// The calibration fingerprint of `config` (its model family's keys) as compact JSON text: equal strings mean the
-/// calibrations of the two configs are equal (and calib.load accepts either's file for both).
+/// The calibration fingerprint of `config` (its model family's keys) as compact JSON text: equal
+/// strings mean the calibrations of the two configs are equal (and calib.load accepts either's file
+/// for both).
 std::string shared_calibration_key(const RunConfig& config);
 
 /// A short name of a fingerprint for file names: "c" + 16 hex digits of its FNV-1a 64 hash.

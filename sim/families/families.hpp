@@ -6,8 +6,10 @@
 
 namespace cimba::sim {
 
-std::unique_ptr<ModelFamily> make_mamba1_family();  // workload.kind: mamba (sim/families/mamba1.cpp)
-std::unique_ptr<ModelFamily> make_jit_family();     // workload.kind: jit (sim/families/jit.cpp)
-std::unique_ptr<ModelFamily> make_linear_family();  // workload.kind: linear (sim/families/linear.cpp)
+std::unique_ptr<ModelFamily>
+make_mamba1_family();                            // workload.kind: mamba (sim/families/mamba1.cpp)
+std::unique_ptr<ModelFamily> make_jit_family();  // workload.kind: jit (sim/families/jit.cpp)
+std::unique_ptr<ModelFamily>
+make_linear_family();  // workload.kind: linear (sim/families/linear.cpp)
 
 }  // namespace cimba::sim

@@ -141,8 +141,8 @@ class JitRun final : public FamilyRun {
 
   json run_hardware(Progress& progress) override {
     progress.start("hardware block");
-    const JitHardwareInput in{*model_, *mnist_, q_, cal_ ? &*cal_ : nullptr, co_,
-                              timesteps_[timesteps_.size() / 2]};
+    const JitHardwareInput in{
+        *model_, *mnist_, q_, cal_ ? &*cal_ : nullptr, co_, timesteps_[timesteps_.size() / 2]};
     json hardware = run_jit_hardware(cfg_, in);
     progress.finish();
     return hardware;
@@ -254,8 +254,7 @@ json JitRun::result_json(const PipelineRecord& record, const JitTotals& t, json 
         {"sample_sqnr_db", sampled ? number_or_null(r.sample_sqnr_db) : json(nullptr)},
         {"adc_conversions", conversions},
         {"adc_saturated", t.adc_saturated},
-        {"adc_saturation_rate",
-         conversions ? double(t.adc_saturated) / double(conversions) : 0.0},
+        {"adc_saturation_rate", conversions ? double(t.adc_saturated) / double(conversions) : 0.0},
         {"act_saturation_rate",
          t.act_elements ? double(t.act_saturated) / double(t.act_elements) : 0.0},
         {"by_timestep", per_t}}},
@@ -303,8 +302,7 @@ std::string JitRun::summary(const PipelineRecord& record, const JitTotals& t) co
     << r.timesteps.size() << " timesteps\n"
     << "  quantization W" << cfg_.quant.w_bits << "A" << cfg_.quant.a_bits << " "
     << (q_.static_range_x ? "static" : "dynamic") << " on " << quantized << "; "
-    << cfg_.hw.cim.adc.bits << "-bit " << adc_range_name(cfg_.hw.cim.adc.range)
-    << " ADC; TaQ-DiT "
+    << cfg_.hw.cim.adc.bits << "-bit " << adc_range_name(cfg_.hw.cim.adc.range) << " ADC; TaQ-DiT "
     << (q_.taq.enabled ? "on (" + std::to_string(q_.taq.buckets) + " buckets)" : "off")
     << "; calibration " << record.calib_source << "\n";
   s << "  pred_x       PSNR vs FP32:";
@@ -323,8 +321,8 @@ std::string JitRun::summary(const PipelineRecord& record, const JitTotals& t) co
     << fmt(r.min_linear_sqnr_db, 4) << " dB; ADC " << t.conversions << " conversions, "
     << t.adc_saturated << " saturated\n";
   s << block_table();
-  s << render_jit_hardware_summary(record.hardware) << "  time         replay "
-    << fmt(r.seconds, 4) << " s"
+  s << render_jit_hardware_summary(record.hardware) << "  time         replay " << fmt(r.seconds, 4)
+    << " s"
     << (record.calib_source == "computed" ? ", calibration " + fmt(record.calib_seconds, 4) + " s"
                                           : std::string())
     << ", hardware " << fmt(record.hw_seconds, 4) << " s\n";

@@ -20,8 +20,8 @@
 #include "workloads/jit/block_program.hpp"
 #include "workloads/jit/jit_eval.hpp"
 #include "workloads/jit/jit_forward.hpp"
-#include "workloads/jit/jit_sampler.hpp"
 #include "workloads/jit/jit_quant_replay.hpp"
+#include "workloads/jit/jit_sampler.hpp"
 #include "workloads/mamba1/layer_program.hpp"
 
 namespace cimba::sim {
@@ -177,8 +177,7 @@ json network_totals_json(const hw::HwReport& r, const hw::HwParams& hw, std::int
           {"energy_by_component_pJ", by_component}};
 }
 
-json accelerator_json(const RunConfig& cfg, const hw::HwParams& hw, const hw::HwReport& r,
-                      std::int64_t depth) {
+json accelerator_json(const hw::HwParams& hw, const hw::HwReport& r, std::int64_t depth) {
   return {{"node_nm", hw.node_nm},
           {"vdd_v", hw.vdd_v},
           {"clock_mhz", hw.clock_mhz},
@@ -229,8 +228,7 @@ json notes_json(const JitHwRun& run, std::int64_t depth) {
 }
 
 /// The "hardware" section: block 0's report, scaled by the depth for the network call.
-json jit_hardware_json(const RunConfig& cfg, const hw::HwParams& hw, const wl::JitModel& model,
-                       const JitHwRun& run) {
+json jit_hardware_json(const hw::HwParams& hw, const wl::JitModel& model, const JitHwRun& run) {
   const hw::HwReport& r = run.report;
   const std::int64_t depth = model.config.depth;
   const double tokens = static_cast<double>(model.config.num_patches());
@@ -239,7 +237,7 @@ json jit_hardware_json(const RunConfig& cfg, const hw::HwParams& hw, const wl::J
   std::map<std::string, std::int64_t> unpriced_counts;
   add_unpriced_counts(r, depth, unpriced_counts);
   const json layers = block_rows_json(r, depth, leakage_uW);
-  return {{"accelerator", accelerator_json(cfg, hw, r, depth)},
+  return {{"accelerator", accelerator_json(hw, r, depth)},
           {"tokens_per_image", model.config.num_patches()},
           {"blocks", depth},
           {"simulated_block", 0},
@@ -280,7 +278,7 @@ json run_jit_hardware(const RunConfig& cfg, const JitHardwareInput& in) {
   run.area = area_breakdown(hwp, buffers, wl::Mamba1LayerShape{});
   run.area.push_back(mac_array_area(hwp));
   reprice(run.report, run.prices.table);
-  return jit_hardware_json(cfg, hwp, in.model, run);
+  return jit_hardware_json(hwp, in.model, run);
 }
 
 std::string render_jit_hardware_summary(const json& h) {
@@ -300,14 +298,7 @@ std::string render_jit_hardware_summary(const json& h) {
     << " macros to keep every block's weights on the chip\n";
   s << "  area         " << fmt(area.at("area_mm2").get<double>(), 5) << " mm^2, leakage "
     << fmt(area.at("leakage_uW").get<double>() * 1e-3, 4) << " mW\n";
-  const double total_area = area.at("area_um2").get<double>();
-  for (const json& r : area.at("components")) {
-    std::snprintf(buf, sizeof buf, "    %-28s %6d x %11.4g um^2 = %11.5g um^2  %5.1f%%\n",
-                  r.at("component").get<std::string>().c_str(), r.at("count").get<int>(),
-                  r.at("area_um2_each").get<double>(), r.at("area_um2").get<double>(),
-                  total_area > 0 ? 100.0 * r.at("area_um2").get<double>() / total_area : 0.0);
-    s << buf;
-  }
+  s << render_area_components(area);
   const double tokens = h.at("tokens_per_image").get<double>();
   const double energy = t.at("energy_pJ").get<double>();
   s << "  energy       " << fmt(energy / 1e6, 5) << " uJ per network call (one image, "
@@ -315,25 +306,14 @@ std::string render_jit_hardware_summary(const json& h) {
     << " tokens) = " << fmt(t.at("energy_pJ_per_token").get<double>() / 1e3, 5)
     << " nJ/token (dynamic " << fmt(t.at("dynamic_energy_pJ").get<double>() / 1e6, 5)
     << " uJ, leakage " << fmt(t.at("leakage_energy_pJ").get<double>() / 1e6, 5) << " uJ)\n";
-  std::vector<std::pair<double, std::string>> by;
-  for (const auto& [k, v] : t.at("energy_by_component_pJ").items())
-    by.push_back({v.get<double>(), k});
-  std::sort(by.begin(), by.end(), [](const auto& x, const auto& y) {
-    return x.first != y.first ? x.first > y.first : x.second < y.second;
-  });
+  const auto by = energy_by_component_sorted(t);
   for (const auto& [v, k] : by) {
     if (v == 0.0) continue;
     std::snprintf(buf, sizeof buf, "    %-28s %12.5g pJ  %5.1f%%\n", k.c_str(), v,
                   energy > 0 ? 100.0 * v / energy : 0.0);
     s << buf;
   }
-  if (!h.at("unpriced").empty()) {
-    s << "    unpriced (not in the totals):";
-    for (const json& u : h.at("unpriced"))
-      s << " " << u.at("action").get<std::string>() << " (" << u.at("count").get<std::int64_t>()
-        << ")";
-    s << "\n";
-  }
+  s << render_unpriced(h);
   const json& l0 = h.at("layers").at(0);
   s << "  latency      " << fmt(t.at("latency_ns").get<double>() / 1e3, 5)
     << " us per network call (" << t.at("latency_cycles").get<std::int64_t>() << " cycles; block "
@@ -345,15 +325,7 @@ std::string render_jit_hardware_summary(const json& h) {
     << fmt(t.at("latency_ns_per_sample").get<double>() / 1e6, 5) << " ms, "
     << fmt(t.at("energy_pJ_per_sample").get<double>() / 1e6, 5) << " uJ\n";
   s << "    unit       busy cycles  stall cycles  critical path   (per network call)\n";
-  for (const json& u : t.at("units")) {
-    if (u.at("ops").get<std::int64_t>() == 0) continue;
-    std::snprintf(buf, sizeof buf, "    %-8s %13lld %13lld %14lld\n",
-                  u.at("unit").get<std::string>().c_str(),
-                  static_cast<long long>(u.at("busy_cycles").get<std::int64_t>()),
-                  static_cast<long long>(u.at("stall_cycles").get<std::int64_t>()),
-                  static_cast<long long>(u.at("critical_path_cycles").get<std::int64_t>()));
-    s << buf;
-  }
+  s << render_unit_cycles(t);
   for (const json& n : h.at("notes")) s << "  note         " << n.get<std::string>() << "\n";
   return s.str();
 }

@@ -112,7 +112,8 @@ class LinearRun final : public FamilyRun {
       const nm::BitSerialLinear probe(W_, bs);
       ocfg.bits = cfg_.hw.cim.adc.bits;
       std::vector<std::vector<nm::Observer>> obs(
-          probe.plan().n_slices, std::vector<nm::Observer>(probe.n_adc_terms(), nm::Observer(ocfg)));
+          probe.plan().n_slices,
+          std::vector<nm::Observer>(probe.n_adc_terms(), nm::Observer(ocfg)));
       for_each_batch(Xcal_, cfg_.calib.batch_rows, [&](const nm::MatrixF& b) {
         const double rx = bs.range_x ? *bs.range_x : nm::absmax(b.data(), b.size());
         probe.visit_partial_sums(b, rx, [&](int s, int t, const nm::MatrixF& P) {
@@ -189,8 +190,8 @@ class LinearRun final : public FamilyRun {
 
     std::ostringstream s;
     s << "cimba " << kVersion << ": linear workload '" << lw.name << "' from " << lw.file << "\n"
-      << "  shape        X [" << X_.rows() << " x " << X_.cols() << "] * W^T [" << W_.cols() << " x "
-      << W_.rows() << "]" << (bias_.empty() ? "" : " + bias") << "\n"
+      << "  shape        X [" << X_.rows() << " x " << X_.cols() << "] * W^T [" << W_.cols()
+      << " x " << W_.rows() << "]" << (bias_.empty() ? "" : " + bias") << "\n"
       << "  quantization W" << cfg_.quant.w_bits << "A" << cfg_.quant.a_bits << ", " << st_.n_slices
       << " slice(s) of " << cfg_.quant.slice_bits << " bits (overlap " << cfg_.quant.overlap_bits
       << "), " << st_.n_tiles << " row tile(s), " << cfg_.hw.cim.adc.bits << "-bit "

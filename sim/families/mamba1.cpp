@@ -15,8 +15,8 @@
 #include "models/numerics/observers.hpp"
 #include "sim/config.hpp"
 #include "sim/families/families.hpp"
-#include "sim/family.hpp"
 #include "sim/families/mamba1_hardware.hpp"
+#include "sim/family.hpp"
 #include "sim/hardware_report.hpp"
 #include "sim/numerics_config.hpp"
 #include "sim/progress.hpp"
@@ -162,7 +162,8 @@ wl::SsmInputQuantConfig ssm_input_config(const SsmInputConfig& si) {
   out.n_head_groups = si.n_head_groups;
   out.n_dim_groups = si.n_dim_groups;
   out.head_dim = si.head_dim;
-  out.grouping = si.grouping == GroupingMode::KMeans ? nm::Grouping::KMeans : nm::Grouping::EqualSize;
+  out.grouping =
+      si.grouping == GroupingMode::KMeans ? nm::Grouping::KMeans : nm::Grouping::EqualSize;
   out.dual.value_bits = si.value_bits;
   out.dual.inlier_pct = si.inlier_pct;
   out.dual.k_round = si.k_round == KRoundMode::Pow2 ? nm::KRound::Pow2 : nm::KRound::None;
@@ -363,60 +364,59 @@ json Mamba1Run::result_json(const PipelineRecord& record, const ReplayTotals& t,
   const double ln2 = std::log(2.0);
   const double loss = r.nats_per_token, loss_ref = r.fp32_nats_per_token;
   const std::int64_t conversions = t.conversions;
-  return {
-      {"tool", "cimba"},
-      {"version", kVersion},
-      {"seed", cfg_.seed},
-      {"workload",
-       {{"kind", "mamba"},
-        {"model", mw.model},
-        {"text", mw.text},
-        {"window", mw.window},
-        {"windows", r.windows},
-        {"predicted_bytes", r.predicted_tokens},
-        {"n_layers", model_->config.num_hidden_layers},
-        {"d_model", model_->config.hidden_size},
-        {"d_inner", model_->config.intermediate_size}}},
-      {"config", config_to_json(cfg_)},
-      {"calibration",
-       {{"source", record.calib_source},
-        {"file", record.calib_file},
-        {"windows", calib_ ? calib_->windows : 0},
-        {"tokens", calib_ ? calib_->tokens : 0}}},
-      {"metrics",
-       {{"loss_fp32_nats_per_byte", loss_ref},
-        {"loss_nats_per_byte", loss},
-        {"loss_delta_nats_per_byte", loss - loss_ref},
-        {"loss_delta_pct", 100.0 * (loss - loss_ref) / loss_ref},
-        {"bits_per_byte_fp32", loss_ref / ln2},
-        {"bits_per_byte", loss / ln2},
-        {"bits_per_byte_delta", (loss - loss_ref) / ln2},
-        {"perplexity_fp32", std::exp(loss_ref)},
-        {"perplexity", std::exp(loss)},
-        {"perplexity_delta", std::exp(loss) - std::exp(loss_ref)},
-        {"logits_sqnr_db", metric_or_null(t.logits.sqnr_db)},
-        {"logits_cosine", t.logits.cosine},
-        {"adc_conversions", conversions},
-        {"adc_saturated", t.adc_saturated},
-        {"adc_saturation_rate",
-         conversions ? double(t.adc_saturated) / double(conversions) : 0.0}}},
-      {"ssm_input",
-       {{"scheme", wl::ssm_input_scheme_name(rc_.ssm_input.scheme)},
-        {"range", rc_.ssm_input.static_range ? "static" : "dynamic"},
-        {"bits_per_element", rc_.ssm_input.bits_per_element()},
-        {"bytes_per_token_per_layer", t.first_ssm ? t.first_ssm->bytes_per_token : 0},
-        {"bytes_per_token", t.bytes_per_token},
-        {"scale_table_bytes_per_layer", t.first_ssm ? t.first_ssm->scale_table_bytes : 0},
-        {"n_scales_per_layer", t.first_ssm ? t.first_ssm->n_scales : 0},
-        {"outlier_fraction",
-         t.ssm_elements ? double(t.ssm_outliers) / double(t.ssm_elements) : 0.0},
-        {"saturation_rate",
-         t.ssm_elements ? double(t.ssm_saturated) / double(t.ssm_elements) : 0.0},
-        {"isolated_sqnr_db", rc_.ssm_input.scheme == wl::SsmInputScheme::Fp32
-                                 ? json(nullptr)
-                                 : metric_or_null(t.ssm_isolated.metrics().sqnr_db)}}},
-      {"hardware", record.hardware},
-      {"layers", std::move(layers)}};
+  return {{"tool", "cimba"},
+          {"version", kVersion},
+          {"seed", cfg_.seed},
+          {"workload",
+           {{"kind", "mamba"},
+            {"model", mw.model},
+            {"text", mw.text},
+            {"window", mw.window},
+            {"windows", r.windows},
+            {"predicted_bytes", r.predicted_tokens},
+            {"n_layers", model_->config.num_hidden_layers},
+            {"d_model", model_->config.hidden_size},
+            {"d_inner", model_->config.intermediate_size}}},
+          {"config", config_to_json(cfg_)},
+          {"calibration",
+           {{"source", record.calib_source},
+            {"file", record.calib_file},
+            {"windows", calib_ ? calib_->windows : 0},
+            {"tokens", calib_ ? calib_->tokens : 0}}},
+          {"metrics",
+           {{"loss_fp32_nats_per_byte", loss_ref},
+            {"loss_nats_per_byte", loss},
+            {"loss_delta_nats_per_byte", loss - loss_ref},
+            {"loss_delta_pct", 100.0 * (loss - loss_ref) / loss_ref},
+            {"bits_per_byte_fp32", loss_ref / ln2},
+            {"bits_per_byte", loss / ln2},
+            {"bits_per_byte_delta", (loss - loss_ref) / ln2},
+            {"perplexity_fp32", std::exp(loss_ref)},
+            {"perplexity", std::exp(loss)},
+            {"perplexity_delta", std::exp(loss) - std::exp(loss_ref)},
+            {"logits_sqnr_db", metric_or_null(t.logits.sqnr_db)},
+            {"logits_cosine", t.logits.cosine},
+            {"adc_conversions", conversions},
+            {"adc_saturated", t.adc_saturated},
+            {"adc_saturation_rate",
+             conversions ? double(t.adc_saturated) / double(conversions) : 0.0}}},
+          {"ssm_input",
+           {{"scheme", wl::ssm_input_scheme_name(rc_.ssm_input.scheme)},
+            {"range", rc_.ssm_input.static_range ? "static" : "dynamic"},
+            {"bits_per_element", rc_.ssm_input.bits_per_element()},
+            {"bytes_per_token_per_layer", t.first_ssm ? t.first_ssm->bytes_per_token : 0},
+            {"bytes_per_token", t.bytes_per_token},
+            {"scale_table_bytes_per_layer", t.first_ssm ? t.first_ssm->scale_table_bytes : 0},
+            {"n_scales_per_layer", t.first_ssm ? t.first_ssm->n_scales : 0},
+            {"outlier_fraction",
+             t.ssm_elements ? double(t.ssm_outliers) / double(t.ssm_elements) : 0.0},
+            {"saturation_rate",
+             t.ssm_elements ? double(t.ssm_saturated) / double(t.ssm_elements) : 0.0},
+            {"isolated_sqnr_db", rc_.ssm_input.scheme == wl::SsmInputScheme::Fp32
+                                     ? json(nullptr)
+                                     : metric_or_null(t.ssm_isolated.metrics().sqnr_db)}}},
+          {"hardware", record.hardware},
+          {"layers", std::move(layers)}};
 }
 
 std::string Mamba1Run::summary(const PipelineRecord& record, const ReplayTotals& t,
@@ -430,8 +430,8 @@ std::string Mamba1Run::summary(const PipelineRecord& record, const ReplayTotals&
   // Timings only here: they are not deterministic.
   std::ostringstream s;
   s << "cimba " << kVersion << ": mamba workload " << mw.model << " ("
-    << model_->config.num_hidden_layers << " layers), " << r.windows << " windows x "
-    << mw.window << " bytes of " << mw.text << "\n"
+    << model_->config.num_hidden_layers << " layers), " << r.windows << " windows x " << mw.window
+    << " bytes of " << mw.text << "\n"
     << "  quantization W" << cfg_.quant.w_bits << "A" << cfg_.quant.a_bits << " "
     << (rc_.static_range_x ? "static" : "dynamic") << ", " << cfg_.hw.cim.adc.bits << "-bit "
     << adc_range_name(cfg_.hw.cim.adc.range) << " ADC, SSM input "
@@ -443,8 +443,7 @@ std::string Mamba1Run::summary(const PipelineRecord& record, const ReplayTotals&
     << fmt(loss / ln2, 5) << " bits/byte, perplexity " << fmt(std::exp(loss), 5) << "\n"
     << "  logits       SQNR " << fmt(t.logits.sqnr_db, 4) << " dB, cosine "
     << fmt(t.logits.cosine, 8) << "\n"
-    << "  ADC          " << t.conversions << " conversions, " << t.adc_saturated
-    << " saturated\n"
+    << "  ADC          " << t.conversions << " conversions, " << t.adc_saturated << " saturated\n"
     << render_hardware_summary(hardware) << "  time         FP32 reference "
     << fmt(r.fp32_seconds, 4) << " s (" << fmt(r.fp32_seconds * per_layer_token, 4)
     << " us/layer/token), quantized " << fmt(r.quantized_seconds, 4) << " s ("

@@ -82,8 +82,8 @@ hw::LayerQuant layer_quant(const RunConfig& cfg, const wl::MambaLayerWeights& w,
           shape.d_inner) {
     q.groups = nm::calibrate_group_scales(
         calibration->layers[static_cast<std::size_t>(l)].ssm_input.channel_absmax,
-        nm::GroupLayout::for_mamba1(shape.d_inner, si.n_ssd_groups, si.head_dim),
-        si.n_head_groups, si.n_dim_groups,
+        nm::GroupLayout::for_mamba1(shape.d_inner, si.n_ssd_groups, si.head_dim), si.n_head_groups,
+        si.n_dim_groups,
         si.grouping == GroupingMode::KMeans ? nm::Grouping::KMeans : nm::Grouping::EqualSize);
   }
   return q;
@@ -167,24 +167,23 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
     add_unpriced_counts(r, 1, unpriced_counts);
     const double leak_pJ = leakage_uW * r.latency_ns * 1e-3;  // uW x ns = 1e-15 J = 1e-3 pJ
     const bool simulated = static_cast<int>(l) < run.simulated;
-    layers.push_back(
-        {{"layer", static_cast<int>(l)},
-         {"ops", static_cast<std::int64_t>(r.ops.size())},
-         {"latency_cycles", r.total_cycles},
-         {"latency_ns", r.latency_ns},
-         {"bounding_unit", r.bounding_unit},
-         {"dynamic_energy_pJ", r.energy.total_pJ},
-         {"leakage_energy_pJ", leak_pJ},
-         {"energy_pJ", r.energy.total_pJ + leak_pJ},
-         {"cim_weights_stationary", r.cim_weights_stationary},
-         {"cim_weight_tiles", r.cim_weight_tiles},
-         {"simulated", simulated},
-         // Saturation depends on the layer's data: known only where it was played.
-         {"adc_saturated", simulated ? json(r.adc_saturated) : json(nullptr)},
-         {"units", units},
-         {"energy_by_component_pJ", energy_by_component_json(r)},
-         {"buffers", buffers_json(r)},
-         {"counts", action_counts_json(r)}});
+    layers.push_back({{"layer", static_cast<int>(l)},
+                      {"ops", static_cast<std::int64_t>(r.ops.size())},
+                      {"latency_cycles", r.total_cycles},
+                      {"latency_ns", r.latency_ns},
+                      {"bounding_unit", r.bounding_unit},
+                      {"dynamic_energy_pJ", r.energy.total_pJ},
+                      {"leakage_energy_pJ", leak_pJ},
+                      {"energy_pJ", r.energy.total_pJ + leak_pJ},
+                      {"cim_weights_stationary", r.cim_weights_stationary},
+                      {"cim_weight_tiles", r.cim_weight_tiles},
+                      {"simulated", simulated},
+                      // Saturation depends on the layer's data: known only where it was played.
+                      {"adc_saturated", simulated ? json(r.adc_saturated) : json(nullptr)},
+                      {"units", units},
+                      {"energy_by_component_pJ", energy_by_component_json(r)},
+                      {"buffers", buffers_json(r)},
+                      {"counts", action_counts_json(r)}});
     total_cycles += r.total_cycles;
     total_ns += r.latency_ns;
     dynamic_pJ += r.energy.total_pJ;
@@ -352,26 +351,14 @@ std::string render_hardware_summary(const json& h) {
   s << "  area         " << fmt4(area.at("area_mm2").get<double>(), 5) << " mm^2 ("
     << fmt4(area.at("area_um2").get<double>(), 7) << " um^2), leakage "
     << fmt4(area.at("leakage_uW").get<double>() * 1e-3, 4) << " mW\n";
-  const double total_area = area.at("area_um2").get<double>();
-  for (const json& r : area.at("components")) {
-    std::snprintf(buf, sizeof buf, "    %-28s %6d x %11.4g um^2 = %11.5g um^2  %5.1f%%\n",
-                  r.at("component").get<std::string>().c_str(), r.at("count").get<int>(),
-                  r.at("area_um2_each").get<double>(), r.at("area_um2").get<double>(),
-                  total_area > 0 ? 100.0 * r.at("area_um2").get<double>() / total_area : 0.0);
-    s << buf;
-  }
+  s << render_area_components(area);
   const double tokens = h.at("tokens_per_window").get<double>();
   const double energy = t.at("energy_pJ").get<double>();
   s << "  energy       " << fmt4(energy / 1e6, 5) << " uJ per window of " << tokens
     << " tokens = " << fmt4(t.at("energy_pJ_per_token").get<double>() / 1e3, 5)
     << " nJ/token (dynamic " << fmt4(t.at("dynamic_energy_pJ").get<double>() / 1e6, 5)
     << " uJ, leakage " << fmt4(t.at("leakage_energy_pJ").get<double>() / 1e6, 5) << " uJ)\n";
-  std::vector<std::pair<double, std::string>> by;
-  for (const auto& [k, v] : t.at("energy_by_component_pJ").items())
-    by.push_back({v.get<double>(), k});
-  std::sort(by.begin(), by.end(), [](const auto& x, const auto& y) {
-    return x.first != y.first ? x.first > y.first : x.second < y.second;
-  });
+  const auto by = energy_by_component_sorted(t);
   for (const auto& [v, k] : by) {
     bool unpriced = false;
     for (const json& u : h.at("unpriced"))
@@ -386,28 +373,14 @@ std::string render_hardware_summary(const json& h) {
     }
     s << buf;
   }
-  if (!h.at("unpriced").empty()) {
-    s << "    unpriced (not in the totals):";
-    for (const json& u : h.at("unpriced"))
-      s << " " << u.at("action").get<std::string>() << " (" << u.at("count").get<std::int64_t>()
-        << ")";
-    s << "\n";
-  }
+  s << render_unpriced(h);
   s << "  latency      " << fmt4(t.at("latency_ns").get<double>() / 1e3, 5) << " us per window ("
     << t.at("latency_cycles").get<std::int64_t>()
     << " cycles) = " << fmt4(t.at("latency_ns_per_token").get<double>(), 5)
     << " ns/token, throughput " << fmt4(t.at("throughput_tokens_per_s").get<double>(), 5)
     << " tokens/s; bounded by " << t.at("bounding_unit").get<std::string>() << "\n";
   s << "    unit       busy cycles  stall cycles  critical path\n";
-  for (const json& u : t.at("units")) {
-    if (u.at("ops").get<std::int64_t>() == 0) continue;  // a unit this workload does not use
-    std::snprintf(buf, sizeof buf, "    %-8s %13lld %13lld %14lld\n",
-                  u.at("unit").get<std::string>().c_str(),
-                  static_cast<long long>(u.at("busy_cycles").get<std::int64_t>()),
-                  static_cast<long long>(u.at("stall_cycles").get<std::int64_t>()),
-                  static_cast<long long>(u.at("critical_path_cycles").get<std::int64_t>()));
-    s << buf;
-  }
+  s << render_unit_cycles(t);
   s << "    per layer:";
   for (const json& l : h.at("layers"))
     s << " " << l.at("layer").get<int>() << ": " << fmt4(l.at("latency_ns").get<double>() / 1e3, 4)
