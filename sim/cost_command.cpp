@@ -154,12 +154,23 @@ po::options_description cost_options() {
   return all;
 }
 
-}  // namespace
+/// The input encoding named by --encoding.
+cost::InputEncoding parse_encoding(const std::string& encoding) {
+  if (encoding == "bit-serial") return cost::InputEncoding::kBitSerial;
+  if (encoding == "pulse-count") return cost::InputEncoding::kPulseCount;
+  throw ConfigError("--encoding: unknown value '" + encoding +
+                    "' (allowed: bit-serial, pulse-count)");
+}
 
-cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
-  const po::variables_map v = parse(args, cost_options(), "cost");
-  cost::AcceleratorDesc d;
+/// The exp/softplus implementation named by --sfu.
+cost::FunctionImpl parse_sfu(const std::string& sfu) {
+  if (sfu == "pwl") return cost::FunctionImpl::kPwlInt16;
+  if (sfu == "exact") return cost::FunctionImpl::kExactFp32;
+  throw ConfigError("--sfu: unknown value '" + sfu + "' (allowed: pwl, exact)");
+}
 
+/// Reads and checks the technology options: --node, --vdd, --clock.
+void read_tech_options(const po::variables_map& v, cost::AcceleratorDesc& d) {
   const int node = v["node"].as<int>();
   bool node_ok = false;
   std::string nodes;
@@ -175,7 +186,10 @@ cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
   check_real("vdd", d.tech.vdd_V, 0.6, 1.3);  // the range of hw.vdd_v
   d.tech.clock_GHz = v["clock"].as<double>();
   check_real("clock", d.tech.clock_GHz, 0.0, 10.0, true);
+}
 
+/// Reads and checks the CIM array options: macros, rows, cols, cell and inputs.
+void read_cim_array_options(const po::variables_map& v, cost::AcceleratorDesc& d) {
   d.cim_macros = v["macros"].as<int>();
   check_int("macros", d.cim_macros, 0, 4096);
   d.cim_rows = v["rows"].as<int>();
@@ -185,15 +199,7 @@ cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
   const std::string cell = v["cell"].as<std::string>();
   d.cim_cell = as_config_error("cell", cell, "6t, 8t, 8t1c",
                                [&] { return cost::parse_cim_cell_type(cell); });
-  const std::string encoding = v["encoding"].as<std::string>();
-  if (encoding == "bit-serial") {
-    d.cim_encoding = cost::InputEncoding::kBitSerial;
-  } else if (encoding == "pulse-count") {
-    d.cim_encoding = cost::InputEncoding::kPulseCount;
-  } else {
-    throw ConfigError("--encoding: unknown value '" + encoding +
-                      "' (allowed: bit-serial, pulse-count)");
-  }
+  d.cim_encoding = parse_encoding(v["encoding"].as<std::string>());
   d.cim_input_bits = v["input-bits"].as<int>();
   check_int("input-bits", d.cim_input_bits, 1, 16);
   d.cim_dac_bits = v["dac-bits"].as<int>();
@@ -201,6 +207,10 @@ cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
             d.cim_encoding == cost::InputEncoding::kBitSerial ? 1 : 8);
   d.cim_input_activity = v["input-activity"].as<double>();
   check_real("input-activity", d.cim_input_activity, 0.0, 1.0);
+}
+
+/// Reads and checks the CIM readout options: conversions, pulse width, accumulator and ADC.
+void read_cim_readout_options(const po::variables_map& v, cost::AcceleratorDesc& d) {
   d.cim_cols_per_conversion = v["cols-per-conversion"].as<int>();
   check_int("cols-per-conversion", d.cim_cols_per_conversion, 1, d.cim_cols);
   if (d.cim_cols % d.cim_cols_per_conversion != 0)
@@ -221,7 +231,10 @@ cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
                                 [&] { return cost::parse_adc_model(adc_model); });
   d.adc_bits = v["adc-bits"].as<int>();
   check_int("adc-bits", d.adc_bits, 1, 16);
+}
 
+/// Reads and checks the on-chip memory options: buffers, SSM state, SRAM width, scale table.
+void read_memory_options(const po::variables_map& v, cost::AcceleratorDesc& d) {
   constexpr std::int64_t kMaxKib = 1024 * 1024;
   for (const char* name : {"input-buffer-kib", "output-buffer-kib", "ssm-state-kib"})
     check_int(name, v[name].as<std::int64_t>(), 1, kMaxKib);
@@ -235,7 +248,10 @@ cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
   d.scale_table_width_bits = v["scale-table-width"].as<int>();
   check_int("scale-table-width", d.scale_table_width_bits, 1,
             std::min<std::int64_t>(4096, 8 * d.scale_table_bytes));
+}
 
+/// Reads and checks the digital unit and DRAM options: adders, multipliers, SFUs, DRAM preset.
+void read_digital_options(const po::variables_map& v, cost::AcceleratorDesc& d) {
   for (const char* name :
        {"fp32-adders", "fp32-multipliers", "int-adders", "exp-units", "softplus-units"})
     check_int(name, v[name].as<int>(), 0, 65536);
@@ -246,14 +262,7 @@ cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
   d.softplus_units = v["softplus-units"].as<int>();
   d.int_adder_bits = v["int-adder-bits"].as<int>();
   check_int("int-adder-bits", d.int_adder_bits, 1, 64);
-  const std::string sfu = v["sfu"].as<std::string>();
-  if (sfu == "pwl") {
-    d.sfu_impl = cost::FunctionImpl::kPwlInt16;
-  } else if (sfu == "exact") {
-    d.sfu_impl = cost::FunctionImpl::kExactFp32;
-  } else {
-    throw ConfigError("--sfu: unknown value '" + sfu + "' (allowed: pwl, exact)");
-  }
+  d.sfu_impl = parse_sfu(v["sfu"].as<std::string>());
   d.pwl_segments = v["pwl-segments"].as<int>();
   check_int("pwl-segments", d.pwl_segments, 2, 1024);
   if ((d.pwl_segments & (d.pwl_segments - 1)) != 0)
@@ -262,6 +271,18 @@ cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
   const std::string dram = v["dram"].as<std::string>();
   d.dram = as_config_error("dram", dram, "lpddr4, lpddr5, hbm2",
                            [&] { return cost::dram_preset(std::string_view(dram)).kind; });
+}
+
+}  // namespace
+
+cost::AcceleratorDesc parse_cost_options(const std::vector<std::string>& args) {
+  const po::variables_map v = parse(args, cost_options(), "cost");
+  cost::AcceleratorDesc d;
+  read_tech_options(v, d);
+  read_cim_array_options(v, d);
+  read_cim_readout_options(v, d);
+  read_memory_options(v, d);
+  read_digital_options(v, d);
   return d;
 }
 

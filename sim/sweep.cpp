@@ -120,53 +120,27 @@ SweepTable points_table(const SweepPlan& plan) {
   return table;
 }
 
-}  // namespace
+/// The program every point runs: the file to exec and the name it gets as argv[0].
+struct ChildProgram {
+  std::string path;  // exec'd
+  std::string name;  // argv[0]
+};
 
-std::pair<int, int> parse_shard(const std::string& text) {
-  const std::size_t slash = text.find('/');
-  int index = -1, count = 0;
-  try {
-    std::size_t used_i = 0, used_n = 0;
-    if (slash != std::string::npos) {
-      index = std::stoi(text.substr(0, slash), &used_i);
-      count = std::stoi(text.substr(slash + 1), &used_n);
-      if (used_i != slash || used_n != text.size() - slash - 1) count = 0;
-    }
-  } catch (const std::exception&) {
-    count = 0;
-  }
-  if (count < 1 || index < 0 || index >= count)
-    throw ConfigError("--shard: '" + text +
-                      "' is not i/N with 0 <= i < N (e.g. --shard 0/4 runs points 0, 4, 8, ...)");
-  return {index, count};
-}
-
-int available_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
-SweepSummary run_sweep(const SweepOptions& options, std::ostream& progress) {
-  // ---- everything that can be wrong with the sweep, before anything is written ----
-  const SweepPlan plan = load_sweep_file(options.sweep_file);
-  check_calibration_files(plan);
-  if (options.jobs < 1) throw ConfigError("-j: expected a number of processes >= 1");
+/// The program for the children: options.executable, or exactly the running binary.
+ChildProgram child_program(const SweepOptions& options) {
   // Children exec /proc/self/exe: exactly the binary that is running, even if a rebuild has
   // replaced the file on disk meanwhile.
-  const std::string exe_path =
+  ChildProgram program;
+  program.path =
       options.executable.empty() ? std::string("/proc/self/exe") : options.executable.string();
-  const std::string exe_name =
+  program.name =
       options.executable.empty() ? running_executable_name() : options.executable.string();
+  return program;
+}
 
-  SweepSummary summary;
-  summary.points = plan.points.size();
-  const fs::path out = options.out_dir;
-  create_output_directory(out / "points");
-  write_file_atomic(out / "points.csv", render_points_csv(points_table(plan)));
-
-  // ---- what to run ----
+/// The points of this shard without a complete result, as jobs; counts selected and skipped.
+std::vector<Job> select_jobs(const SweepPlan& plan, const SweepOptions& options,
+                             const fs::path& out, SweepSummary& summary) {
   std::vector<Job> jobs;
   for (const SweepPoint& p : plan.points) {
     if (static_cast<int>(p.index % static_cast<std::size_t>(options.shard_count)) !=
@@ -183,7 +157,12 @@ SweepSummary run_sweep(const SweepOptions& options, std::ostream& progress) {
     job.dir = dir;
     jobs.push_back(std::move(job));
   }
+  return jobs;
+}
 
+/// Sets up shared calibrations and returns the job indices in start order.
+std::deque<std::size_t> schedule_jobs(std::vector<Job>& jobs, const SweepOptions& options,
+                                      const fs::path& out, SweepSummary& summary) {
   // Calibration groups: one representative calibrates (calib.save), the others load its file.
   std::deque<std::size_t> ready;   // job indices in start order
   std::vector<std::size_t> later;  // independent jobs, after the representatives
@@ -219,30 +198,69 @@ SweepSummary run_sweep(const SweepOptions& options, std::ostream& progress) {
   std::sort(later.begin(), later.end());
   ready.insert(ready.end(), later.begin(), later.end());
   if (!groups.empty()) create_output_directory(calib_dir);
+  return ready;
+}
 
+/// Prints what the sweep is about to do: points, shard, skipped, to run, shared calibrations.
+void print_sweep_start(const SweepOptions& options, const SweepSummary& summary, std::size_t to_run,
+                       std::ostream& progress) {
   progress << "sweep " << options.sweep_file.string() << ": " << summary.points << " points";
   if (options.shard_count > 1)
     progress << ", shard " << options.shard_index << "/" << options.shard_count << ": "
              << summary.selected;
-  progress << "; " << summary.skipped << " complete (skipped), " << jobs.size() << " to run";
+  progress << "; " << summary.skipped << " complete (skipped), " << to_run << " to run";
   if (summary.calibration_groups > 0)
     progress << ", " << summary.calibration_groups << " shared calibration(s)";
   progress << "; -j " << options.jobs << "\n" << std::flush;
+}
 
-  // ---- run ----
-  const Clock::time_point sweep_started = Clock::now();
-  std::map<pid_t, std::size_t> running;
-  std::vector<std::string> failures;
+/// Runs the jobs as child processes, at most `max_running` at a time, and books each result.
+struct PointRunner {
+  std::vector<Job>& jobs;
+  std::deque<std::size_t> ready;  // job indices in start order
+  const ChildProgram& program;
+  int max_running;
+  SweepSummary& summary;
+  std::ostream& progress;
+  std::map<pid_t, std::size_t> running{};
+  std::vector<std::string> failures{};  // "id: why"
   std::size_t done = 0;
-  auto release = [&](Job& rep, bool calibrated) {
+
+  /// Queues the points waiting for `rep`'s calibration, loading it when there is one.
+  void release(Job& rep, bool calibrated) {
     for (std::size_t w : rep.waiting) {
       jobs[w].extra_sets.clear();
       if (calibrated) jobs[w].extra_sets = {"calib.load=" + rep.calib_final.string()};
       ready.push_back(w);
     }
-  };
-  // Books a finished (or unstartable) point: progress line, failed.txt, calibration hand-over.
-  auto finish = [&](Job& job, bool ok, const std::string& why) {
+  }
+
+  /// Publishes an ok representative's calibration and releases the points waiting for it.
+  void hand_over_calibration(Job& job, std::ostringstream& line) {
+    if (job.calib_final.empty()) return;
+    std::error_code error;
+    fs::rename(job.calib_temp, job.calib_final, error);
+    if (!error) line << "  (calibration " << job.calib_final.filename().string() << ")";
+    release(job, !error);
+  }
+
+  /// Records a failed point: failed.txt, and the waiting points calibrate themselves.
+  void book_failure(Job& job, const std::string& why) {
+    failures.push_back(job.point->id + ": " + why);
+    try {
+      write_file_atomic(job.dir / "failed.txt", why + "\n");
+    } catch (const Error&) {
+      // reported below anyway; failed.txt only labels the row of sweep.csv
+    }
+    if (!job.calib_final.empty()) {
+      std::error_code ignored;
+      fs::remove(job.calib_temp, ignored);
+      release(job, false);  // the others calibrate themselves
+    }
+  }
+
+  /// Books a finished (or unstartable) point: progress line, failed.txt, calibration hand-over.
+  void finish(Job& job, bool ok, const std::string& why) {
     ++done;
     const double seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
     std::ostringstream line;
@@ -252,30 +270,17 @@ SweepSummary run_sweep(const SweepOptions& options, std::ostream& progress) {
       char when[32];
       std::snprintf(when, sizeof(when), "%.2f s", seconds);
       line << "  ok  " << when;
-      if (!job.calib_final.empty()) {
-        std::error_code error;
-        fs::rename(job.calib_temp, job.calib_final, error);
-        if (!error) line << "  (calibration " << job.calib_final.filename().string() << ")";
-        release(job, !error);
-      }
+      hand_over_calibration(job, line);
     } else {
       ++summary.failed;
       line << "  FAILED (" << why << ")";
-      failures.push_back(job.point->id + ": " + why);
-      try {
-        write_file_atomic(job.dir / "failed.txt", why + "\n");
-      } catch (const Error&) {
-        // reported below anyway; failed.txt only labels the row of sweep.csv
-      }
-      if (!job.calib_final.empty()) {
-        std::error_code ignored;
-        fs::remove(job.calib_temp, ignored);
-        release(job, false);  // the others calibrate themselves
-      }
+      book_failure(job, why);
     }
     progress << line.str() << "\n" << std::flush;
-  };
-  auto start = [&](std::size_t j) {
+  }
+
+  /// Writes job `j`'s config.yaml and starts its `cimba run`; books it failed if it cannot.
+  void start(std::size_t j) {
     Job& job = jobs[j];
     job.started = Clock::now();
     try {
@@ -285,50 +290,62 @@ SweepSummary run_sweep(const SweepOptions& options, std::ostream& progress) {
         fs::remove(job.dir / name, ignored);
       write_file_atomic(job.dir / "config.yaml", render_config_yaml(job.point->config));
       std::vector<std::string> argv = {
-          exe_name,         "run",    (job.dir / "config.yaml").string(), "--out",
+          program.name,     "run",    (job.dir / "config.yaml").string(), "--out",
           job.dir.string(), "--quiet"};
       for (const std::string& s : job.extra_sets) {
         argv.push_back("--set");
         argv.push_back(s);
       }
-      job.pid = spawn(exe_path, argv, job.dir / "stderr.txt");
+      job.pid = spawn(program.path, argv, job.dir / "stderr.txt");
       running[job.pid] = j;
     } catch (const Error& e) {
       finish(job, false, std::string("not started: ") + e.what());
     }
-  };
-  try {
-    while (!ready.empty() || !running.empty()) {
-      while (!ready.empty() && static_cast<int>(running.size()) < options.jobs) {
-        const std::size_t next = ready.front();
-        ready.pop_front();
-        start(next);
-      }
-      if (running.empty()) continue;
-      int status = 0;
-      const pid_t pid = ::waitpid(-1, &status, 0);
-      if (pid < 0) {
-        if (errno == EINTR) continue;
-        throw IoError(std::string("waitpid: ") + std::strerror(errno));
-      }
-      const auto it = running.find(pid);
-      if (it == running.end()) continue;  // not one of ours
-      Job& job = jobs[it->second];
-      running.erase(it);
-      const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-      finish(job, ok, ok ? "" : exit_text(status) + ": " + last_line(job.dir / "stderr.txt"));
-    }
-  } catch (...) {
-    // Never leave children behind: wait for the running points (their results stay valid).
-    for (const auto& [pid, j] : running) {
-      int status = 0;
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-    }
-    throw;
   }
 
-  const SweepMerge merged = merge_sweep_directory(out);
+  /// Waits for one child to end and books it (returns early on EINTR or a child not ours).
+  void wait_for_one() {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) return;
+      throw IoError(std::string("waitpid: ") + std::strerror(errno));
+    }
+    const auto it = running.find(pid);
+    if (it == running.end()) return;  // not one of ours
+    Job& job = jobs[it->second];
+    running.erase(it);
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    finish(job, ok, ok ? "" : exit_text(status) + ": " + last_line(job.dir / "stderr.txt"));
+  }
+
+  /// Runs every job; on an error, waits for the running children before rethrowing.
+  void run_all() {
+    try {
+      while (!ready.empty() || !running.empty()) {
+        while (!ready.empty() && static_cast<int>(running.size()) < max_running) {
+          const std::size_t next = ready.front();
+          ready.pop_front();
+          start(next);
+        }
+        if (running.empty()) continue;
+        wait_for_one();
+      }
+    } catch (...) {
+      // Never leave children behind: wait for the running points (their results stay valid).
+      for (const auto& [pid, j] : running) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+      }
+      throw;
+    }
+  }
+};
+
+/// Wall time since `started` and the CPU time of the children, e.g. "12.3 s wall, 40.1 CPU-s in
+/// points".
+std::string timing_text(Clock::time_point started) {
   // CPU time of the children against wall time: how well -j was used (timings are only printed,
   // never written into results, which stay deterministic).
   rusage children{};
@@ -337,19 +354,80 @@ SweepSummary run_sweep(const SweepOptions& options, std::ostream& progress) {
                              1e-6 * double(children.ru_utime.tv_usec + children.ru_stime.tv_usec);
   char timing[96];
   std::snprintf(timing, sizeof(timing), "%.1f s wall, %.1f CPU-s in points",
-                std::chrono::duration<double>(Clock::now() - sweep_started).count(), cpu_seconds);
+                std::chrono::duration<double>(Clock::now() - started).count(), cpu_seconds);
+  return timing;
+}
+
+/// Throws SweepPointsFailed listing the failed points, if any of the `job_count` jobs failed.
+void check_no_failures(const std::vector<std::string>& failures, std::size_t job_count,
+                       const fs::path& out) {
+  if (failures.empty()) return;
+  std::string message = std::to_string(failures.size()) + " of " + std::to_string(job_count) +
+                        " points failed (stderr in " +
+                        (out / "points" / "<id>" / "stderr.txt").string() +
+                        "; the other results are in sweep.csv):";
+  for (const std::string& f : failures) message += "\n  " + f;
+  throw SweepPointsFailed(message);
+}
+
+}  // namespace
+
+std::pair<int, int> parse_shard(const std::string& text) {
+  const std::size_t slash = text.find('/');
+  int index = -1, count = 0;
+  try {
+    std::size_t used_i = 0, used_n = 0;
+    if (slash != std::string::npos) {
+      index = std::stoi(text.substr(0, slash), &used_i);
+      count = std::stoi(text.substr(slash + 1), &used_n);
+      if (used_i != slash || used_n != text.size() - slash - 1) count = 0;
+    }
+  } catch (const std::exception&) {
+    count = 0;
+  }
+  if (count < 1 || index < 0 || index >= count)
+    throw ConfigError("--shard: '" + text +
+                      "' is not i/N with 0 <= i < N (e.g. --shard 0/4 runs points 0, 4, 8, ...)");
+  return {index, count};
+}
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+SweepSummary run_sweep(const SweepOptions& options, std::ostream& progress) {
+  // ---- everything that can be wrong with the sweep, before anything is written ----
+  const SweepPlan plan = load_sweep_file(options.sweep_file);
+  check_calibration_files(plan);
+  if (options.jobs < 1) throw ConfigError("-j: expected a number of processes >= 1");
+  const ChildProgram program = child_program(options);
+
+  SweepSummary summary;
+  summary.points = plan.points.size();
+  const fs::path out = options.out_dir;
+  create_output_directory(out / "points");
+  write_file_atomic(out / "points.csv", render_points_csv(points_table(plan)));
+
+  // ---- what to run ----
+  std::vector<Job> jobs = select_jobs(plan, options, out, summary);
+  std::deque<std::size_t> ready = schedule_jobs(jobs, options, out, summary);
+  print_sweep_start(options, summary, jobs.size(), progress);
+
+  // ---- run ----
+  const Clock::time_point sweep_started = Clock::now();
+  PointRunner runner{jobs, std::move(ready), program, options.jobs, summary, progress};
+  runner.run_all();
+
+  const SweepMerge merged = merge_sweep_directory(out);
+  const std::string timing = timing_text(sweep_started);
   progress << "wrote " << (out / "sweep.csv").string() << ": " << merged.ok << " ok, "
            << merged.failed << " failed, " << merged.pending << " pending of " << summary.points
            << " points (" << timing << ")\n"
            << std::flush;
-  if (!failures.empty()) {
-    std::string message = std::to_string(failures.size()) + " of " + std::to_string(jobs.size()) +
-                          " points failed (stderr in " +
-                          (out / "points" / "<id>" / "stderr.txt").string() +
-                          "; the other results are in sweep.csv):";
-    for (const std::string& f : failures) message += "\n  " + f;
-    throw SweepPointsFailed(message);
-  }
+  check_no_failures(runner.failures, jobs.size(), out);
   return summary;
 }
 
