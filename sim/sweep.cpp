@@ -77,9 +77,9 @@ pid_t spawn(const std::string& path, const std::vector<std::string>& argv,
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  const int error = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  const int error = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (error != 0) throw IoError("cannot start " + argv[0] + ": " + std::strerror(error));
+  if (error != 0) throw IoError("cannot start " + path + ": " + std::strerror(error));
   return pid;
 }
 
