@@ -166,18 +166,27 @@ std::vector<std::int64_t> Tensor::to_i64() const {
   return out;
 }
 
-SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path.string() + ": cannot open for reading");
+namespace {
+
+// A tensor's byte range in the data section, for the overlap check and the reads.
+struct Span {
+  std::uint64_t begin, end;
+  std::string name;
+};
+
+// Reads the 8-byte header length and the JSON header text; `file_size` and `header_len` receive
+// the sizes.
+std::string read_header(std::ifstream& in, const std::filesystem::path& path,
+                        std::uint64_t& file_size, std::uint64_t& header_len) {
   in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<std::uint64_t>(in.tellg());
+  file_size = static_cast<std::uint64_t>(in.tellg());
   in.seekg(0);
   if (file_size < 8)
     fail(path,
          "file has " + std::to_string(file_size) + " bytes, shorter than the 8-byte header length");
   std::uint8_t len_bytes[8];
   in.read(reinterpret_cast<char*>(len_bytes), 8);
-  const auto header_len = load<std::uint64_t>(len_bytes);
+  header_len = load<std::uint64_t>(len_bytes);
   if (header_len > kMaxHeaderBytes)
     fail(path, "header length " + std::to_string(header_len) + " exceeds 100 MB");
   if (header_len > file_size - 8)
@@ -186,8 +195,11 @@ SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
   std::string header(header_len, '\0');
   in.read(header.data(), static_cast<std::streamsize>(header_len));
   if (!in) throw IoError(path.string() + ": read error in header");
-  const std::uint64_t data_size = file_size - 8 - header_len;
+  return header;
+}
 
+// Parses the header text as a JSON object.
+nlohmann::json parse_header(const std::filesystem::path& path, const std::string& header) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(header);
@@ -195,75 +207,117 @@ SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
     fail(path, std::string("header is not JSON: ") + e.what());
   }
   if (!j.is_object()) fail(path, "header is not a JSON object");
+  return j;
+}
 
-  SafetensorsFile file;
-  file.path_ = path;
-  struct Span {
-    std::uint64_t begin, end;
-    std::string name;
-  };
-  std::vector<Span> spans;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& name = it.key();
-    const auto& v = it.value();
-    if (name == "__metadata__") {
-      if (!v.is_object()) fail(path, "__metadata__ is not an object");
-      for (auto m = v.begin(); m != v.end(); ++m) {
-        if (!m.value().is_string())
-          fail(path, "__metadata__ value '" + m.key() + "' is not a string");
-        file.metadata_[m.key()] = m.value().get<std::string>();
-      }
-      continue;
-    }
-    const std::string where = "tensor '" + name + "': ";
-    if (!v.is_object()) fail(path, where + "entry is not an object");
-    for (const char* key : {"dtype", "shape", "data_offsets"})
-      if (!v.contains(key)) fail(path, where + "missing '" + key + "'");
-    if (!v["dtype"].is_string()) fail(path, where + "dtype is not a string");
-    const std::string dtype_str = v["dtype"].get<std::string>();
-    const DTypeInfo* info = nullptr;
-    for (const auto& d : kDTypes)
-      if (dtype_str == d.name) info = &d;
-    if (!info)
-      fail(path, where + "unknown dtype '" + dtype_str +
-                     "' (supported: F32 F16 BF16 F64 I8 U8 I16 I32 I64 BOOL)");
-    Tensor t;
-    t.name = name;
-    t.dtype = info->dtype;
-    if (!v["shape"].is_array()) fail(path, where + "shape is not an array");
-    std::uint64_t numel = 1;
-    for (const auto& d : v["shape"]) {
-      if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
-        fail(path, where + "shape has an entry that is not a non-negative integer");
-      t.shape.push_back(d.get<std::int64_t>());
-      const auto dim = static_cast<std::uint64_t>(t.shape.back());
-      if (dim != 0 && numel > std::numeric_limits<std::uint64_t>::max() / dim)
-        fail(path, where + "shape overflows");
-      numel *= dim;
-    }
-    const auto& off = v["data_offsets"];
-    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
-        !off[1].is_number_unsigned())
-      fail(path, where + "data_offsets is not a pair of non-negative integers");
-    const auto begin = off[0].get<std::uint64_t>();
-    const auto end = off[1].get<std::uint64_t>();
-    if (end < begin) fail(path, where + "data_offsets end before begin");
-    if (end > data_size)
-      fail(path, where + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                     ") past the end of the data (" + std::to_string(data_size) +
-                     " bytes): file truncated?");
-    if (end - begin != numel * info->size)
-      fail(path, where + "byte size " + std::to_string(end - begin) + " does not match shape " +
-                     shape_string(t.shape) + " x " + std::to_string(info->size) + " bytes");
-    spans.push_back({begin, end, name});
-    file.tensors_.emplace(name, std::move(t));
+// Reads the "__metadata__" entry (string values only) into `metadata`.
+void read_metadata(const std::filesystem::path& path, const nlohmann::json& v,
+                   std::map<std::string, std::string>& metadata) {
+  if (!v.is_object()) fail(path, "__metadata__ is not an object");
+  for (auto m = v.begin(); m != v.end(); ++m) {
+    if (!m.value().is_string()) fail(path, "__metadata__ value '" + m.key() + "' is not a string");
+    metadata[m.key()] = m.value().get<std::string>();
   }
+}
+
+// The dtype of a tensor entry (known names only).
+const DTypeInfo& entry_dtype(const std::filesystem::path& path, const std::string& where,
+                             const nlohmann::json& v) {
+  if (!v["dtype"].is_string()) fail(path, where + "dtype is not a string");
+  const std::string dtype_str = v["dtype"].get<std::string>();
+  const DTypeInfo* info = nullptr;
+  for (const auto& d : kDTypes)
+    if (dtype_str == d.name) info = &d;
+  if (!info)
+    fail(path, where + "unknown dtype '" + dtype_str +
+                   "' (supported: F32 F16 BF16 F64 I8 U8 I16 I32 I64 BOOL)");
+  return *info;
+}
+
+// The shape of a tensor entry into t.shape; returns its element count (overflow checked).
+std::uint64_t entry_shape(const std::filesystem::path& path, const std::string& where,
+                          const nlohmann::json& v, Tensor& t) {
+  if (!v["shape"].is_array()) fail(path, where + "shape is not an array");
+  std::uint64_t numel = 1;
+  for (const auto& d : v["shape"]) {
+    if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
+      fail(path, where + "shape has an entry that is not a non-negative integer");
+    t.shape.push_back(d.get<std::int64_t>());
+    const auto dim = static_cast<std::uint64_t>(t.shape.back());
+    if (dim != 0 && numel > std::numeric_limits<std::uint64_t>::max() / dim)
+      fail(path, where + "shape overflows");
+    numel *= dim;
+  }
+  return numel;
+}
+
+// Validates the tensor entry `name` (dtype, shape, offsets inside the data and matching the
+// byte size) and returns the tensor without its bytes; `span` receives its byte range.
+Tensor parse_tensor_entry(const std::filesystem::path& path, const std::string& name,
+                          const nlohmann::json& v, std::uint64_t data_size, Span& span) {
+  const std::string where = "tensor '" + name + "': ";
+  if (!v.is_object()) fail(path, where + "entry is not an object");
+  for (const char* key : {"dtype", "shape", "data_offsets"})
+    if (!v.contains(key)) fail(path, where + "missing '" + key + "'");
+  const DTypeInfo* info = &entry_dtype(path, where, v);
+  Tensor t;
+  t.name = name;
+  t.dtype = info->dtype;
+  const std::uint64_t numel = entry_shape(path, where, v, t);
+  const auto& off = v["data_offsets"];
+  if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
+      !off[1].is_number_unsigned())
+    fail(path, where + "data_offsets is not a pair of non-negative integers");
+  const auto begin = off[0].get<std::uint64_t>();
+  const auto end = off[1].get<std::uint64_t>();
+  if (end < begin) fail(path, where + "data_offsets end before begin");
+  if (end > data_size)
+    fail(path, where + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                   ") past the end of the data (" + std::to_string(data_size) +
+                   " bytes): file truncated?");
+  if (end - begin != numel * info->size)
+    fail(path, where + "byte size " + std::to_string(end - begin) + " does not match shape " +
+                   shape_string(t.shape) + " x " + std::to_string(info->size) + " bytes");
+  span = {begin, end, name};
+  return t;
+}
+
+// Sorts the spans by offset and fails when two tensors overlap.
+void check_overlaps(const std::filesystem::path& path, std::vector<Span>& spans) {
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
   });
   for (std::size_t i = 1; i < spans.size(); ++i)
     if (spans[i].begin < spans[i - 1].end)
       fail(path, "tensors '" + spans[i - 1].name + "' and '" + spans[i].name + "' overlap");
+}
+
+}  // namespace
+
+SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path.string() + ": cannot open for reading");
+  std::uint64_t file_size = 0, header_len = 0;
+  const std::string header = read_header(in, path, file_size, header_len);
+  const std::uint64_t data_size = file_size - 8 - header_len;
+  const nlohmann::json j = parse_header(path, header);
+
+  SafetensorsFile file;
+  file.path_ = path;
+  std::vector<Span> spans;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& name = it.key();
+    const auto& v = it.value();
+    if (name == "__metadata__") {
+      read_metadata(path, v, file.metadata_);
+      continue;
+    }
+    Span span;
+    Tensor t = parse_tensor_entry(path, name, v, data_size, span);
+    spans.push_back(span);
+    file.tensors_.emplace(name, std::move(t));
+  }
+  check_overlaps(path, spans);
 
   for (const auto& s : spans) {
     Tensor& t = file.tensors_.at(s.name);

@@ -172,113 +172,125 @@ ProgramNeeds JitBlockExecutor::prepare(const workloads::OpProgram& program,
 
 OpWork JitBlockExecutor::execute(const Op& op) {
   OpWork work;
-  const std::int64_t H = config_.hidden_size, F = config_.ffn_hidden, D = config_.head_dim();
   switch (op.kind) {
     case OpKind::DramLoad:
     case OpKind::DramStore:
       break;  // data movement only
-    case OpKind::CimMatmul: {
-      if (!op.accumulate_last) break;
-      workloads::JitQuantLinear& lin = quantized(kind_of(op));
-      switch (kind_of(op)) {
-        case JitLinearKind::adaLN:
-          lin.forward(cond_, w_.adaLN_bias.data(), bucket_, mod_, &work.cim);
-          break;
-        case JitLinearKind::qkv:
-          lin.forward(a_, nullptr, bucket_, qkv_, &work.cim);
-          break;
-        case JitLinearKind::proj:
-          lin.forward(o_, nullptr, bucket_, po_, &work.cim);
-          break;
-        case JitLinearKind::w12:
-          lin.forward(f_, nullptr, bucket_, gu_, &work.cim);
-          break;
-        case JitLinearKind::w3:
-          lin.forward(act_, nullptr, bucket_, w3o_, &work.cim);
-          break;
-        default:
-          throw InvalidArgument("JiT block executor: op '" + op.name + "' has no block linear");
-      }
+    case OpKind::CimMatmul:
+      run_cim(op, work);
       break;
-    }
     case OpKind::MacMatmul:
-      switch (op.mac) {
-        case MacFn::Linear:  // FP32 adaLN: JitHooks' FP32 path
-          numerics::linear_fp32(cond_, w_.adaLN_weight, w_.adaLN_bias.data(), mod_);
-          break;
-        case MacFn::AttnScores: {
-          const std::int64_t P = config_.num_patches(), h = op.head;
-          MatrixF& s = scores_.at(static_cast<std::size_t>(h));
-          s.resize(P, P);
-          const auto qh = q_.block(0, h * D, P, D);
-          const auto kh = k_.block(0, h * D, P, D);
-          s.noalias() = qh * kh.transpose();
-          break;
-        }
-        case MacFn::AttnContext: {
-          const std::int64_t P = config_.num_patches(), h = op.head;
-          if (o_.rows() != P || o_.cols() != H) o_.resize(P, H);
-          const auto vh = v_.block(0, h * D, P, D);
-          o_.block(0, h * D, P, D).noalias() = scores_.at(static_cast<std::size_t>(h)) * vh;
-          break;
-        }
-        case MacFn::None:
-          throw InvalidArgument("JiT block executor: MAC op '" + op.name + "' has no function");
-      }
+      run_mac(op);
       break;
     case OpKind::Elementwise:
-      switch (op.fn) {
-        case ElementwiseFn::RmsNorm:
-          if (op.dst == "xn")
-            numerics::rms_norm(x_, w_.norm1, config_.norm_eps, xn_);
-          else
-            numerics::rms_norm(h1_, w_.norm2, config_.norm_eps, xn2_);
-          break;
-        case ElementwiseFn::Modulate:
-          if (op.dst == "a")
-            workloads::jit_modulate(xn_, mod_, 0, H, config_.num_patches(), a_);
-          else
-            workloads::jit_modulate(xn2_, mod_, 3 * H, 4 * H, config_.num_patches(), f_);
-          break;
-        case ElementwiseFn::Rope:
-          q_ = qkv_.leftCols(H);
-          k_ = qkv_.middleCols(H, H);
-          v_ = qkv_.rightCols(H);
-          workloads::jit_apply_rope(config_, q_);
-          workloads::jit_apply_rope(config_, k_);
-          break;
-        case ElementwiseFn::Softmax: {
-          workloads::jit_scaled_softmax_rows(scores_.at(static_cast<std::size_t>(op.head)),
-                                             1.0f / std::sqrt(static_cast<float>(D)));
-          break;
-        }
-        case ElementwiseFn::GatedResidual:
-          if (op.dst == "h1") {
-            h1_ = x_;
-            workloads::jit_gated_residual(h1_, mod_, 2 * H, config_.num_patches(), po_);
-          } else {
-            out_ = h1_;
-            workloads::jit_gated_residual(out_, mod_, 5 * H, config_.num_patches(), w3o_);
-          }
-          break;
-        case ElementwiseFn::SwiGlu:
-          act_.resize(gu_.rows(), F);
-          for (std::int64_t r = 0; r < gu_.rows(); ++r) {
-            const float* g = gu_.data() + r * 2 * F;
-            float* out = act_.data() + r * F;
-            for (std::int64_t j = 0; j < F; ++j) out[j] = numerics::silu(g[j]) * g[F + j];
-          }
-          break;
-        default:
-          throw InvalidArgument("JiT block executor: elementwise op '" + op.name +
-                                "' is not a JiT block function");
-      }
+      run_elementwise(op);
       break;
     default:
       throw InvalidArgument("JiT block executor: op '" + op.name + "' of kind " +
                             workloads::op_kind_name(op.kind) + " is not part of a JiT block");
   }
   return work;
+}
+
+void JitBlockExecutor::run_cim(const Op& op, OpWork& work) {
+  if (!op.accumulate_last) return;
+  workloads::JitQuantLinear& lin = quantized(kind_of(op));
+  switch (kind_of(op)) {
+    case JitLinearKind::adaLN:
+      lin.forward(cond_, w_.adaLN_bias.data(), bucket_, mod_, &work.cim);
+      break;
+    case JitLinearKind::qkv:
+      lin.forward(a_, nullptr, bucket_, qkv_, &work.cim);
+      break;
+    case JitLinearKind::proj:
+      lin.forward(o_, nullptr, bucket_, po_, &work.cim);
+      break;
+    case JitLinearKind::w12:
+      lin.forward(f_, nullptr, bucket_, gu_, &work.cim);
+      break;
+    case JitLinearKind::w3:
+      lin.forward(act_, nullptr, bucket_, w3o_, &work.cim);
+      break;
+    default:
+      throw InvalidArgument("JiT block executor: op '" + op.name + "' has no block linear");
+  }
+}
+
+void JitBlockExecutor::run_mac(const Op& op) {
+  const std::int64_t H = config_.hidden_size, D = config_.head_dim();
+  switch (op.mac) {
+    case MacFn::Linear:  // FP32 adaLN: JitHooks' FP32 path
+      numerics::linear_fp32(cond_, w_.adaLN_weight, w_.adaLN_bias.data(), mod_);
+      break;
+    case MacFn::AttnScores: {
+      const std::int64_t P = config_.num_patches(), h = op.head;
+      MatrixF& s = scores_.at(static_cast<std::size_t>(h));
+      s.resize(P, P);
+      const auto qh = q_.block(0, h * D, P, D);
+      const auto kh = k_.block(0, h * D, P, D);
+      s.noalias() = qh * kh.transpose();
+      break;
+    }
+    case MacFn::AttnContext: {
+      const std::int64_t P = config_.num_patches(), h = op.head;
+      if (o_.rows() != P || o_.cols() != H) o_.resize(P, H);
+      const auto vh = v_.block(0, h * D, P, D);
+      o_.block(0, h * D, P, D).noalias() = scores_.at(static_cast<std::size_t>(h)) * vh;
+      break;
+    }
+    case MacFn::None:
+      throw InvalidArgument("JiT block executor: MAC op '" + op.name + "' has no function");
+  }
+}
+
+void JitBlockExecutor::run_elementwise(const Op& op) {
+  const std::int64_t H = config_.hidden_size, F = config_.ffn_hidden, D = config_.head_dim();
+  switch (op.fn) {
+    case ElementwiseFn::RmsNorm:
+      if (op.dst == "xn")
+        numerics::rms_norm(x_, w_.norm1, config_.norm_eps, xn_);
+      else
+        numerics::rms_norm(h1_, w_.norm2, config_.norm_eps, xn2_);
+      break;
+    case ElementwiseFn::Modulate:
+      if (op.dst == "a")
+        workloads::jit_modulate(xn_, mod_, 0, H, config_.num_patches(), a_);
+      else
+        workloads::jit_modulate(xn2_, mod_, 3 * H, 4 * H, config_.num_patches(), f_);
+      break;
+    case ElementwiseFn::Rope:
+      q_ = qkv_.leftCols(H);
+      k_ = qkv_.middleCols(H, H);
+      v_ = qkv_.rightCols(H);
+      workloads::jit_apply_rope(config_, q_);
+      workloads::jit_apply_rope(config_, k_);
+      break;
+    case ElementwiseFn::Softmax: {
+      workloads::jit_scaled_softmax_rows(scores_.at(static_cast<std::size_t>(op.head)),
+                                         1.0f / std::sqrt(static_cast<float>(D)));
+      break;
+    }
+    case ElementwiseFn::GatedResidual:
+      if (op.dst == "h1") {
+        h1_ = x_;
+        workloads::jit_gated_residual(h1_, mod_, 2 * H, config_.num_patches(), po_);
+      } else {
+        out_ = h1_;
+        workloads::jit_gated_residual(out_, mod_, 5 * H, config_.num_patches(), w3o_);
+      }
+      break;
+    case ElementwiseFn::SwiGlu:
+      act_.resize(gu_.rows(), F);
+      for (std::int64_t r = 0; r < gu_.rows(); ++r) {
+        const float* g = gu_.data() + r * 2 * F;
+        float* out = act_.data() + r * F;
+        for (std::int64_t j = 0; j < F; ++j) out[j] = numerics::silu(g[j]) * g[F + j];
+      }
+      break;
+    default:
+      throw InvalidArgument("JiT block executor: elementwise op '" + op.name +
+                            "' is not a JiT block function");
+  }
 }
 
 }  // namespace cimba::hw

@@ -18,12 +18,12 @@
 #include <memory>
 #include <vector>
 
-#include "workloads/mamba1/layer_executor.hpp"
 #include "hw/params.hpp"
+#include "workloads/jit/block_program.hpp"
 #include "workloads/jit/jit_model.hpp"
 #include "workloads/jit/jit_quant_replay.hpp"
+#include "workloads/mamba1/layer_executor.hpp"
 #include "workloads/program/op_program.hpp"
-#include "workloads/jit/block_program.hpp"
 
 namespace cimba::hw {
 
@@ -85,6 +85,12 @@ class JitBlockExecutor : public OpExecutor {
     return static_cast<workloads::JitLinearKind>(op.linear);
   }
   workloads::JitQuantLinear& quantized(workloads::JitLinearKind kind) const;
+  // CIM matmul: the block linear's product through its JitQuantLinear.
+  void run_cim(const workloads::Op& op, OpWork& work);
+  // MAC-array op: FP32 adaLN, or one head's attention scores or context.
+  void run_mac(const workloads::Op& op);
+  // Elementwise op: RMSNorm, modulation, RoPE, softmax, gated residual or SwiGLU.
+  void run_elementwise(const workloads::Op& op);
 
   workloads::JitConfig config_;
   const workloads::JitBlockWeights& w_;

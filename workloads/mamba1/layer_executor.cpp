@@ -125,169 +125,203 @@ void OpExecutor::run_all(const workloads::OpProgram& program) {
 
 OpWork LayerExecutor::execute(const Op& op) {
   OpWork work;
-  const std::int64_t Di = shape_.d_inner, N = shape_.d_state, R = shape_.dt_rank,
-                     XP = shape_.x_proj_out(), K = shape_.conv_kernel;
-  const std::int64_t t0 = op.token_begin, n = op.tokens();
   switch (op.kind) {
     case OpKind::DramLoad:
     case OpKind::DramStore:
       break;  // data movement only: the input is in x_, the output stays in out_
     case OpKind::Elementwise:
-      if (op.fn == workloads::ElementwiseFn::RmsNorm) {
-        tmp_in_ = x_.middleRows(t0, n);
-        numerics::rms_norm(tmp_in_, w_.norm, quant_.rms_eps, tmp_out_);
-        xn_.middleRows(t0, n) = tmp_out_;
-      } else if (op.fn == workloads::ElementwiseFn::Gate) {
-        const std::int64_t c0 = op.channel_begin, c1 = op.channel_end;
-        for (std::int64_t t = t0; t < op.token_end; ++t) {
-          const float* y = y_.data() + t * Di;
-          const float* z = xz_.data() + t * 2 * Di + Di;
-          float* g = g_.data() + t * Di;
-          for (std::int64_t c = c0; c < c1; ++c) g[c] = y[c] * numerics::silu(z[c]);
-        }
-      } else if (op.fn == workloads::ElementwiseFn::Residual) {
-        out_.middleRows(t0, n) = x_.middleRows(t0, n) + mo_.middleRows(t0, n);
-      } else {
-        throw InvalidArgument("layer executor: elementwise op '" + op.name + "' has no function");
-      }
+      run_elementwise(op);
       break;
-    case OpKind::CimMatmul: {
-      if (!op.accumulate_last) break;  // the group's product is produced by its last op
-      const auto kind = static_cast<LinearKind>(op.linear);
-      const auto& lin = *linears_.at(static_cast<std::size_t>(op.linear));
-      MatrixF* dst = nullptr;
-      switch (kind) {
-        case LinearKind::InProj:
-          tmp_in_ = xn_.middleRows(t0, n);
-          dst = &xz_;
-          break;
-        case LinearKind::XProj:
-          tmp_in_ = u_.middleRows(t0, n);
-          dst = &xp_;
-          break;
-        case LinearKind::DtProj:
-          tmp_in_ = xp_.block(t0, 0, n, R);
-          dst = &delta_;
-          break;
-        case LinearKind::OutProj:
-          tmp_in_ = g_.middleRows(t0, n);
-          dst = &mo_;
-          break;
-        default:
-          throw InvalidArgument("layer executor: no linear '" +
-                                std::string(workloads::linear_kind_name(kind)) +
-                                "' in a Mamba1 layer");
-      }
-      lin.forward_into(tmp_in_, bias_of(w_, kind), tmp_out_, &work.cim);
-      dst->middleRows(t0, n) = tmp_out_;
+    case OpKind::CimMatmul:
+      run_cim(op, work);
       break;
-    }
-    case OpKind::ScaleLookup: {
-      // One lookup per (token, channel) element; the scale of a channel is the same for every
-      // token, so each channel's lookup is evaluated once and counted n times.
-      std::vector<double>& scales = lookup_scale_[t0];
-      scales.resize(static_cast<std::size_t>(Di));
-      std::int64_t walk = 0;
-      for (std::int64_t c = 0; c < Di; ++c) {
-        const numerics::GroupLookup lk = numerics::group_lookup_channel(quant_.groups, c);
-        scales[c] = lk.scale;
-        walk += lk.comparisons;
-      }
-      work.lookups = n * Di;
-      work.walk_comparisons = n * walk;
-      work.index_head_groups = quant_.groups.HG;
-      work.index_dim_groups = quant_.groups.DG;
+    case OpKind::ScaleLookup:
+      run_scale_lookup(op, work);
       break;
-    }
-    case OpKind::Conv1d: {
-      const std::int64_t w0 = std::max<std::int64_t>(0, t0 - (K - 1)), rows = op.token_end - w0;
-      tmp_in_ = xz_.block(w0, 0, rows, Di);
-      tmp_out_.resize(rows, Di);
-      const float* cb = w_.conv1d_bias.size() ? w_.conv1d_bias.data() : nullptr;
-      numerics::conv1d_causal_token_major(tmp_in_.data(), rows, Di, w_.conv1d_weight.data(), K, cb,
-                                          tmp_out_.data(), /*apply_silu=*/true);
-      u_.middleRows(t0, n) = tmp_out_.bottomRows(n);
-      float* u = u_.data() + t0 * Di;
-      switch (op.ssm_input) {
-        case SsmInputScheme::Fp32:
-          break;
-        case SsmInputScheme::Int8:
-          work.quant_saturated =
-              numerics::quantize(u, n * Di, numerics::Quantizer::from_range(quant_.int8_range, 8),
-                                 nullptr, u)
-                  .saturated;
-          break;
-        case SsmInputScheme::Group: {
-          auto it = lookup_scale_.find(t0);
-          if (it == lookup_scale_.end())
-            throw InvalidArgument("layer executor: conv1d op '" + op.name +
-                                  "' runs before the scale lookup of its tokens");
-          const std::vector<double>& scale = it->second;
-          for (std::int64_t t = 0; t < n; ++t)
-            for (std::int64_t c = 0; c < Di; ++c) {
-              float* v = u + t * Di + c;
-              work.quant_saturated +=
-                  numerics::quantize(v, 1, numerics::Quantizer::from_scale(scale[c], 8), nullptr, v)
-                      .saturated;
-            }
-          lookup_scale_.erase(it);
-          break;
-        }
-        case SsmInputScheme::DualScale:
-          work.dual = numerics::dual_scale_encode(u, n * Di, quant_.dual, u_code_.data() + t0 * Di,
-                                                  u_flag_.data() + t0 * Di);
-          break;
-      }
-      work.conv_taps = static_cast<int>(K);
+    case OpKind::Conv1d:
+      run_conv1d(op, work);
       break;
-    }
-    case OpKind::DualScaleDequant: {
-      float* u = u_.data() + t0 * Di;
-      const std::int8_t* q = u_code_.data() + t0 * Di;
-      const std::uint8_t* f = u_flag_.data() + t0 * Di;
-      for (std::int64_t i = 0; i < n * Di; ++i)
-        u[i] = numerics::dual_scale_decode_one(q[i], f[i], quant_.dual);
+    case OpKind::DualScaleDequant:
+      run_dual_scale_dequant(op);
       break;
-    }
     case OpKind::MacMatmul:
       throw InvalidArgument("layer executor: a Mamba1 layer has no MAC-array op ('" + op.name +
                             "')");
-    case OpKind::SsmScan: {
-      // A token chunk of a channel block, continuing from the state the previous chunk left
-      // (the chunks of a block must come in token order; the first starts from h = 0).
-      const std::int64_t c0 = op.channel_begin, c1 = op.channel_end;
-      for (std::int64_t c = c0; c < c1; ++c)
-        if (scan_next_token_[static_cast<std::size_t>(c)] != t0)
-          throw InvalidArgument("layer executor: scan op '" + op.name + "' starts at token " +
-                                std::to_string(t0) + ", but channel " + std::to_string(c) +
-                                " has been scanned up to token " +
-                                std::to_string(scan_next_token_[static_cast<std::size_t>(c)]));
-      numerics::ScanSequence s;
-      s.d_inner = c1 - c0;
-      s.d_state = N;
-      s.length = n;
-      s.u = {u_.data() + t0 * Di + c0, 1, Di};
-      s.delta_raw = {delta_.data() + t0 * Di + c0, 1, Di};
-      s.z = {nullptr, 1, Di};  // the gate is an elementwise op of its own
-      s.Bm = {xp_.data() + t0 * XP + R, 1, XP};
-      s.Cm = {xp_.data() + t0 * XP + R + N, 1, XP};
-      s.dt_bias = nullptr;  // already in the dt_proj output
-      s.A_log = w_.A_log.data() + c0 * N;
-      s.Dv = w_.D.data() + c0;
-      s.out = y_.data() + t0 * Di + c0;
-      s.out_row_stride = 1;
-      s.out_time_stride = Di;
-      float* state = scan_state_.data() + c0 * N;
-      s.h0 = t0 == 0 ? nullptr : state;
-      s.h_final = state;
-      work.scan = numerics::selective_scan(s, functions_);
-      for (std::int64_t c = c0; c < c1; ++c)
-        scan_next_token_[static_cast<std::size_t>(c)] = op.token_end;
-      work.scan_state_size = N;
+    case OpKind::SsmScan:
+      run_scan(op, work);
       break;
-    }
   }
   return work;
+}
+
+void LayerExecutor::run_elementwise(const Op& op) {
+  const std::int64_t Di = shape_.d_inner;
+  const std::int64_t t0 = op.token_begin, n = op.tokens();
+  if (op.fn == workloads::ElementwiseFn::RmsNorm) {
+    tmp_in_ = x_.middleRows(t0, n);
+    numerics::rms_norm(tmp_in_, w_.norm, quant_.rms_eps, tmp_out_);
+    xn_.middleRows(t0, n) = tmp_out_;
+  } else if (op.fn == workloads::ElementwiseFn::Gate) {
+    const std::int64_t c0 = op.channel_begin, c1 = op.channel_end;
+    for (std::int64_t t = t0; t < op.token_end; ++t) {
+      const float* y = y_.data() + t * Di;
+      const float* z = xz_.data() + t * 2 * Di + Di;
+      float* g = g_.data() + t * Di;
+      for (std::int64_t c = c0; c < c1; ++c) g[c] = y[c] * numerics::silu(z[c]);
+    }
+  } else if (op.fn == workloads::ElementwiseFn::Residual) {
+    out_.middleRows(t0, n) = x_.middleRows(t0, n) + mo_.middleRows(t0, n);
+  } else {
+    throw InvalidArgument("layer executor: elementwise op '" + op.name + "' has no function");
+  }
+}
+
+void LayerExecutor::run_cim(const Op& op, OpWork& work) {
+  if (!op.accumulate_last) return;  // the group's product is produced by its last op
+  const std::int64_t R = shape_.dt_rank;
+  const std::int64_t t0 = op.token_begin, n = op.tokens();
+  const auto kind = static_cast<LinearKind>(op.linear);
+  const auto& lin = *linears_.at(static_cast<std::size_t>(op.linear));
+  MatrixF* dst = nullptr;
+  switch (kind) {
+    case LinearKind::InProj:
+      tmp_in_ = xn_.middleRows(t0, n);
+      dst = &xz_;
+      break;
+    case LinearKind::XProj:
+      tmp_in_ = u_.middleRows(t0, n);
+      dst = &xp_;
+      break;
+    case LinearKind::DtProj:
+      tmp_in_ = xp_.block(t0, 0, n, R);
+      dst = &delta_;
+      break;
+    case LinearKind::OutProj:
+      tmp_in_ = g_.middleRows(t0, n);
+      dst = &mo_;
+      break;
+    default:
+      throw InvalidArgument("layer executor: no linear '" +
+                            std::string(workloads::linear_kind_name(kind)) + "' in a Mamba1 layer");
+  }
+  lin.forward_into(tmp_in_, bias_of(w_, kind), tmp_out_, &work.cim);
+  dst->middleRows(t0, n) = tmp_out_;
+}
+
+void LayerExecutor::run_scale_lookup(const Op& op, OpWork& work) {
+  const std::int64_t Di = shape_.d_inner;
+  const std::int64_t t0 = op.token_begin, n = op.tokens();
+  // One lookup per (token, channel) element; the scale of a channel is the same for every
+  // token, so each channel's lookup is evaluated once and counted n times.
+  std::vector<double>& scales = lookup_scale_[t0];
+  scales.resize(static_cast<std::size_t>(Di));
+  std::int64_t walk = 0;
+  for (std::int64_t c = 0; c < Di; ++c) {
+    const numerics::GroupLookup lk = numerics::group_lookup_channel(quant_.groups, c);
+    scales[c] = lk.scale;
+    walk += lk.comparisons;
+  }
+  work.lookups = n * Di;
+  work.walk_comparisons = n * walk;
+  work.index_head_groups = quant_.groups.HG;
+  work.index_dim_groups = quant_.groups.DG;
+}
+
+void LayerExecutor::run_conv1d(const Op& op, OpWork& work) {
+  const std::int64_t Di = shape_.d_inner, K = shape_.conv_kernel;
+  const std::int64_t t0 = op.token_begin, n = op.tokens();
+  const std::int64_t w0 = std::max<std::int64_t>(0, t0 - (K - 1)), rows = op.token_end - w0;
+  tmp_in_ = xz_.block(w0, 0, rows, Di);
+  tmp_out_.resize(rows, Di);
+  const float* cb = w_.conv1d_bias.size() ? w_.conv1d_bias.data() : nullptr;
+  numerics::conv1d_causal_token_major(tmp_in_.data(), rows, Di, w_.conv1d_weight.data(), K, cb,
+                                      tmp_out_.data(), /*apply_silu=*/true);
+  u_.middleRows(t0, n) = tmp_out_.bottomRows(n);
+  quantize_u(op, work);
+  work.conv_taps = static_cast<int>(K);
+}
+
+void LayerExecutor::quantize_u(const Op& op, OpWork& work) {
+  const std::int64_t Di = shape_.d_inner;
+  const std::int64_t t0 = op.token_begin, n = op.tokens();
+  float* u = u_.data() + t0 * Di;
+  switch (op.ssm_input) {
+    case SsmInputScheme::Fp32:
+      break;
+    case SsmInputScheme::Int8:
+      work.quant_saturated =
+          numerics::quantize(u, n * Di, numerics::Quantizer::from_range(quant_.int8_range, 8),
+                             nullptr, u)
+              .saturated;
+      break;
+    case SsmInputScheme::Group: {
+      auto it = lookup_scale_.find(t0);
+      if (it == lookup_scale_.end())
+        throw InvalidArgument("layer executor: conv1d op '" + op.name +
+                              "' runs before the scale lookup of its tokens");
+      const std::vector<double>& scale = it->second;
+      for (std::int64_t t = 0; t < n; ++t)
+        for (std::int64_t c = 0; c < Di; ++c) {
+          float* v = u + t * Di + c;
+          work.quant_saturated +=
+              numerics::quantize(v, 1, numerics::Quantizer::from_scale(scale[c], 8), nullptr, v)
+                  .saturated;
+        }
+      lookup_scale_.erase(it);
+      break;
+    }
+    case SsmInputScheme::DualScale:
+      work.dual = numerics::dual_scale_encode(u, n * Di, quant_.dual, u_code_.data() + t0 * Di,
+                                              u_flag_.data() + t0 * Di);
+      break;
+  }
+}
+
+void LayerExecutor::run_dual_scale_dequant(const Op& op) {
+  const std::int64_t Di = shape_.d_inner;
+  const std::int64_t t0 = op.token_begin, n = op.tokens();
+  float* u = u_.data() + t0 * Di;
+  const std::int8_t* q = u_code_.data() + t0 * Di;
+  const std::uint8_t* f = u_flag_.data() + t0 * Di;
+  for (std::int64_t i = 0; i < n * Di; ++i)
+    u[i] = numerics::dual_scale_decode_one(q[i], f[i], quant_.dual);
+}
+
+void LayerExecutor::run_scan(const Op& op, OpWork& work) {
+  const std::int64_t Di = shape_.d_inner, N = shape_.d_state, R = shape_.dt_rank,
+                     XP = shape_.x_proj_out();
+  const std::int64_t t0 = op.token_begin, n = op.tokens();
+  // A token chunk of a channel block, continuing from the state the previous chunk left
+  // (the chunks of a block must come in token order; the first starts from h = 0).
+  const std::int64_t c0 = op.channel_begin, c1 = op.channel_end;
+  for (std::int64_t c = c0; c < c1; ++c)
+    if (scan_next_token_[static_cast<std::size_t>(c)] != t0)
+      throw InvalidArgument("layer executor: scan op '" + op.name + "' starts at token " +
+                            std::to_string(t0) + ", but channel " + std::to_string(c) +
+                            " has been scanned up to token " +
+                            std::to_string(scan_next_token_[static_cast<std::size_t>(c)]));
+  numerics::ScanSequence s;
+  s.d_inner = c1 - c0;
+  s.d_state = N;
+  s.length = n;
+  s.u = {u_.data() + t0 * Di + c0, 1, Di};
+  s.delta_raw = {delta_.data() + t0 * Di + c0, 1, Di};
+  s.z = {nullptr, 1, Di};  // the gate is an elementwise op of its own
+  s.Bm = {xp_.data() + t0 * XP + R, 1, XP};
+  s.Cm = {xp_.data() + t0 * XP + R + N, 1, XP};
+  s.dt_bias = nullptr;  // already in the dt_proj output
+  s.A_log = w_.A_log.data() + c0 * N;
+  s.Dv = w_.D.data() + c0;
+  s.out = y_.data() + t0 * Di + c0;
+  s.out_row_stride = 1;
+  s.out_time_stride = Di;
+  float* state = scan_state_.data() + c0 * N;
+  s.h0 = t0 == 0 ? nullptr : state;
+  s.h_final = state;
+  work.scan = numerics::selective_scan(s, functions_);
+  for (std::int64_t c = c0; c < c1; ++c)
+    scan_next_token_[static_cast<std::size_t>(c)] = op.token_end;
+  work.scan_state_size = N;
 }
 
 LayerQuant calibrate_static(const workloads::MambaLayerWeights& weights,
@@ -355,8 +389,7 @@ LayerQuant calibrate_static(const workloads::MambaLayerWeights& weights,
   return out;
 }
 
-ProgramNeeds LayerExecutor::prepare(const workloads::OpProgram& program,
-                                    const HwParams& hw) const {
+ProgramNeeds LayerExecutor::prepare(const workloads::OpProgram& program, const HwParams& hw) const {
   if (program.family != "mamba1")
     throw InvalidArgument("run_on_hardware: program '" + program.layer_name +
                           "' is not a Mamba1 layer program");

@@ -12,13 +12,13 @@
 
 #include "hw/op_executor.hpp"
 #include "hw/params.hpp"
-#include "workloads/mamba1/layer_program.hpp"
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/dual_scale.hpp"
 #include "models/numerics/group_scales.hpp"
 #include "models/numerics/selective_scan.hpp"
-#include "workloads/mamba1/mamba_model.hpp"
+#include "workloads/mamba1/layer_program.hpp"
 #include "workloads/mamba1/mamba_forward.hpp"
+#include "workloads/mamba1/mamba_model.hpp"
 #include "workloads/program/op_program.hpp"
 
 namespace cimba::hw {
@@ -102,6 +102,21 @@ class LayerExecutor : public OpExecutor {
   int walk_comparisons(std::int64_t channel) const { return walk_[channel]; }
 
  private:
+  // Elementwise op: RMSNorm, gate or residual.
+  void run_elementwise(const workloads::Op& op);
+  // CIM matmul: the linear's product, computed by the last op of its K-partial group.
+  void run_cim(const workloads::Op& op, OpWork& work);
+  // Scale lookup (group scheme): the scales of the op's tokens, kept for their conv1d.
+  void run_scale_lookup(const workloads::Op& op, OpWork& work);
+  // Conv1d + SiLU of the op's tokens into u_, then the SSM-input quantizer.
+  void run_conv1d(const workloads::Op& op, OpWork& work);
+  // Quantizes the op's rows of u_ by its SSM input scheme (after the conv1d).
+  void quantize_u(const workloads::Op& op, OpWork& work);
+  // Dual-scale dequantization of the op's rows of u_ from their codes and flags.
+  void run_dual_scale_dequant(const workloads::Op& op);
+  // SSM scan of a token chunk of a channel block, carrying the state between chunks.
+  void run_scan(const workloads::Op& op, OpWork& work);
+
   workloads::Mamba1LayerShape shape_;
   const workloads::MambaLayerWeights& w_;
   LayerQuant quant_;

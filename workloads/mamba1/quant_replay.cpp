@@ -367,169 +367,233 @@ std::vector<ReplayPoint> QuantReplayHooks::points() const {
 
 // ---- The replay loop ------------------------------------------------------------------------
 
+namespace {
+
+// The compared points a mixer emits, in the order of the report rows of a layer (residual
+// last, compared by the loop itself); index into `rows` of the layer.
+const char* const kMixerPoints[] = {"in_proj.out", "conv1d.out", "x_proj.out",
+                                    "dt_proj.out", "ssm.y",      "mixer.out"};
+constexpr int kRowsPerLayer = 7;
+
+// Index of `point` in kMixerPoints (-1: not a compared point).
+int point_index(const std::string& point) {
+  for (int i = 0; i < 6; ++i)
+    if (point == kMixerPoints[i]) return i;
+  return -1;
+}
+
+// Sums the next-token losses of windows [first, first + nw) from their logits into `nats`.
+void add_window_nats(const MatrixF& logits, const TokenWindows& windows, std::int64_t first,
+                     std::int64_t nw, std::int64_t L, std::int64_t V, std::vector<double>& nats) {
+  for (std::int64_t k = 0; k < nw; ++k) {
+    const std::int32_t* target = windows.target(first + k);
+    double sum = 0.0;
+    for (std::int64_t t = 0; t < L; ++t)
+      sum += token_nll(logits.data() + (k * L + t) * V, V, target[t]);
+    nats[static_cast<std::size_t>(first + k)] = sum;
+  }
+}
+
+// One replay: the FP32 reference and the quantized model side by side over the windows.
+class QuantReplayRun {
+ public:
+  // Builds the quantized model's hooks (InvalidArgument as QuantReplayHooks) and the observers.
+  QuantReplayRun(const MambaModel& model, const TokenWindows& windows,
+                 const QuantReplayConfig& config, const MambaCalibration* calibration)
+      : model_(model),
+        windows_(windows),
+        config_(config),
+        hooks_(model, config, calibration),
+        c_(model.config),
+        n_layers_(static_cast<int>(model.layers.size())),
+        L_(windows.window),
+        V_(c_.vocab_size),
+        e2e_(static_cast<std::size_t>(n_layers_ * kRowsPerLayer + 1)),
+        reference_(6),
+        scan_approx_(config.scan.exp_impl != numerics::ExpImpl::Exact),
+        exact_scan_(numerics::ScanConfig{}),
+        scan_isolated_(static_cast<std::size_t>(n_layers_)) {
+    r_.windows = windows.count;
+    r_.predicted_tokens = windows.predicted_tokens();
+    r_.fp32_window_nats.assign(static_cast<std::size_t>(windows.count), 0.0);
+    r_.window_nats.assign(static_cast<std::size_t>(windows.count), 0.0);
+    set_observers();
+  }
+
+  // Runs every batch of windows, then the losses and the report rows.
+  QuantReplayResult run() {
+    for (std::int64_t first = 0; first < windows_.count; first += config_.batch_windows)
+      run_batch(first);
+    finish();
+    return r_;
+  }
+
+ private:
+  // The reference keeps its compared points; the quantized model compares against them.
+  void set_observers() {
+    ref_options_.observer = [this](int, const std::string& point, const MatrixF& value) {
+      const int i = point_index(point);
+      if (i >= 0) reference_[static_cast<std::size_t>(i)] = value;
+    };
+    q_options_.hooks = &hooks_;
+    q_options_.scan = config_.scan;
+    q_options_.observer = [this](int, const std::string& point, const MatrixF& value) {
+      observe_quantized(point, value);
+    };
+  }
+
+  // A point of the quantized mixer: its end-to-end error (and the scan's isolated error).
+  void observe_quantized(const std::string& point, const MatrixF& value) {
+    // An approximated scan (pwl / lut) is also compared with the exact scan on the quantized
+    // model's own scan inputs (its isolated error): keep them as the mixer emits them.
+    if (scan_approx_) {
+      if (point == "in_proj.out") q_xz_ = value;
+      if (point == "conv1d.out") q_u_ = value;
+      if (point == "x_proj.out") q_xp_ = value;
+      if (point == "dt_proj.out") q_dt_ = value;
+      if (point == "ssm.y") compare_exact_scan(value);
+    }
+    const int i = point_index(point);
+    if (i < 0) return;
+    const MatrixF& ref = reference_[static_cast<std::size_t>(i)];
+    e2e_[static_cast<std::size_t>(current_layer_ * kRowsPerLayer + i)].add(ref.data(), value.data(),
+                                                                           value.size());
+  }
+
+  // Runs the exact scan on the quantized model's scan inputs and compares `y` with it.
+  void compare_exact_scan(const MatrixF& value) {
+    const MambaLayerWeights& w = model_.layers[static_cast<std::size_t>(current_layer_)];
+    const std::int64_t Di = c_.intermediate_size, N = c_.state_size, R = c_.time_step_rank,
+                       XP = c_.x_proj_size();
+    y_exact_.resize(value.rows(), value.cols());
+    gated_.resize(value.rows(), value.cols());
+    for (std::int64_t b = 0; b < batch_now_; ++b) {
+      const std::int64_t row0 = b * L_;
+      numerics::ScanSequence s;
+      s.d_inner = Di;
+      s.d_state = N;
+      s.length = L_;
+      s.u = {q_u_.data() + row0 * Di, 1, Di};
+      s.delta_raw = {q_dt_.data() + row0 * Di, 1, Di};
+      s.z = {q_xz_.data() + row0 * 2 * Di + Di, 1, 2 * Di};
+      s.Bm = {q_xp_.data() + row0 * XP + R, 1, XP};
+      s.Cm = {q_xp_.data() + row0 * XP + R + N, 1, XP};
+      s.A_log = w.A_log.data();
+      s.Dv = w.D.data();
+      s.out = gated_.data() + row0 * Di;
+      s.y_out = y_exact_.data() + row0 * Di;
+      s.out_row_stride = 1;
+      s.out_time_stride = Di;
+      numerics::selective_scan(s, exact_scan_);
+    }
+    scan_isolated_[static_cast<std::size_t>(current_layer_)].add(y_exact_.data(), value.data(),
+                                                                 value.size());
+  }
+
+  // One batch of windows from `first`: embeddings, every layer, then the losses of both models.
+  void run_batch(std::int64_t first) {
+    const std::int64_t nw = std::min(config_.batch_windows, windows_.count - first);
+    const std::int64_t T = nw * L_;
+    const std::int32_t* tokens = windows_.input(first);
+    batch_now_ = nw;
+    auto t0 = Clock::now();
+    embed(tokens, T);
+    h_q_ = h_ref_;
+    r_.fp32_seconds += seconds_since(t0);
+    for (int l = 0; l < n_layers_; ++l) run_layer(l, nw);
+    t0 = Clock::now();
+    numerics::rms_norm(h_ref_, model_.norm_f, c_.layer_norm_epsilon, n_ref_);
+    numerics::linear_fp32(n_ref_, model_.lm_head_weight(), nullptr, logits_ref_);
+    add_window_nats(logits_ref_, windows_, first, nw, L_, V_, r_.fp32_window_nats);
+    r_.fp32_seconds += seconds_since(t0);
+    t0 = Clock::now();
+    numerics::rms_norm(h_q_, model_.norm_f, c_.layer_norm_epsilon, n_q_);
+    hooks_.linear(-1, LinearKind::LmHead, n_q_, model_.lm_head_weight(), nullptr, logits_q_);
+    e2e_.back().add(logits_ref_.data(), logits_q_.data(), logits_q_.size());
+    add_window_nats(logits_q_, windows_, first, nw, L_, V_, r_.window_nats);
+    r_.quantized_seconds += seconds_since(t0);
+  }
+
+  // h_ref = the embeddings of the T tokens (InvalidArgument for a token outside the vocabulary).
+  void embed(const std::int32_t* tokens, std::int64_t T) {
+    h_ref_.resize(T, c_.hidden_size);
+    for (std::int64_t t = 0; t < T; ++t) {
+      const std::int32_t id = tokens[t];
+      if (id < 0 || id >= V_)
+        throw InvalidArgument("quantized replay: token " + std::to_string(id) +
+                              " outside the vocabulary");
+      h_ref_.row(t) = model_.embeddings.row(id);
+    }
+  }
+
+  // Block l of both models on a batch of nw windows, and the residual's end-to-end error.
+  void run_layer(int l, std::int64_t nw) {
+    current_layer_ = l;
+    const MambaLayerWeights& w = model_.layers[static_cast<std::size_t>(l)];
+    auto t0 = Clock::now();
+    numerics::rms_norm(h_ref_, w.norm, c_.layer_norm_epsilon, n_ref_);
+    mamba_mixer_forward(model_, l, n_ref_, nw, L_, ref_options_, m_ref_);
+    h_ref_ += m_ref_;
+    r_.fp32_seconds += seconds_since(t0);
+    t0 = Clock::now();
+    numerics::rms_norm(h_q_, w.norm, c_.layer_norm_epsilon, n_q_);
+    mamba_mixer_forward(model_, l, n_q_, nw, L_, q_options_, m_q_);
+    h_q_ += m_q_;
+    e2e_[static_cast<std::size_t>(l * kRowsPerLayer + 6)].add(h_ref_.data(), h_q_.data(),
+                                                              h_q_.size());
+    r_.quantized_seconds += seconds_since(t0);
+  }
+
+  // The mean losses and the report rows with their end-to-end (and scan isolated) errors.
+  void finish() {
+    double total_ref = 0.0, total_q = 0.0;
+    for (std::size_t k = 0; k < r_.window_nats.size(); ++k) {  // fixed order
+      total_ref += r_.fp32_window_nats[k];
+      total_q += r_.window_nats[k];
+    }
+    r_.fp32_nats_per_token = total_ref / static_cast<double>(r_.predicted_tokens);
+    r_.nats_per_token = total_q / static_cast<double>(r_.predicted_tokens);
+    r_.points = hooks_.points();
+    for (std::size_t i = 0; i < r_.points.size(); ++i) {
+      r_.points[i].end_to_end = e2e_[i];
+      if (r_.points[i].elements == 0) r_.points[i].elements = e2e_[i].n;
+      if (r_.points[i].block == ReplayBlock::Scan && scan_approx_) {
+        r_.points[i].has_isolated = true;
+        r_.points[i].isolated = scan_isolated_[static_cast<std::size_t>(r_.points[i].layer)];
+      }
+    }
+    r_.bitserial_seconds = hooks_.bitserial_seconds();
+  }
+
+  const MambaModel& model_;
+  const TokenWindows& windows_;
+  const QuantReplayConfig& config_;
+  QuantReplayHooks hooks_;
+  const MambaConfig& c_;
+  const int n_layers_;
+  const std::int64_t L_, V_;           // window length, vocabulary
+  std::vector<ErrorAccumulator> e2e_;  // [n_layers * kRowsPerLayer + 1] (lm_head last)
+  QuantReplayResult r_;
+  std::vector<MatrixF> reference_;  // the reference's compared points of the current layer
+  int current_layer_ = 0;
+  MambaForwardOptions ref_options_, q_options_;
+  const bool scan_approx_;  // the quantized model's scan is approximated (pwl / lut)
+  const numerics::ScanFunctions exact_scan_;
+  std::vector<ErrorAccumulator> scan_isolated_;  // per layer
+  MatrixF q_xz_, q_u_, q_xp_, q_dt_, y_exact_, gated_;
+  std::int64_t batch_now_ = 0;  // windows in the current batch
+  MatrixF h_ref_, h_q_, n_ref_, n_q_, m_ref_, m_q_, logits_ref_, logits_q_;
+};
+
+}  // namespace
+
 QuantReplayResult run_quant_replay(const MambaModel& model, const TokenWindows& windows,
                                    const QuantReplayConfig& config,
                                    const MambaCalibration* calibration) {
   if (windows.count <= 0 || windows.window <= 0)
     throw InvalidArgument("quantized replay needs at least one window");
   if (config.batch_windows < 1) throw InvalidArgument("batch_windows must be >= 1");
-  QuantReplayHooks hooks(model, config, calibration);
-  const MambaConfig& c = model.config;
-  const int n_layers = static_cast<int>(model.layers.size());
-  const std::int64_t L = windows.window, H = c.hidden_size, V = c.vocab_size;
-
-  // The compared points a mixer emits, in the order of the report rows of a layer (residual
-  // last, compared by the loop itself); index into `rows` of the layer.
-  static const char* kMixerPoints[] = {"in_proj.out", "conv1d.out", "x_proj.out",
-                                       "dt_proj.out", "ssm.y",      "mixer.out"};
-  constexpr int kRowsPerLayer = 7;
-  auto point_index = [](const std::string& point) {
-    for (int i = 0; i < 6; ++i)
-      if (point == kMixerPoints[i]) return i;
-    return -1;
-  };
-  std::vector<ErrorAccumulator> e2e(static_cast<std::size_t>(n_layers * kRowsPerLayer + 1));
-
-  QuantReplayResult r;
-  r.windows = windows.count;
-  r.predicted_tokens = windows.predicted_tokens();
-  r.fp32_window_nats.assign(static_cast<std::size_t>(windows.count), 0.0);
-  r.window_nats.assign(static_cast<std::size_t>(windows.count), 0.0);
-
-  std::vector<MatrixF> reference(6);
-  int current_layer = 0;
-  MambaForwardOptions ref_options;
-  ref_options.observer = [&](int, const std::string& point, const MatrixF& value) {
-    const int i = point_index(point);
-    if (i >= 0) reference[static_cast<std::size_t>(i)] = value;
-  };
-  MambaForwardOptions q_options;
-  q_options.hooks = &hooks;
-  q_options.scan = config.scan;
-  // An approximated scan (pwl / lut) is also compared with the exact scan on the quantized
-  // model's own scan inputs (its isolated error): keep them as the mixer emits them.
-  const bool scan_approx = config.scan.exp_impl != numerics::ExpImpl::Exact;
-  const numerics::ScanFunctions exact_scan(numerics::ScanConfig{});
-  std::vector<ErrorAccumulator> scan_isolated(static_cast<std::size_t>(n_layers));
-  MatrixF q_xz, q_u, q_xp, q_dt, y_exact, gated;
-  std::int64_t batch_now = 0;
-  q_options.observer = [&](int, const std::string& point, const MatrixF& value) {
-    if (scan_approx) {
-      if (point == "in_proj.out") q_xz = value;
-      if (point == "conv1d.out") q_u = value;
-      if (point == "x_proj.out") q_xp = value;
-      if (point == "dt_proj.out") q_dt = value;
-      if (point == "ssm.y") {
-        const MambaLayerWeights& w = model.layers[static_cast<std::size_t>(current_layer)];
-        const std::int64_t Di = c.intermediate_size, N = c.state_size, R = c.time_step_rank,
-                           XP = c.x_proj_size();
-        y_exact.resize(value.rows(), value.cols());
-        gated.resize(value.rows(), value.cols());
-        for (std::int64_t b = 0; b < batch_now; ++b) {
-          const std::int64_t row0 = b * L;
-          numerics::ScanSequence s;
-          s.d_inner = Di;
-          s.d_state = N;
-          s.length = L;
-          s.u = {q_u.data() + row0 * Di, 1, Di};
-          s.delta_raw = {q_dt.data() + row0 * Di, 1, Di};
-          s.z = {q_xz.data() + row0 * 2 * Di + Di, 1, 2 * Di};
-          s.Bm = {q_xp.data() + row0 * XP + R, 1, XP};
-          s.Cm = {q_xp.data() + row0 * XP + R + N, 1, XP};
-          s.A_log = w.A_log.data();
-          s.Dv = w.D.data();
-          s.out = gated.data() + row0 * Di;
-          s.y_out = y_exact.data() + row0 * Di;
-          s.out_row_stride = 1;
-          s.out_time_stride = Di;
-          numerics::selective_scan(s, exact_scan);
-        }
-        scan_isolated[static_cast<std::size_t>(current_layer)].add(y_exact.data(), value.data(),
-                                                                   value.size());
-      }
-    }
-    const int i = point_index(point);
-    if (i < 0) return;
-    const MatrixF& ref = reference[static_cast<std::size_t>(i)];
-    e2e[static_cast<std::size_t>(current_layer * kRowsPerLayer + i)].add(ref.data(), value.data(),
-                                                                         value.size());
-  };
-
-  MatrixF h_ref, h_q, n_ref, n_q, m_ref, m_q, logits_ref, logits_q;
-  for (std::int64_t first = 0; first < windows.count; first += config.batch_windows) {
-    const std::int64_t nw = std::min(config.batch_windows, windows.count - first);
-    const std::int64_t T = nw * L;
-    const std::int32_t* tokens = windows.input(first);
-    batch_now = nw;
-    auto t0 = Clock::now();
-    h_ref.resize(T, H);
-    for (std::int64_t t = 0; t < T; ++t) {
-      const std::int32_t id = tokens[t];
-      if (id < 0 || id >= V)
-        throw InvalidArgument("quantized replay: token " + std::to_string(id) +
-                              " outside the vocabulary");
-      h_ref.row(t) = model.embeddings.row(id);
-    }
-    h_q = h_ref;
-    r.fp32_seconds += seconds_since(t0);
-    for (int l = 0; l < n_layers; ++l) {
-      current_layer = l;
-      const MambaLayerWeights& w = model.layers[static_cast<std::size_t>(l)];
-      t0 = Clock::now();
-      numerics::rms_norm(h_ref, w.norm, c.layer_norm_epsilon, n_ref);
-      mamba_mixer_forward(model, l, n_ref, nw, L, ref_options, m_ref);
-      h_ref += m_ref;
-      r.fp32_seconds += seconds_since(t0);
-      t0 = Clock::now();
-      numerics::rms_norm(h_q, w.norm, c.layer_norm_epsilon, n_q);
-      mamba_mixer_forward(model, l, n_q, nw, L, q_options, m_q);
-      h_q += m_q;
-      e2e[static_cast<std::size_t>(l * kRowsPerLayer + 6)].add(h_ref.data(), h_q.data(),
-                                                               h_q.size());
-      r.quantized_seconds += seconds_since(t0);
-    }
-    t0 = Clock::now();
-    numerics::rms_norm(h_ref, model.norm_f, c.layer_norm_epsilon, n_ref);
-    numerics::linear_fp32(n_ref, model.lm_head_weight(), nullptr, logits_ref);
-    for (std::int64_t k = 0; k < nw; ++k) {
-      const std::int32_t* target = windows.target(first + k);
-      double sum = 0.0;
-      for (std::int64_t t = 0; t < L; ++t)
-        sum += token_nll(logits_ref.data() + (k * L + t) * V, V, target[t]);
-      r.fp32_window_nats[static_cast<std::size_t>(first + k)] = sum;
-    }
-    r.fp32_seconds += seconds_since(t0);
-    t0 = Clock::now();
-    numerics::rms_norm(h_q, model.norm_f, c.layer_norm_epsilon, n_q);
-    hooks.linear(-1, LinearKind::LmHead, n_q, model.lm_head_weight(), nullptr, logits_q);
-    e2e.back().add(logits_ref.data(), logits_q.data(), logits_q.size());
-    for (std::int64_t k = 0; k < nw; ++k) {
-      const std::int32_t* target = windows.target(first + k);
-      double sum = 0.0;
-      for (std::int64_t t = 0; t < L; ++t)
-        sum += token_nll(logits_q.data() + (k * L + t) * V, V, target[t]);
-      r.window_nats[static_cast<std::size_t>(first + k)] = sum;
-    }
-    r.quantized_seconds += seconds_since(t0);
-  }
-  double total_ref = 0.0, total_q = 0.0;
-  for (std::size_t k = 0; k < r.window_nats.size(); ++k) {  // fixed order
-    total_ref += r.fp32_window_nats[k];
-    total_q += r.window_nats[k];
-  }
-  r.fp32_nats_per_token = total_ref / static_cast<double>(r.predicted_tokens);
-  r.nats_per_token = total_q / static_cast<double>(r.predicted_tokens);
-  r.points = hooks.points();
-  for (std::size_t i = 0; i < r.points.size(); ++i) {
-    r.points[i].end_to_end = e2e[i];
-    if (r.points[i].elements == 0) r.points[i].elements = e2e[i].n;
-    if (r.points[i].block == ReplayBlock::Scan && scan_approx) {
-      r.points[i].has_isolated = true;
-      r.points[i].isolated = scan_isolated[static_cast<std::size_t>(r.points[i].layer)];
-    }
-  }
-  r.bitserial_seconds = hooks.bitserial_seconds();
-  return r;
+  return QuantReplayRun(model, windows, config, calibration).run();
 }
 
 }  // namespace cimba::workloads
