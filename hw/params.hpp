@@ -83,6 +83,9 @@ struct SsmParams {
 struct ConvParams {
   int lanes = 16;   // hw.conv.lanes >= 1: output elements per cycle
   int latency = 8;  // hw.conv.latency >= 1: pipeline depth (taps, SiLU, quantizer)
+  /// Taps of a lane (one multiplier and adder each): the model's conv kernel (the Mamba family
+  /// sets it; 4, mamba-130m's, otherwise); priced area.
+  int taps = 4;
   /// Bits of an SSM-input code the quantizer clamps to (the scheme's: int8 and group 8,
   /// dual_scale its value bits); priced as the quantizer's comparators.
   int code_bits = 8;

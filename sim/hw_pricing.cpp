@@ -260,7 +260,7 @@ PricedEnergyTable build_energy_table(const hw::HwParams& hw,
 
 // ---- area -----------------------------------------------------------------------------------
 
-cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw, const wl::Mamba1LayerShape& shape) {
+cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw) {
   cost::AcceleratorDesc d;
   const cost::CimMacroParams mp = cim_macro_params(hw);
   d.tech = tech_of(hw);
@@ -278,7 +278,7 @@ cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw, const wl::Mamba1L
   // Datapaths per lane (ASSUMPTION, from the units' formulas in docs/hardware.md): SSM core lane
   // 2 FP32 mul + 2 FP32 add + 1 exp + 1 softplus (exp(delta A), delta B u, h update, C h sum);
   // vector lane 1 mul + 1 add; conv lane conv_kernel taps (mul + add each); MUX lane 1 mul.
-  const int K = static_cast<int>(shape.conv_kernel);
+  const int K = hw.conv.taps;
   d.fp32_multipliers = 2 * hw.ssm.lanes + hw.vec.lanes + K * hw.conv.lanes + hw.mux.lanes;
   d.fp32_adders = 2 * hw.ssm.lanes + hw.vec.lanes + K * hw.conv.lanes;
   d.exp_units = hw.ssm.lanes;
@@ -296,10 +296,9 @@ cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw, const wl::Mamba1L
 }
 
 std::vector<AreaRow> area_breakdown(const hw::HwParams& hw,
-                                    const std::vector<wl::BufferUse>& buffers,
-                                    const wl::Mamba1LayerShape& shape) {
-  const cost::AcceleratorDesc d = accelerator_desc(hw, shape);
-  const int K = static_cast<int>(shape.conv_kernel);
+                                    const std::vector<wl::BufferUse>& buffers) {
+  const cost::AcceleratorDesc d = accelerator_desc(hw);
+  const int K = hw.conv.taps;
   const std::string lanes = "ssm 2x" + std::to_string(hw.ssm.lanes) + " + vec " +
                             std::to_string(hw.vec.lanes) + " + conv " + std::to_string(K) + "x" +
                             std::to_string(hw.conv.lanes);

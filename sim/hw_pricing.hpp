@@ -9,7 +9,6 @@
 #include "hw/accelerator.hpp"
 #include "models/cost/cim.hpp"
 #include "models/cost/report.hpp"
-#include "workloads/mamba1/layer_program.hpp"
 #include "workloads/program/op_program.hpp"
 
 namespace cimba::sim {
@@ -48,10 +47,9 @@ struct PricedEnergyTable {
 PricedEnergyTable build_energy_table(const hw::HwParams& hw,
                                      const std::vector<workloads::BufferUse>& buffers);
 
-/// The AcceleratorDesc of models/cost that describes `hw` for a layer of `shape` (CIM macros,
+/// The AcceleratorDesc of models/cost that describes `hw` (CIM macros,
 /// ADCs, digital units counted from the lanes of the units; see hardware_report.cpp).
-cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw,
-                                       const workloads::Mamba1LayerShape& shape);
+cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw);
 
 /// One component of the area breakdown (all instances).
 struct AreaRow {
@@ -68,7 +66,6 @@ struct AreaRow {
 /// register file and DRAM, plus one row per buffer in `buffers` (sram_cost, or
 /// register_file_cost for scale_tables up to 64 KiB) at its configured or required size.
 std::vector<AreaRow> area_breakdown(const hw::HwParams& hw,
-                                    const std::vector<workloads::BufferUse>& buffers,
-                                    const workloads::Mamba1LayerShape& shape);
+                                    const std::vector<workloads::BufferUse>& buffers);
 
 }  // namespace cimba::sim

@@ -22,7 +22,6 @@
 #include "workloads/jit/jit_forward.hpp"
 #include "workloads/jit/jit_quant_replay.hpp"
 #include "workloads/jit/jit_sampler.hpp"
-#include "workloads/mamba1/layer_program.hpp"
 
 namespace cimba::sim {
 namespace nm = cimba::numerics;
@@ -275,7 +274,7 @@ json run_jit_hardware(const RunConfig& cfg, const JitHardwareInput& in) {
   for (const hw::BufferReport& b : run.report.buffers)
     buffers.push_back({b.name, b.required_bytes});
   run.prices = build_energy_table(hwp, buffers);
-  run.area = area_breakdown(hwp, buffers, wl::Mamba1LayerShape{});
+  run.area = area_breakdown(hwp, buffers);
   run.area.push_back(mac_array_area(hwp));
   reprice(run.report, run.prices.table);
   return jit_hardware_json(hwp, in.model, run);

@@ -128,7 +128,7 @@ MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::M
       for (const hw::BufferReport& b : run.reports.back().buffers)
         buffers.push_back({b.name, b.required_bytes});
       run.prices = build_energy_table(hw, buffers);
-      run.area = area_breakdown(hw, buffers, shape);
+      run.area = area_breakdown(hw, buffers);
       reprice(run.reports.back(), run.prices.table);
     }
     if (layer_done) layer_done(l);

@@ -245,8 +245,6 @@ TEST(HardwareRun, MoreAdcBitsCostMoreAdcEnergyAndArea) {
   // Straight from the cost models, for every ADC model: the energy of one conversion and the ADC
   // area grow with every bit (SAR: P = a N + b over N + 1 cycles; flash: 2^N - 1 comparators;
   // Murmann: the FOM bound at SNDR = 6.02 N + 1.76 dB).
-  workloads::Mamba1LayerShape shape;
-  shape.length = 32;
   const std::vector<workloads::BufferUse> buffers{{"x", 32 * 768 * 4}};
   for (const char* model : {"sar", "murmann", "flash"}) {
     double last_pJ = 0.0, last_area = 0.0;
@@ -259,7 +257,7 @@ TEST(HardwareRun, MoreAdcBitsCostMoreAdcEnergyAndArea) {
       ASSERT_TRUE(t.table.pj.count("adc_conversion")) << model << " " << bits;
       const double pJ = t.table.pj.at("adc_conversion");
       double area = 0.0;
-      for (const AreaRow& r : area_breakdown(hwp, buffers, shape))
+      for (const AreaRow& r : area_breakdown(hwp, buffers))
         if (r.component.rfind("ADC", 0) == 0) area = r.area_um2;
       EXPECT_GT(pJ, last_pJ) << model << " " << bits << " bits";
       EXPECT_GT(area, last_area) << model << " " << bits << " bits";

@@ -22,7 +22,7 @@
 #include "workloads/jit/block_program.hpp"
 #include "workloads/jit/jit_model.hpp"
 #include "workloads/jit/jit_quant_replay.hpp"
-#include "workloads/mamba1/layer_executor.hpp"
+#include "hw/op_executor.hpp"
 #include "workloads/program/op_program.hpp"
 
 namespace cimba::hw {

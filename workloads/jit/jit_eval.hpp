@@ -9,7 +9,7 @@
 #include "models/numerics/types.hpp"
 #include "workloads/jit/jit_forward.hpp"
 #include "workloads/jit/jit_model.hpp"
-#include "workloads/mamba1/mamba_eval.hpp"  // GoldenRow
+#include "workloads/io/golden_row.hpp"
 
 namespace cimba::workloads {
 

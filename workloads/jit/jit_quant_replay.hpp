@@ -22,9 +22,11 @@
 #include "workloads/jit/jit_model.hpp"
 #include "workloads/jit/jit_quant_config.hpp"
 #include "workloads/io/mnist.hpp"
-#include "workloads/mamba1/quant_replay.hpp"  // ErrorAccumulator
+#include "models/numerics/metrics.hpp"
 
 namespace cimba::workloads {
+
+using numerics::ErrorAccumulator;
 
 /// One quantized linear of the model (a block's qkv, ..., or a model-level one): the bit-serial
 /// layer for the current timestep bucket, plus the folded w3 shift. The replay hooks and the
