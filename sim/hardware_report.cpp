@@ -18,7 +18,6 @@
 #include "sim/hw_config.hpp"
 #include "sim/hw_pricing.hpp"
 #include "sim/result_format.hpp"
-#include "workloads/mamba1/mamba_forward.hpp"
 
 namespace cimba::sim {
 namespace nm = cimba::numerics;

@@ -17,7 +17,6 @@
 #include "models/cost/tech.hpp"
 #include "models/numerics/group_scales.hpp"
 #include "sim/result_format.hpp"
-#include "workloads/mamba1/mamba_forward.hpp"
 
 namespace cimba::sim {
 namespace wl = cimba::workloads;
