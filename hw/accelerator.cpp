@@ -318,6 +318,10 @@ HwReport run_prepared(const workloads::OpProgram& program, RunContext& ctx, cons
 Prepared prepare(const workloads::OpProgram& program, const OpExecutor& ex, const HwParams& hw,
                  RunContext& ctx, std::int64_t& tiles) {
   hw.validate();
+  if (hw.cim.macros < 1)
+    throw ConfigError(
+        "hw.cim.macros: 0 (sized to the model) must be resolved by hw::plan_cim_weights before "
+        "a program runs");
   program.validate();
   const ProgramNeeds needs = ex.prepare(program, hw);
   if (program.length != ex.length())

@@ -132,7 +132,11 @@ void HwParams::validate() const {
   check_int(cim.cell_bits, 1, cim.w_bits, "hw.cim.cell_bits");
   check_min(cim.cols, cim.weight_cells(), "hw.cim.cols");
   check_min(cim.cols_per_adc, 1, "hw.cim.cols_per_adc");
-  check_min(cim.macros, 1, "hw.cim.macros");
+  check_min(cim.macros, 0, "hw.cim.macros");
+  if (cim.macros == 0 && cim.weights == WeightPlacement::Streamed)
+    throw ConfigError(
+        "hw.cim.macros: 0 (as many macros as the model's weights need) goes with hw.cim.weights "
+        "resident or auto; streamed weights need a macro count");
   check_min(cim.input_cycles_per_slice, 1, "hw.cim.input_cycles_per_slice");
   check_min(cim.write_cycles_per_row, 1, "hw.cim.write_cycles_per_row");
   check_min(cim.shift_add_latency, 0, "hw.cim.shift_add_latency");
@@ -164,6 +168,42 @@ void HwParams::validate() const {
     require(std::isfinite(*dram.latency_ns) && *dram.latency_ns >= 0.0, "hw.dram.latency_ns",
             "must be a finite number >= 0", *dram.latency_ns);
   if (!dram.bandwidth_gbps || !dram.latency_ns) dram_preset(dram.preset);
+}
+
+const char* weight_placement_name(WeightPlacement placement) {
+  switch (placement) {
+    case WeightPlacement::Resident:
+      return "resident";
+    case WeightPlacement::Streamed:
+      return "streamed";
+    case WeightPlacement::Auto:
+      break;
+  }
+  return "auto";
+}
+
+CimWeightPlan plan_cim_weights(const CimParams& cim, std::int64_t model_tiles) {
+  CimWeightPlan plan;
+  plan.model_tiles = model_tiles;
+  if (cim.macros == 0) {
+    if (cim.weights == WeightPlacement::Streamed)
+      throw ConfigError("hw.cim.macros: 0 goes with hw.cim.weights resident or auto");
+    if (model_tiles > (std::int64_t{1} << 20))
+      throw ConfigError("hw.cim.macros: 0 (sized to the model) would need " +
+                        std::to_string(model_tiles) +
+                        " macros, more than 2^20; set hw.cim.weights streamed and a count");
+    plan.macros = static_cast<int>(std::max<std::int64_t>(1, model_tiles));
+  } else {
+    plan.macros = cim.macros;
+  }
+  const bool fits = model_tiles <= plan.macros;
+  if (cim.weights == WeightPlacement::Resident && !fits)
+    throw ConfigError("hw.cim.macros: " + std::to_string(cim.macros) +
+                      " macros cannot hold the model's " + std::to_string(model_tiles) +
+                      " macro tiles with hw.cim.weights resident (set hw.cim.macros 0 to size "
+                      "the CIM to the model, or hw.cim.weights streamed or auto)");
+  plan.resident = cim.weights != WeightPlacement::Streamed && fits;
+  return plan;
 }
 
 HwParams default_hw_params() {

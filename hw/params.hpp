@@ -24,6 +24,13 @@ struct AdcParams {
   cost::AdcModel model = cost::AdcModel::kNeuroSimSar;
 };
 
+/// hw.cim.weights: where the model's CIM weights live. Resident: every macro tile of every layer
+/// (block) has a macro of its own, programmed once (the area counts them all). Streamed: the
+/// hw.cim.macros macros are reprogrammed from DRAM for every layer of every window. Auto:
+/// resident when hw.cim.macros holds the model, else streamed.
+enum class WeightPlacement { Resident, Streamed, Auto };
+const char* weight_placement_name(WeightPlacement placement);
+
 /// hw.cim.*: `macros` arrays of rows x cols cells. Unsliced weights (quant.weight_slice_bits 0):
 /// a weight of w_bits occupies ceil(w_bits / cell_bits) adjacent cells of a row whose column
 /// currents are combined (binary weighted) into one ADC input. Sliced weights (NUMERICS.md 2.8):
@@ -31,12 +38,13 @@ struct AdcParams {
 /// digit column its own ADC input. A macro holds floor(cols / weight_cells()) outputs;
 /// `cols_per_adc` ADC inputs share one ADC through a mux.
 struct CimParams {
-  int rows = 256;                  // hw.cim.rows >= 1 (also the numerics' rows_per_adc)
-  int cols = 256;                  // hw.cim.cols >= ceil(w_bits / cell_bits)
-  int w_bits = 8;                  // hw.cim.w_bits, 2..16 (also the numerics' w_bits)
-  int cell_bits = 2;               // hw.cim.cell_bits, 1..w_bits
-  int cols_per_adc = 8;            // hw.cim.cols_per_adc >= 1 (output columns per ADC)
-  int macros = 16;                 // hw.cim.macros >= 1
+  int rows = 256;        // hw.cim.rows >= 1 (also the numerics' rows_per_adc)
+  int cols = 256;        // hw.cim.cols >= ceil(w_bits / cell_bits)
+  int w_bits = 8;        // hw.cim.w_bits, 2..16 (also the numerics' w_bits)
+  int cell_bits = 2;     // hw.cim.cell_bits, 1..w_bits
+  int cols_per_adc = 8;  // hw.cim.cols_per_adc >= 1 (output columns per ADC)
+  int macros = 0;        // hw.cim.macros >= 0; 0: as many as residency needs
+  WeightPlacement weights = WeightPlacement::Resident;  // hw.cim.weights
   int input_cycles_per_slice = 1;  // hw.cim.input_cycles_per_slice >= 1: drive one input slice
   int write_cycles_per_row = 1;    // hw.cim.write_cycles_per_row >= 1: program one cell row
   int shift_add_latency = 1;       // hw.cim.shift_add_latency >= 0: digital shift-add pipeline
@@ -67,6 +75,18 @@ struct CimParams {
   /// may be shorter than a macro).
   bool holds(const numerics::BitSerialLinear& linear) const;
 };
+
+/// The CIM macros planned over the whole model (plan_cim_weights).
+struct CimWeightPlan {
+  std::int64_t model_tiles = 0;  // macro tiles of all the model's CIM weights
+  int macros = 0;                // macros on the chip
+  bool resident = false;         // every tile keeps a macro of its own
+};
+
+/// Resolves hw.cim.weights and hw.cim.macros for a model of `model_tiles` macro tiles: macros 0
+/// means model_tiles (resident or auto; streamed needs a count); resident with fewer macros than
+/// tiles is a ConfigError naming both keys.
+CimWeightPlan plan_cim_weights(const CimParams& cim, std::int64_t model_tiles);
 
 /// hw.ssm.*: the FP32 SSM core.
 struct SsmParams {

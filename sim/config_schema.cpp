@@ -490,7 +490,17 @@ Schema build_schema() {
               "weight bits stored per cell; <= quant.w_bits"),
       int_key(CIMBA_KEY(hw.cim.cols_per_adc), closed(1, 8192),
               "output columns sharing one ADC through a mux (conversions in series)"),
-      int_key(CIMBA_KEY(hw.cim.macros), closed(1, 1 << 20), "CIM macros (tiles run in parallel)"),
+      int_key(CIMBA_KEY(hw.cim.macros), closed(0, 1 << 20),
+              "CIM macros on the chip (tiles run in parallel); 0: as many as keeping every "
+              "layer's weights resident needs (hw.cim.weights resident or auto)"),
+      enum_key(CIMBA_KEY(hw.cim.weights),
+               {{"resident", hw::WeightPlacement::Resident},
+                {"streamed", hw::WeightPlacement::Streamed},
+                {"auto", hw::WeightPlacement::Auto}},
+               "resident: every macro tile of every layer (block) has its own macro, programmed "
+               "once (area counts them all); streamed: hw.cim.macros macros reprogrammed from "
+               "DRAM for every layer in every window; auto: resident when hw.cim.macros holds "
+               "the model, else streamed"),
       int_key(CIMBA_KEY(hw.cim.input_cycles_per_slice), at_least(1),
               "cycles to drive one input slice onto the rows"),
       int_key(CIMBA_KEY(hw.cim.write_cycles_per_row), at_least(1),

@@ -260,6 +260,10 @@ PricedEnergyTable build_energy_table(const hw::HwParams& hw,
 // ---- area -----------------------------------------------------------------------------------
 
 cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw) {
+  if (hw.cim.macros < 1)
+    throw CheckFailed(
+        "accelerator_desc: hw.cim.macros 0 (sized to the model) must be resolved by "
+        "hw::plan_cim_weights before the accelerator is priced");
   cost::AcceleratorDesc d;
   const cost::CimMacroParams mp = cim_macro_params(hw);
   d.tech = tech_of(hw);

@@ -172,7 +172,8 @@ struct CimConfig {
   int cols = hw::CimParams{}.cols;
   int cell_bits = hw::CimParams{}.cell_bits;
   int cols_per_adc = hw::CimParams{}.cols_per_adc;  // output columns sharing one ADC
-  int macros = hw::CimParams{}.macros;
+  int macros = hw::CimParams{}.macros;              // 0: as many as residency needs
+  hw::WeightPlacement weights = hw::CimParams{}.weights;
   int input_cycles_per_slice = hw::CimParams{}.input_cycles_per_slice;
   int write_cycles_per_row = hw::CimParams{}.write_cycles_per_row;
   int shift_add_latency = hw::CimParams{}.shift_add_latency;

@@ -39,6 +39,7 @@ struct JitHwRun {
   std::int64_t image = 0;
   std::int64_t network_calls_per_sample = 0;
   bool separate_calibration = false;
+  hw::CimWeightPlan plan;  // the CIM macros over the whole model
 };
 
 /// The hardware's static settings depend on the bits and rows per conversion: when apply_hw
@@ -176,14 +177,16 @@ json network_totals_json(const hw::HwReport& r, const hw::HwParams& hw, std::int
           {"energy_by_component_pJ", by_component}};
 }
 
-json accelerator_json(const hw::HwParams& hw, const hw::HwReport& r, std::int64_t depth) {
+json accelerator_json(const hw::HwParams& hw, const hw::HwReport& r, std::int64_t depth,
+                      bool resident) {
   return {{"node_nm", hw.node_nm},
           {"vdd_v", hw.vdd_v},
           {"clock_mhz", hw.clock_mhz},
           {"cim_macros", hw.cim.macros},
           // Macros that keep every block's weights resident, and whether they are.
+          {"cim_weights", hw::weight_placement_name(hw.cim.weights)},
           {"cim_macros_for_residency", r.cim_weight_tiles * depth},
-          {"cim_weights_resident", r.cim_weight_tiles * depth <= hw.cim.macros},
+          {"cim_weights_resident", resident},
           {"cim_rows", hw.cim.rows},
           {"cim_cols", hw.cim.cols},
           {"w_bits", hw.cim.w_bits},
@@ -236,7 +239,7 @@ json jit_hardware_json(const hw::HwParams& hw, const wl::JitModel& model, const 
   std::map<std::string, std::int64_t> unpriced_counts;
   add_unpriced_counts(r, depth, unpriced_counts);
   const json layers = block_rows_json(r, depth, leakage_uW);
-  return {{"accelerator", accelerator_json(hw, r, depth)},
+  return {{"accelerator", accelerator_json(hw, r, depth, run.plan.resident)},
           {"tokens_per_image", model.config.num_patches()},
           {"blocks", depth},
           {"simulated_block", 0},
@@ -258,10 +261,17 @@ json jit_hardware_json(const hw::HwParams& hw, const wl::JitModel& model, const 
 
 json run_jit_hardware(const RunConfig& cfg, const JitHardwareInput& in) {
   const JitWorkloadConfig& jw = cfg.workload.jit;
-  const hw::HwParams hwp = to_hw_params(cfg);
+  hw::HwParams hwp = to_hw_params(cfg);
   hwp.validate();
   JitHwRun run;
   const wl::JitQuantConfig hq = hw::apply_hw(in.quant, hwp);
+  // The CIM planned over the whole model (hw.cim.weights, hw.cim.macros 0 = sized to it).
+  const wl::JitBlockShape shape = hw::jit_block_shape(in.model.config);
+  const bool adaLN_on_cim =
+      hw::jit_block_program_options(hwp, shape, hq, in.model.config.depth).adaLN_on_cim;
+  run.plan = hw::plan_cim_weights(
+      hwp.cim, in.model.config.depth * hw::jit_block_weight_tiles(hwp, shape, adaLN_on_cim));
+  hwp.cim.macros = run.plan.macros;
   std::optional<wl::JitCalibration> own_cal;
   const wl::JitCalibration* hw_cal = hardware_calibration(in, hq, own_cal);
   run.separate_calibration = own_cal.has_value();

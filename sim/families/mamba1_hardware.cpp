@@ -33,6 +33,7 @@ struct MambaHwRun {
   std::vector<hw::HwReport> reports;  // one per layer (copies of layer 0's when not simulated)
   PricedEnergyTable prices;
   std::vector<AreaRow> area;
+  hw::CimWeightPlan plan;  // the CIM macros over the whole model
   int n_layers = 0;
   int simulated = 0;                 // layers played on the accelerator
   bool data_dependent_walk = false;  // the sequential index walk of the group scheme
@@ -238,8 +239,9 @@ json accelerator_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaH
           {"clock_mhz", hw.clock_mhz},
           {"cim_macros", hw.cim.macros},
           // Macros that keep every layer's weights resident, and whether they are.
+          {"cim_weights", hw::weight_placement_name(cfg.hw.cim.weights)},
           {"cim_macros_for_residency", residency},
-          {"cim_weights_resident", residency <= hw.cim.macros},
+          {"cim_weights_resident", run.plan.resident},
           {"cim_rows", hw.cim.rows},
           {"cim_cols", hw.cim.cols},
           {"cim_cell_type", cost::cim_cell_type_name(mp.cell)},
@@ -307,9 +309,15 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
                         const wl::TokenWindows& windows, const hw::LayerQuant& base,
                         const wl::MambaCalibration* calibration,
                         const std::function<void(int)>& layer_done) {
-  const hw::HwParams hw = to_hw_params(cfg);
+  hw::HwParams hw = to_hw_params(cfg);
   hw.validate();
-  const MambaHwRun run = play_layers(cfg, hw, model, windows, base, calibration, layer_done);
+  // The CIM planned over the whole model (hw.cim.weights, hw.cim.macros 0 = sized to it).
+  const wl::Mamba1LayerShape shape = layer_shape(model.config, windows.window);
+  const hw::CimWeightPlan plan = hw::plan_cim_weights(
+      hw.cim, static_cast<std::int64_t>(model.layers.size()) * hw::layer_weight_tiles(hw, shape));
+  hw.cim.macros = plan.macros;
+  MambaHwRun run = play_layers(cfg, hw, model, windows, base, calibration, layer_done);
+  run.plan = plan;
   const double tokens = static_cast<double>(windows.window);
   double area_um2 = 0.0, leakage_uW = 0.0;
   const json area_rows = area_rows_json(run.area, area_um2, leakage_uW);

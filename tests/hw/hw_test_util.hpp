@@ -63,6 +63,7 @@ inline HwParams small_hw() {
   hw.cim.cell_bits = 2;
   hw.cim.cols_per_adc = 2;
   hw.cim.macros = 16;
+  hw.cim.weights = WeightPlacement::Auto;  // resident when the layer fits the 16 macros
   hw.cim.adc.bits = 10;
   hw.cim.adc.conversion_ns = 2.0;
   hw.sram_default = SramParams{0, 1024, 2};

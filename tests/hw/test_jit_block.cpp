@@ -7,20 +7,29 @@
 #include <filesystem>
 
 #include "hw/accelerator.hpp"
-#include "workloads/jit/block_executor.hpp"
 #include "hw/timing.hpp"
 #include "hw_test_util.hpp"
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
+#include "workloads/io/mnist.hpp"
+#include "workloads/io/safetensors.hpp"
+#include "workloads/jit/block_executor.hpp"
 #include "workloads/jit/jit_calibration.hpp"
 #include "workloads/jit/jit_forward.hpp"
 #include "workloads/jit/jit_quant_replay.hpp"
 #include "workloads/mamba1/mamba_model.hpp"
-#include "workloads/io/mnist.hpp"
-#include "workloads/io/safetensors.hpp"
 
 namespace cimba::hw {
 namespace {
+
+// The accelerator of these tests: the defaults with 16 macros, weights resident when the
+// block's tiles fit them (hw.cim.weights auto).
+HwParams jit_test_hw() {
+  HwParams p = default_hw_params();
+  p.cim.macros = 16;
+  p.cim.weights = WeightPlacement::Auto;
+  return p;
+}
 
 using numerics::MatrixF;
 using test::bit_identical;
@@ -48,7 +57,7 @@ void print_report(const HwReport& r) {
 
 // The workloads issue asks for the op program of one JiT block and of the Mamba layer.
 TEST(HwJitProgram, PrintsJitBlockAndMambaLayerPrograms) {
-  const HwParams hw = default_hw_params();
+  const HwParams hw = jit_test_hw();
   const workloads::JitBlockShape shape = jit_block_shape(workloads::jit_mnist_tiny_config());
   const workloads::JitQuantConfig q = apply_hw(workloads::JitQuantConfig{}, hw);
   const auto opts = jit_block_program_options(hw, shape, q);
@@ -137,13 +146,13 @@ void expect_block0_identical(const workloads::JitQuantConfig& q,
 // op, so per-op dynamic ranges are the replay's per-tensor ranges), default hardware (49 weight
 // tiles on 16 macros: loaded from DRAM and re-programmed per round).
 TEST(HwJitBlock, RealBlock0IsBitIdenticalToTheReplay) {
-  const HwParams hw = default_hw_params();
+  const HwParams hw = jit_test_hw();
   expect_block0_identical(apply_hw(workloads::JitQuantConfig{}, hw), nullptr, hw);
 }
 
 // The same with TaQ-DiT (4 buckets, static ranges and ADC full scales, the w3 shift folded).
 TEST(HwJitBlock, RealBlock0WithTaqIsBitIdenticalToTheReplay) {
-  const HwParams hw = default_hw_params();
+  const HwParams hw = jit_test_hw();
   workloads::JitQuantConfig q;
   q.taq.enabled = true;
   q.taq.buckets = 4;
@@ -285,7 +294,7 @@ TEST(HwMambaReal, Layer0L64BitIdenticalAndCycleExact) {
   shape.length = 64;
   // The cycle counts below were derived with DDR4-3200 (25.6 GB/s, 41.25 ns), the default
   // preset when they were written; the default is now lpddr4_4266.
-  HwParams hw = default_hw_params();
+  HwParams hw = jit_test_hw();
   hw.dram.preset = "ddr4_3200";
   LayerQuant base;
   base.rms_eps = model.config.layer_norm_epsilon;

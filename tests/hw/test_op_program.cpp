@@ -148,6 +148,8 @@ TEST(OpProgram, SchemesAddLookupOrMuxOps) {
 TEST(OpProgram, ProgramOptionsFollowTheHardware) {
   Mamba1LayerShape s;
   hw::HwParams p = hw::default_hw_params();  // 16 macros of 256 x 256, 2-bit cells: 64 outputs
+  p.cim.macros = 16;
+  p.cim.weights = hw::WeightPlacement::Auto;  // resident when the model fits the macros
   // in_proj 3 x 48 + x_proj 6 x 2 + dt_proj 1 x 24 + out_proj 6 x 12 = 252 tiles
   EXPECT_EQ(hw::cim_tiles(p, 3072, 768) + hw::cim_tiles(p, 80, 1536) + hw::cim_tiles(p, 1536, 48) +
                 hw::cim_tiles(p, 768, 1536),

@@ -18,6 +18,29 @@ void expect_config_error(const HwParams& hw, const std::string& key_and_rule) {
   }
 }
 
+TEST(HwParams, WeightPlanIsOverTheWholeModel) {
+  CimParams cim;  // defaults: resident, macros 0 = sized to the model
+  CimWeightPlan p = plan_cim_weights(cim, 1008);
+  EXPECT_EQ(p.macros, 1008);
+  EXPECT_TRUE(p.resident);
+  cim.macros = 2000;  // more macros than tiles: resident, the count as configured
+  EXPECT_EQ(plan_cim_weights(cim, 1008).macros, 2000);
+  cim.macros = 256;
+  EXPECT_THROW(plan_cim_weights(cim, 1008), ConfigError);  // resident cannot hold the model
+  cim.weights = WeightPlacement::Auto;
+  p = plan_cim_weights(cim, 1008);
+  EXPECT_EQ(p.macros, 256);
+  EXPECT_FALSE(p.resident);
+  EXPECT_TRUE(plan_cim_weights(cim, 200).resident);
+  cim.weights = WeightPlacement::Streamed;
+  EXPECT_FALSE(plan_cim_weights(cim, 200).resident);  // streamed reloads even when it fits
+  cim.macros = 0;
+  EXPECT_THROW(plan_cim_weights(cim, 200), ConfigError);  // streamed needs a count
+  HwParams hw;
+  hw.cim.weights = WeightPlacement::Streamed;
+  EXPECT_THROW(hw.validate(), ConfigError);
+}
+
 TEST(HwParams, DefaultsAreValid) { EXPECT_NO_THROW(default_hw_params().validate()); }
 
 TEST(HwParams, RejectsBadValuesNamingTheKey) {

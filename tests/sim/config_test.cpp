@@ -260,7 +260,7 @@ TEST(ConfigErrors, ValueWhereASectionBelongs) {
       config_error(kFile, {"hw.cim=8"}),
       "--set: hw.cim: expected a mapping (a section with keys adc, cell_bits, cell_type, cols, "
       "cols_per_adc, input_cycles_per_slice, macros, rows, rows_per_adc, shift_add_latency, "
-      "write_cycles_per_row), got a "
+      "weights, write_cycles_per_row), got a "
       "scalar '8'");
   EXPECT_EQ(config_error(kFile, {"hw.cim.adc.bits.msb=8"}),
             "--set: hw.cim.adc.bits: is a key of type int, not a section; it has no key 'msb'");

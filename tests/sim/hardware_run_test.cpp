@@ -250,8 +250,8 @@ TEST(HardwareRun, MoreAdcBitsCostMoreAdcEnergyAndArea) {
     double last_pJ = 0.0, last_area = 0.0;
     for (int bits = 4; bits <= 12; ++bits) {
       const RunConfig config = load_run_config(
-          std::nullopt,
-          {"hw.cim.adc.bits=" + std::to_string(bits), std::string("hw.cim.adc.model=") + model});
+          std::nullopt, {"hw.cim.adc.bits=" + std::to_string(bits),
+                         std::string("hw.cim.adc.model=") + model, "hw.cim.macros=16"});
       const hw::HwParams hwp = to_hw_params(config);
       const PricedEnergyTable t = build_energy_table(hwp, buffers);
       ASSERT_TRUE(t.table.pj.count("adc_conversion")) << model << " " << bits;
@@ -324,17 +324,59 @@ TEST(HardwareRun, BadHardwareKeysAreRejectedNamingTheKey) {
   EXPECT_NE(outcome.err.find("hw.node_nm"), std::string::npos) << outcome.err;
 }
 
-TEST(HardwareRun, WeightsStayResidentOnlyWhenTheWholeModelFits) {
-  // mamba-bytes-4l: 252 macro tiles per layer on 256 x 256 macros, 4 layers = 1008. With 256
-  // macros one layer fits but the model does not: every layer loads and programs its weights.
-  // With 1008 the model stays resident: no weight loads, no cell writes.
-  const json& some = run_of(small_run({"hw.cim.macros=256"})).result["hardware"]["layers"][1];
-  const json& all = run_of(small_run({"hw.cim.macros=1008"})).result["hardware"]["layers"][1];
-  EXPECT_EQ(some["cim_weight_tiles"], 252);
-  EXPECT_GT(some["counts"].value("cim_cell_write@cim", 0.0), 0.0);
-  EXPECT_EQ(all["counts"].value("cim_cell_write@cim", 0.0), 0.0);
-  EXPECT_GT(some["counts"]["dram_read_bit@dram"].get<double>(),
-            all["counts"]["dram_read_bit@dram"].get<double>());
+TEST(HardwareRun, WeightResidencyIsPlannedOverTheWholeModel) {
+  // mamba-bytes-4l: 252 macro tiles per layer on 256 x 256 macros, 4 layers = 1008.
+  // Default (hw.cim.weights resident, hw.cim.macros 0): 1008 macros, all in the area, weights
+  // programmed once: no weight loads, no cell writes in any layer.
+  const RunOutput resident = run_of(small_run());
+  const json& ra = resident.result["hardware"]["accelerator"];
+  EXPECT_EQ(ra["cim_macros"], 1008);
+  EXPECT_EQ(ra["cim_macros_for_residency"], 1008);
+  EXPECT_EQ(ra["cim_weights"], "resident");
+  EXPECT_EQ(ra["cim_weights_resident"], true);
+  bool counted = false;
+  for (const json& r : resident.result["hardware"]["area"]["components"])
+    if (r["component"].get<std::string>().rfind("CIM array", 0) == 0) {
+      EXPECT_EQ(r["count"], 1008);  // area counts every layer's macros
+      counted = true;
+    }
+  EXPECT_TRUE(counted);
+  const json& rl = resident.result["hardware"]["layers"][1];
+  EXPECT_EQ(rl["counts"].value("cim_cell_write@cim", 0.0), 0.0);
+  EXPECT_EQ(rl["counts"].value("dram_read_bit@dram", 0.0),
+            resident.result["hardware"]["layers"][0]["counts"].value("dram_read_bit@dram", 0.0));
+
+  // auto on 256 macros: one layer fits, the model does not: every layer loads and programs its
+  // weights in every window; auto on 1008 is resident.
+  const json& some =
+      run_of(small_run({"hw.cim.weights=auto", "hw.cim.macros=256"})).result["hardware"];
+  const json& all =
+      run_of(small_run({"hw.cim.weights=auto", "hw.cim.macros=1008"})).result["hardware"];
+  EXPECT_EQ(some["accelerator"]["cim_weights_resident"], false);
+  EXPECT_EQ(all["accelerator"]["cim_weights_resident"], true);
+  EXPECT_EQ(some["layers"][1]["cim_weight_tiles"], 252);
+  EXPECT_GT(some["layers"][1]["counts"].value("cim_cell_write@cim", 0.0), 0.0);
+  EXPECT_EQ(all["layers"][1]["counts"].value("cim_cell_write@cim", 0.0), 0.0);
+  EXPECT_GT(some["layers"][1]["counts"]["dram_read_bit@dram"].get<double>(),
+            all["layers"][1]["counts"]["dram_read_bit@dram"].get<double>());
+
+  // streamed charges the reloads even when the macros would hold the model.
+  const json& streamed =
+      run_of(small_run({"hw.cim.weights=streamed", "hw.cim.macros=1008"})).result["hardware"];
+  EXPECT_EQ(streamed["accelerator"]["cim_weights_resident"], false);
+  EXPECT_EQ(streamed["layers"][1]["counts"]["cim_cell_write@cim"],
+            some["layers"][1]["counts"]["cim_cell_write@cim"]);
+
+  // resident on too few macros, and streamed without a count, are configuration errors.
+  const std::string few = error_message<ConfigError>([] {
+    run_of(small_run({"hw.cim.weights=resident", "hw.cim.macros=256"}));
+  });
+  EXPECT_NE(few.find("hw.cim.macros: 256 macros cannot hold the model's 1008 macro tiles"),
+            std::string::npos)
+      << few;
+  const std::string none = error_message<ConfigError>(
+      [] { load_run_config(std::nullopt, {"hw.cim.weights=streamed"}); });
+  EXPECT_NE(none.find("hw.cim.macros: 0"), std::string::npos) << none;
 }
 
 TEST(HardwareRun, TraceWritesAVcdOfTheFirstLayer) {

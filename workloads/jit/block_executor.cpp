@@ -49,7 +49,9 @@ workloads::JitBlockProgramOptions jit_block_program_options(const HwParams& hw,
   workloads::JitBlockProgramOptions o;
   o.w_bits = hw.cim.w_bits;
   o.adaLN_on_cim = q.quantize[workloads::jit_kind_index(JitLinearKind::adaLN)];
-  o.weights_resident = blocks * jit_block_weight_tiles(hw, s, o.adaLN_on_cim) <= hw.cim.macros;
+  // hw.cim.weights over the whole model (all `blocks` blocks' tiles), as hw::plan_cim_weights.
+  o.weights_resident =
+      plan_cim_weights(hw.cim, blocks * jit_block_weight_tiles(hw, s, o.adaLN_on_cim)).resident;
   const std::int64_t H = s.hidden, F = s.ffn_hidden, wb = (hw.cim.w_bits + 7) / 8;
   const std::int64_t bytes =
       (3 * H * H + H * H + 2 * F * H + H * F + (o.adaLN_on_cim ? 6 * H * H : 0)) * wb;

@@ -18,11 +18,11 @@
 #include <memory>
 #include <vector>
 
+#include "hw/op_executor.hpp"
 #include "hw/params.hpp"
 #include "workloads/jit/block_program.hpp"
 #include "workloads/jit/jit_model.hpp"
 #include "workloads/jit/jit_quant_replay.hpp"
-#include "hw/op_executor.hpp"
 #include "workloads/program/op_program.hpp"
 
 namespace cimba::hw {
@@ -39,7 +39,7 @@ std::int64_t jit_block_weight_tiles(const HwParams& hw, const workloads::JitBloc
                                     bool adaLN_on_cim);
 
 /// Program options that fit the hardware: adaLN on the CIM when the config quantizes it, CIM
-/// weights resident when the tiles of all `blocks` blocks of the model fit the macros together
+/// weights resident as hw::plan_cim_weights decides over the tiles of all `blocks` blocks
 /// (else every block loads its weights from DRAM, once, or before every use when
 /// hw.sram.weights.bytes is set and smaller than the block's CIM weights), the w3 input shift
 /// when TaQ-DiT shifts it.

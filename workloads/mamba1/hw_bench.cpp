@@ -5,9 +5,12 @@
 
 namespace cimba::hw {
 
-HwBench make_mamba1_hw_bench(const workloads::Mamba1LayerShape& shape, const HwParams& hw,
+HwBench make_mamba1_hw_bench(const workloads::Mamba1LayerShape& shape, const HwParams& params,
                              workloads::SsmInputScheme scheme, std::int64_t token_chunk,
                              std::uint64_t seed) {
+  // The CIM planned over the one-layer model (hw.cim.macros 0: sized to it, weights resident).
+  HwParams hw = params;
+  hw.cim.macros = plan_cim_weights(hw.cim, layer_weight_tiles(hw, shape)).macros;
   struct State {
     workloads::MambaModel model;
     numerics::MatrixF x;

@@ -437,20 +437,18 @@ ProgramNeeds LayerExecutor::prepare(const workloads::OpProgram& program, const H
       "the weight buffer stages the layer's weights (one matrix when they are streamed from "
       "DRAM); a matrix cannot be split across loads";
   needs.reasons["ssm_state"] = "the SSM state carried between token chunks cannot be streamed";
-  needs.weight_tiles = cim_tiles(hw, 2 * s.d_inner, s.d_model) +
-                       cim_tiles(hw, s.x_proj_out(), s.d_inner) +
-                       cim_tiles(hw, s.d_inner, s.dt_rank) + cim_tiles(hw, s.d_model, s.d_inner);
+  needs.weight_tiles = layer_weight_tiles(hw, s);
   needs.weights_owner = "layer";
   needs.u_bits = workloads::ssm_input_storage_bits(q.ssm_input, q.dual.value_bits);
   return needs;
 }
 
-namespace {
-
 std::int64_t layer_weight_tiles(const HwParams& hw, const workloads::Mamba1LayerShape& s) {
   return cim_tiles(hw, 2 * s.d_inner, s.d_model) + cim_tiles(hw, s.x_proj_out(), s.d_inner) +
          cim_tiles(hw, s.d_inner, s.dt_rank) + cim_tiles(hw, s.d_model, s.d_inner);
 }
+
+namespace {
 
 std::int64_t weight_bytes(const workloads::Mamba1LayerShape& s, int w_bits) {
   const std::int64_t per = (w_bits + 7) / 8;
@@ -471,7 +469,8 @@ workloads::Mamba1ProgramOptions mamba1_program_options(const HwParams& hw,
   o.dual_value_bits = quant.dual.value_bits;
   o.w_bits = hw.cim.w_bits;
   o.token_chunk = token_chunk;
-  o.weights_resident = layers * layer_weight_tiles(hw, shape) <= hw.cim.macros;
+  // hw.cim.weights over the whole model (all `layers` layers' tiles), as hw::plan_cim_weights.
+  o.weights_resident = plan_cim_weights(hw.cim, layers * layer_weight_tiles(hw, shape)).resident;
   const SramParams& wb = hw.sram_for("weights");
   o.weights_streamed_from_dram =
       !o.weights_resident && wb.bytes > 0 && wb.bytes < weight_bytes(shape, hw.cim.w_bits);

@@ -40,9 +40,13 @@ struct LayerQuant {
 /// (rows_per_adc = hw.cim.rows) and the SSM core's exp_impl replace those of `quant`.
 LayerQuant apply_hw(const LayerQuant& quant, const HwParams& hw);
 
-/// Program options that fit the hardware: weights resident when the tiles of all `layers` layers
-/// of the model fit the macros together (residency is a property of the model: one layer's
-/// weights cannot stay while the other layers run), otherwise loaded from DRAM by every layer
+/// Macro tiles of a layer's four CIM matrices (in_proj, x_proj, dt_proj, out_proj).
+std::int64_t layer_weight_tiles(const HwParams& hw, const workloads::Mamba1LayerShape& shape);
+
+/// Program options that fit the hardware: weights resident as hw::plan_cim_weights decides over
+/// the tiles of all `layers` layers (hw.cim.weights; residency is a property of the model: one
+/// layer's weights cannot stay while the other layers run), otherwise loaded from DRAM by every
+/// layer
 /// (re-loaded per CIM op when hw.sram.weights.bytes is set and smaller than the four matrices);
 /// scan blocks of a multiple of hw.cim.rows (about 4 blocks) so out_proj K-partial ops align with
 /// the macro row tiles; token_chunk as given.
