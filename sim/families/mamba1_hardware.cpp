@@ -92,11 +92,10 @@ hw::LayerQuant layer_quant(const RunConfig& cfg, const wl::MambaLayerWeights& w,
 
 /// Plays the layers; prices the buffers layer 0 used (at the bytes they needed) and reprices it.
 MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::MambaModel& model,
-                       const wl::TokenWindows& windows, const hw::LayerQuant& base,
-                       const wl::MambaCalibration* calibration,
+                       const wl::Mamba1LayerShape& shape, const wl::TokenWindows& windows,
+                       const hw::LayerQuant& base, const wl::MambaCalibration* calibration,
                        const std::function<void(int)>& layer_done) {
   MambaHwRun run;
-  const wl::Mamba1LayerShape shape = layer_shape(model.config, windows.window);
   run.n_layers = static_cast<int>(model.layers.size());
   // Every Mamba layer has the same shape, and the ledger's counts and the cycle counts follow from
   // the shapes and the hw.* keys alone, with one exception: the sequential index walk of the group
@@ -316,7 +315,7 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
   const hw::CimWeightPlan plan = hw::plan_cim_weights(
       hw.cim, static_cast<std::int64_t>(model.layers.size()) * hw::layer_weight_tiles(hw, shape));
   hw.cim.macros = plan.macros;
-  MambaHwRun run = play_layers(cfg, hw, model, windows, base, calibration, layer_done);
+  MambaHwRun run = play_layers(cfg, hw, model, shape, windows, base, calibration, layer_done);
   run.plan = plan;
   const double tokens = static_cast<double>(windows.window);
   double area_um2 = 0.0, leakage_uW = 0.0;
