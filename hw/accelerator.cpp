@@ -76,6 +76,11 @@ std::int64_t RunContext::buffer_access(const std::string& buffer, std::int64_t r
   return sram_cycles(read_bits + write_bits, hw->sram_for(buffer));
 }
 
+std::int64_t RunContext::bits(const std::string& buffer) const {
+  const workloads::BufferUse* b = program ? program->buffer(buffer) : nullptr;
+  return b ? b->element_bits : 32;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Top and controller
 
@@ -349,7 +354,6 @@ Prepared prepare(const workloads::OpProgram& program, const OpExecutor& ex, cons
                       std::to_string(tiles) + " macro tiles to stay resident, the CIM has " +
                       std::to_string(hw.cim.macros) +
                       " (compile the op program with weights_resident = false)");
-  ctx.u_bits = needs.u_bits;
   return p;
 }
 

@@ -26,7 +26,6 @@ struct ProgramNeeds {
   std::string default_reason;
   std::int64_t weight_tiles = 0;  // macro tiles of the program's CIM matrices
   std::string weights_owner;      // "layer", "block": the error says "the <owner>'s weights"
-  int u_bits = 32;                // storage bits of the SSM input (Conv1d quantizer output)
 };
 
 /// What one op computed (the counts the ledger needs that only the numerics know).

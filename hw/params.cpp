@@ -160,6 +160,7 @@ void HwParams::validate() const {
     check_min(s.bytes, 0, key + ".bytes");
     check_min(s.width_bits, 1, key + ".width_bits");
     check_min(s.ports, 1, key + ".ports");
+    check_min(s.bank_bytes, 0, key + ".bank_bytes");
   };
   check_sram(sram_default, "hw.sram.default");
   for (const auto& [name, s] : sram) check_sram(s, "hw.sram." + name);

@@ -11,6 +11,7 @@
 
 #include "models/cost/adc.hpp"
 #include "models/cost/cim.hpp"
+#include "models/cost/sram.hpp"
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/selective_scan.hpp"
 
@@ -154,6 +155,9 @@ struct SramParams {
   std::int64_t bytes = 0;  // hw.sram.<b>.bytes >= 0; 0 = sized to what the program needs
   int width_bits = 256;    // hw.sram.<b>.width_bits >= 1
   int ports = 2;           // hw.sram.<b>.ports >= 1
+  /// hw.sram.<b>.bank_bytes >= 0: the buffer is built of banks of this size (an access reads
+  /// one bank and the route to it, cost::banked_sram_cost); 0 or >= bytes: one bank.
+  std::int64_t bank_bytes = cost::kDefaultSramBankBytes;
 };
 
 /// hw.dram.*

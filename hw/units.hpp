@@ -30,7 +30,9 @@ struct RunContext {
   bool weights_preloaded = false;  // the program has no weight buffer: weights already in macros
   std::set<std::pair<int, std::int64_t>> programmed_tiles;  // (linear, tile index)
   std::int64_t adc_saturated = 0;
-  int u_bits = 32;
+  /// Bits of one stored element of `buffer` (its BufferUse::element_bits; 32 for buffers the
+  /// program does not list: the SSM state and parameters).
+  std::int64_t bits(const std::string& buffer) const;
   /// Books reads/writes of a buffer ("sram.<name>") and returns its access cycles.
   std::int64_t buffer_access(const std::string& buffer, std::int64_t read_bits,
                              std::int64_t write_bits);

@@ -159,12 +159,14 @@ CrossRule mamba_only_rule(std::string key) {
       int_key(CIMBA_KEY(quant.layers.type.adc_bits), closed(0, 16),                 \
               "ADC bits of the " #type " linears; 0: hw.cim.adc.bits")
 
-/// The three rows of hw.sram.<buffer>; 0 inherits hw.sram.default.
+/// The four rows of hw.sram.<buffer>; 0 inherits hw.sram.default.
 #define CIMBA_SRAM_KEYS(buffer)                                                                \
   int_key(CIMBA_KEY(hw.sram.buffer.bytes), at_least(0), "capacity; 0: hw.sram.default.bytes"), \
       int_key(CIMBA_KEY(hw.sram.buffer.width_bits), closed(0, 1 << 16),                        \
               "bits per access of one port; 0: hw.sram.default.width_bits"),                   \
-      int_key(CIMBA_KEY(hw.sram.buffer.ports), closed(0, 64), "ports; 0: hw.sram.default.ports")
+      int_key(CIMBA_KEY(hw.sram.buffer.ports), closed(0, 64), "ports; 0: hw.sram.default.ports"), \
+      int_key(CIMBA_KEY(hw.sram.buffer.bank_bytes), at_least(0),                               \
+              "bytes per bank; 0: hw.sram.default.bank_bytes")
 
 /// Rule: the hardware parameters hold together (HwParams::validate, the supported nodes, what
 /// the cost models accept); the message names the key.
@@ -261,19 +263,19 @@ Schema build_schema() {
       {"hw.sram",
        "the on-chip buffers of a layer program; in hw.sram.<buffer> a 0 inherits hw.sram.default"},
       {"hw.sram.default", "buffers without values of their own"},
-      {"hw.sram.x", "block input x [L, d_model]"},
-      {"hw.sram.xn", "RMSNorm output [L, d_model]"},
-      {"hw.sram.xz", "in_proj output [L, 2 d_inner]"},
-      {"hw.sram.u", "SSM input u (in its quantized storage format) [L, d_inner]"},
-      {"hw.sram.xp", "x_proj output [L, dt_rank + 2 d_state]"},
-      {"hw.sram.delta", "dt_proj output [L, d_inner]"},
-      {"hw.sram.y", "scan output [L, d_inner]"},
-      {"hw.sram.g", "gated scan output (out_proj input) [L, d_inner]"},
-      {"hw.sram.mo", "out_proj output [L, d_model]"},
-      {"hw.sram.out", "block output [L, d_model]"},
+      {"hw.sram.x", "block input x, FP32 [2 chunks, d_model]"},
+      {"hw.sram.xn", "RMSNorm output as in_proj's input codes (a_bits in whole bytes) [2 chunks, d_model]"},
+      {"hw.sram.xz", "in_proj output, FP32 [2 chunks, 2 d_inner]"},
+      {"hw.sram.u", "SSM input u at its scheme's bits (32, 8, value_bits + 1) [2 chunks, d_inner]"},
+      {"hw.sram.xp", "x_proj output, FP32 [2 chunks, dt_rank + 2 d_state]"},
+      {"hw.sram.delta", "dt_proj output, FP32 [2 chunks, d_inner]"},
+      {"hw.sram.y", "scan output, FP32 [2 chunks, d_inner]"},
+      {"hw.sram.g", "gated scan output as out_proj's input codes [2 chunks, d_inner]"},
+      {"hw.sram.mo", "out_proj output (K-partial sums), FP32 [2 chunks, d_model]"},
+      {"hw.sram.out", "block output, FP32 [2 chunks, d_model]"},
       {"hw.sram.weights", "CIM weights staged from DRAM"},
       {"hw.sram.scale_tables", "group / dual-scale scale tables (a register file when <= 64 KiB)"},
-      {"hw.sram.ssm_state", "SSM state of the channels being scanned"},
+      {"hw.sram.ssm_state", "SSM state h [d_inner, d_state] FP32, carried between token chunks"},
       {"hw.sram.ssm_params", "A and D of the SSM core"},
       {"hw.dram", "the DRAM channel"},
       {"ssm", "the SSM core: exp and softplus of the selective scan (mamba; NUMERICS.md 7)"},
@@ -566,6 +568,11 @@ Schema build_schema() {
           "hw.sram.default.ports",
           [](auto& config) -> auto& { return config.hw.sram.default_.ports; }, closed(1, 64),
           "ports (accesses per cycle)"),
+      int_key(
+          "hw.sram.default.bank_bytes",
+          [](auto& config) -> auto& { return config.hw.sram.default_.bank_bytes; }, at_least(0),
+          "bytes per bank: a buffer is built of banks of this size, an access costs one bank and "
+          "the route to it (32 KiB: docs/cost-models.md); 0: one bank of the whole capacity"),
       CIMBA_SRAM_KEYS(x),
       CIMBA_SRAM_KEYS(xn),
       CIMBA_SRAM_KEYS(xz),

@@ -82,7 +82,7 @@ hw::HwParams to_hw_params(const RunConfig& c) {
   p.mac.cols = c.hw.mac.cols;
   p.mac.latency = c.hw.mac.latency;
   const SramDefaultConfig& d = c.hw.sram.default_;
-  p.sram_default = hw::SramParams{d.bytes, d.width_bits, d.ports};
+  p.sram_default = hw::SramParams{d.bytes, d.width_bits, d.ports, d.bank_bytes};
   const std::pair<const char*, const SramBufferConfig*> buffers[] = {
       {"x", &c.hw.sram.x},
       {"xn", &c.hw.sram.xn},
@@ -99,10 +99,10 @@ hw::HwParams to_hw_params(const RunConfig& c) {
       {"ssm_state", &c.hw.sram.ssm_state},
       {"ssm_params", &c.hw.sram.ssm_params}};
   for (const auto& [name, b] : buffers) {
-    if (b->bytes == 0 && b->width_bits == 0 && b->ports == 0) continue;
+    if (b->bytes == 0 && b->width_bits == 0 && b->ports == 0 && b->bank_bytes == 0) continue;
     p.sram[name] =
         hw::SramParams{b->bytes ? b->bytes : d.bytes, b->width_bits ? b->width_bits : d.width_bits,
-                       b->ports ? b->ports : d.ports};
+                       b->ports ? b->ports : d.ports, b->bank_bytes ? b->bank_bytes : d.bank_bytes};
   }
   p.dram.preset = dram_preset_name(c.hw.dram.preset);
   if (c.hw.dram.bandwidth_gbps > 0.0) p.dram.bandwidth_gbps = c.hw.dram.bandwidth_gbps;

@@ -73,6 +73,24 @@ cost::CimMacroParams cim_macro_params(const hw::HwParams& hw) {
 
 // ---- energy table ---------------------------------------------------------------------------
 
+BufferCost buffer_cost(const hw::HwParams& hw, const wl::BufferUse& b) {
+  const hw::SramParams& s = hw.sram_for(b.name);
+  BufferCost c;
+  c.sp.capacity_bytes = std::max<std::int64_t>(1, s.bytes ? s.bytes : b.bytes);
+  c.sp.width_bits =
+      static_cast<int>(std::min<std::int64_t>(s.width_bits, 8 * c.sp.capacity_bytes));
+  c.sp.tech = tech_of(hw);
+  c.register_file = b.name == "scale_tables" && c.sp.capacity_bytes <= 64 * 1024 &&
+                    8 * c.sp.capacity_bytes / c.sp.width_bits <= 4096;
+  c.banks = c.register_file ? 1 : cost::sram_bank_count(c.sp.capacity_bytes, s.bank_bytes);
+  c.cost = c.register_file ? cost::register_file_cost(c.sp)
+                           : cost::banked_sram_cost(c.sp, s.bank_bytes);
+  c.what = std::string(c.register_file ? "register_file_cost" : "banked_sram_cost") + "(" +
+           std::to_string(c.sp.capacity_bytes) + " B, " + std::to_string(c.sp.width_bits) +
+           " b" + (c.register_file ? "" : ", " + std::to_string(c.banks) + " banks") + ")";
+  return c;
+}
+
 std::string PricedEnergyTable::reason_for(const std::string& action_at_component) const {
   const std::string action = action_at_component.substr(0, action_at_component.find('@'));
   for (const auto& u : unpriced)
@@ -207,26 +225,15 @@ void EnergyTableBuilder::price_digital() {
 }
 
 void EnergyTableBuilder::price_buffers(const std::vector<wl::BufferUse>& buffers) {
-  const hw::HwParams& hw = hw_;
-  const cost::TechPoint& tech = tech_;
-  // Buffers: sram_cost at the configured capacity, or what the program needs (0 = sized to it);
-  // scale tables up to 64 KiB in a register file (as cost_table's scale table).
+  // Buffers as buffer_cost builds them: banks of the configured or the needed capacity; scale
+  // tables up to 64 KiB in a register file (as cost_table's scale table).
   for (const wl::BufferUse& b : buffers) {
-    const hw::SramParams& s = hw.sram_for(b.name);
     const std::string comp = "sram." + b.name;
     guarded("sram_read_bit@" + comp, [&] {
-      cost::SramParams sp;
-      sp.capacity_bytes = std::max<std::int64_t>(1, s.bytes ? s.bytes : b.bytes);
-      sp.width_bits = static_cast<int>(std::min<std::int64_t>(s.width_bits, 8 * sp.capacity_bytes));
-      sp.tech = tech;
-      const bool rf = b.name == "scale_tables" && sp.capacity_bytes <= 64 * 1024 &&
-                      8 * sp.capacity_bytes / sp.width_bits <= 4096;
-      const cost::SramCost sc = rf ? cost::register_file_cost(sp) : cost::sram_cost(sp);
-      const std::string what = std::string(rf ? "register_file_cost" : "sram_cost") + "(" +
-                               std::to_string(sp.capacity_bytes) + " B, " +
-                               std::to_string(sp.width_bits) + " b)";
-      set("sram_read_bit@" + comp, sc.read_energy_pJ / sp.width_bits, what + ".read / width");
-      set("sram_write_bit@" + comp, sc.write_energy_pJ / sp.width_bits, what + ".write / width");
+      const BufferCost c = buffer_cost(hw_, b);
+      const double w = c.sp.width_bits;
+      set("sram_read_bit@" + comp, c.cost.read_energy_pJ / w, c.what + ".read / width");
+      set("sram_write_bit@" + comp, c.cost.write_energy_pJ / w, c.what + ".write / width");
     });
   }
 }
@@ -334,27 +341,24 @@ std::vector<AreaRow> area_breakdown(const hw::HwParams& hw,
       a.counted_as = "hw.ssm.lanes";
     if (a.count > 0) rows.push_back(a);
   }
-  const cost::TechPoint tech = tech_of(hw);
   for (const wl::BufferUse& b : buffers) {
     const hw::SramParams& s = hw.sram_for(b.name);
-    cost::SramParams sp;
-    sp.capacity_bytes = std::max<std::int64_t>(1, s.bytes ? s.bytes : b.bytes);
-    sp.width_bits = static_cast<int>(std::min<std::int64_t>(s.width_bits, 8 * sp.capacity_bytes));
-    sp.tech = tech;
-    const bool rf = b.name == "scale_tables" && sp.capacity_bytes <= 64 * 1024 &&
-                    8 * sp.capacity_bytes / sp.width_bits <= 4096;
     AreaRow a;
     a.component = "sram." + b.name;
     a.count = 1;
-    a.counted_as = std::to_string(sp.capacity_bytes) + " B" +
-                   (s.bytes ? " (" + hw.sram_key(b.name) + ".bytes)" : " (sized to the program)") +
-                   ", " + std::to_string(sp.width_bits) + " b wide" + (rf ? ", register file" : "");
     try {
-      const cost::SramCost sc = rf ? cost::register_file_cost(sp) : cost::sram_cost(sp);
-      a.area_um2_each = a.area_um2 = sc.area_um2;
-      a.leakage_uW = sc.leakage_uW;
-      a.source = sc.source;
+      const BufferCost c = buffer_cost(hw, b);
+      a.counted_as =
+          std::to_string(c.sp.capacity_bytes) + " B" +
+          (s.bytes ? " (" + hw.sram_key(b.name) + ".bytes)" : " (sized to the program)") + ", " +
+          std::to_string(c.sp.width_bits) + " b wide" +
+          (c.register_file ? ", register file"
+                           : ", " + std::to_string(c.banks) + (c.banks == 1 ? " bank" : " banks"));
+      a.area_um2_each = a.area_um2 = c.cost.area_um2;
+      a.leakage_uW = c.cost.leakage_uW;
+      a.source = c.cost.source;
     } catch (const Error& e) {
+      a.counted_as = std::to_string(s.bytes ? s.bytes : b.bytes) + " B";
       a.source = std::string("not costed: ") + e.what();  // area 0, named as such
     }
     rows.push_back(a);

@@ -9,6 +9,7 @@
 #include "hw/accelerator.hpp"
 #include "models/cost/cim.hpp"
 #include "models/cost/report.hpp"
+#include "models/cost/sram.hpp"
 #include "workloads/program/op_program.hpp"
 
 namespace cimba::sim {
@@ -18,6 +19,19 @@ cost::TechPoint tech_of(const hw::HwParams& hw);
 
 /// The CIM macro as the cost model sees it (see hw_pricing.cpp).
 cost::CimMacroParams cim_macro_params(const hw::HwParams& hw);
+
+/// An on-chip buffer as the hardware builds it: hw.sram.<b>.bytes or the bytes the program
+/// needs, hw.sram.<b>.width_bits, banks of hw.sram.<b>.bank_bytes (cost::banked_sram_cost); the
+/// scale tables up to 64 KiB are a register file.
+struct BufferCost {
+  cost::SramParams sp;
+  bool register_file = false;
+  std::int64_t banks = 1;
+  cost::SramCost cost;
+  std::string what;  // "banked_sram_cost(65536 B, 256 b, 2 banks)"
+};
+/// Throws the cost model's InvalidArgument for a buffer it cannot price.
+BufferCost buffer_cost(const hw::HwParams& hw, const workloads::BufferUse& b);
 
 /// One entry of the energy table: `key` is "<action>" (every component) or
 /// "<action>@<component>"; `source` names the cost function that gave `pJ`.

@@ -213,6 +213,7 @@ struct SramBufferConfig {
   std::int64_t bytes = 0;
   int width_bits = 0;
   int ports = 0;
+  std::int64_t bank_bytes = 0;
 };
 
 /// hw.sram.default.*: buffers without values of their own.
@@ -220,6 +221,7 @@ struct SramDefaultConfig {
   std::int64_t bytes = hw::SramParams{}.bytes;  // 0: sized to what the program needs
   int width_bits = hw::SramParams{}.width_bits;
   int ports = hw::SramParams{}.ports;
+  std::int64_t bank_bytes = hw::SramParams{}.bank_bytes;  // 0: one bank
 };
 
 /// The buffers of a Mamba1 layer program (workloads/program/op_program.hpp, docs/hardware.md).

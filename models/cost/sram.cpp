@@ -5,6 +5,7 @@
 #include <string>
 
 #include "models/common/error.hpp"
+#include "models/cost/cim.hpp"
 #include "models/cost/component.hpp"
 #include "models/cost/digital.hpp"
 
@@ -124,6 +125,43 @@ SramCost sram_cost(const SramParams& p) {
   s.source =
       "bitcells: Chang ISSCC'17 / Chen JSSC'15 / Intel / TSMC (sram.cpp); energy: Horowitz "
       "ISSCC'14; Stillmaker-Baas";
+  return s;
+}
+
+std::int64_t sram_bank_count(std::int64_t capacity_bytes, std::int64_t bank_bytes) {
+  if (capacity_bytes < 1) throw InvalidArgument("cost: SRAM capacity must be >= 1 B");
+  if (bank_bytes <= 0 || bank_bytes >= capacity_bytes) return 1;
+  return (capacity_bytes + bank_bytes - 1) / bank_bytes;
+}
+
+SramCost banked_sram_cost(const SramParams& p, std::int64_t bank_bytes) {
+  check_params(p, std::int64_t(1) << 30);
+  const std::int64_t n = sram_bank_count(p.capacity_bytes, bank_bytes);
+  if (n == 1) return sram_cost(p);
+  SramParams bank = p;
+  bank.capacity_bytes = (p.capacity_bytes + n - 1) / n;  // equal banks holding the capacity
+  bank.width_bits = static_cast<int>(std::min<std::int64_t>(p.width_bits, 8 * bank.capacity_bytes));
+  const SramCost b = sram_cost(bank);
+  SramCost s;
+  s.area_um2 = static_cast<double>(n) * b.area_um2;
+  // The route from the port (at the centre of a square of banks of side S) to a bank: the mean
+  // Manhattan distance to a uniformly placed point, S / 2 (ASSUMPTION: a square floorplan, the
+  // port in the middle). Wire capacitance 0.2 fF/um (NeuroSim V1.3 SubArray.cpp, every node).
+  // A wire rises on 1/4 of the accesses of random data and draws C V^2 per rise (physics).
+  const double route_um = 0.5 * std::sqrt(s.area_um2);
+  const double wire_pJ_per_bit =
+      0.25 * kArrayWireCap_fF_per_um * route_um * p.tech.vdd_V * p.tech.vdd_V * 1e-3;
+  const double route_pJ = wire_pJ_per_bit * p.width_bits;
+  // A bank narrower than the buffer's width (tiny banks) is read width / bank width times.
+  const double reads = static_cast<double>(p.width_bits) / bank.width_bits;
+  s.read_energy_pJ = reads * b.read_energy_pJ + route_pJ;
+  s.write_energy_pJ = reads * b.write_energy_pJ + route_pJ;
+  s.read_energy_per_bit_pJ = s.read_energy_pJ / p.width_bits;
+  s.access_cycles = b.access_cycles;
+  s.access_latency_ns = b.access_latency_ns;
+  s.leakage_uW = static_cast<double>(n) * b.leakage_uW;
+  s.source = std::to_string(n) + " banks of " + std::to_string(bank.capacity_bytes) + " B (" +
+             b.source + ") + route S/2 x 0.2 fF/um (NeuroSim V1.3)";
   return s;
 }
 

@@ -9,6 +9,9 @@
 //          to the word width, scaled to node / vdd with Stillmaker-Baas. Write = 1.4 x read.
 // Timing : in clock cycles (ASSUMPTION, a pipelined-macro convention, see sram.cpp).
 // Leakage: cell off-current (sram_leakage_uW); periphery leakage is not modelled.
+// Banked : a buffer of banks (banked_sram_cost): area = the banks' (above); an access = one bank's
+//          (above, at the bank's capacity) + the route from the buffer's port to that bank (the
+//          NeuroSim wire capacitance over the mean Manhattan distance, see sram.cpp).
 #include <cstdint>
 #include <string>
 
@@ -48,6 +51,23 @@ struct SramCost {
 
 /// 6T-SRAM macro of the given capacity / word width.
 SramCost sram_cost(const SramParams& p);
+
+/// Default bank of a banked buffer (hw.sram.default.bank_bytes): 32 KiB. Chosen because it is
+/// the middle point of the Horowitz table the energy model is anchored on (a measured point, no
+/// interpolation) and a common size of compiled SRAM macros; accelerators build their buffers
+/// from banks of this order (Eyeriss's 108 KB global buffer: 27 banks of 4 KB, Chen et al.
+/// JSSC 2017). A choice, configurable per buffer; see docs/cost-models.md.
+inline constexpr std::int64_t kDefaultSramBankBytes = 32 * 1024;
+
+/// A buffer of capacity p.capacity_bytes built from ceil(capacity / bank_bytes) equal banks of
+/// p.width_bits each (bank_bytes <= 0 or >= capacity: one bank, i.e. sram_cost). An access
+/// reads or writes one bank: the bank's sram_cost energy plus the route to it, width_bits wires
+/// of kArrayWireCap_fF_per_um x (side of the buffer / 2) rising on a quarter of the accesses
+/// (random data) and drawing C V^2 per rise. Area and leakage: the sum of the banks; the route's
+/// wires run over the banks (no area of their own -- ASSUMPTION). Access cycles: one bank's.
+SramCost banked_sram_cost(const SramParams& p, std::int64_t bank_bytes);
+/// Banks of a banked buffer (1 for bank_bytes <= 0 or >= capacity).
+std::int64_t sram_bank_count(std::int64_t capacity_bytes, std::int64_t bank_bytes);
 
 /// Flip-flop register file (24T DFF per bit + read mux tree) for tiny tables; capacity
 /// 1 B .. 64 KiB. Cheaper per access than SRAM at a few hundred bytes, larger per bit.

@@ -1,6 +1,7 @@
 // SRAM, register-file and DRAM model tests.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 
 #include "models/common/error.hpp"
@@ -99,6 +100,35 @@ TEST(CostSram, BadInputThrowsTypedError) {
   EXPECT_THROW(sram_cost(sram(1024, 64, 90)), InvalidArgument);
   EXPECT_THROW(sram_bitcell_area_um2(10), InvalidArgument);
   EXPECT_THROW(register_file_cost(sram(1 << 20, 16)), InvalidArgument);  // > 64 KiB
+}
+
+TEST(CostSram, BankedBufferCostsOneBankPlusTheRoute) {
+  // One bank (bank >= capacity, or 0): exactly the monolithic model.
+  const SramParams small = sram(16 * 1024, 256, 28);
+  EXPECT_EQ(sram_bank_count(16 * 1024, 32 * 1024), 1);
+  EXPECT_EQ(sram_bank_count(16 * 1024, 0), 1);
+  EXPECT_DOUBLE_EQ(banked_sram_cost(small, 32 * 1024).read_energy_pJ,
+                   sram_cost(small).read_energy_pJ);
+  // 1.5 MiB in 32 KiB banks: 48 banks. Area and leakage: the banks'; an access: one 32 KiB bank
+  // plus 256 wires over half the side of the buffer, rising on 1/4 of the accesses.
+  const SramParams big = sram(1536 * 1024, 256, 28);
+  EXPECT_EQ(sram_bank_count(big.capacity_bytes, 32 * 1024), 48);
+  const SramCost b = banked_sram_cost(big, 32 * 1024);
+  const SramCost bank = sram_cost(sram(32 * 1024, 256, 28));
+  EXPECT_NEAR(b.area_um2, 48 * bank.area_um2, 1e-6 * b.area_um2);
+  EXPECT_NEAR(b.area_um2, sram_cost(big).area_um2, 1e-6 * b.area_um2);  // same bits, same cell
+  EXPECT_NEAR(b.leakage_uW, 48 * bank.leakage_uW, 1e-9 * b.leakage_uW);
+  const double route_pJ = 0.25 * 0.2 * (0.5 * std::sqrt(b.area_um2)) * 0.9 * 0.9 * 1e-3 * 256;
+  EXPECT_NEAR(b.read_energy_pJ, bank.read_energy_pJ + route_pJ, 1e-9);
+  EXPECT_NEAR(b.write_energy_pJ, bank.write_energy_pJ + route_pJ, 1e-9);
+  // Far cheaper per access than one 1.5 MiB array (the 1.0 pJ/bit vs ~0.2), dearer than a
+  // lone bank; the route grows with the capacity.
+  EXPECT_LT(b.read_energy_per_bit_pJ, 0.3 * sram_cost(big).read_energy_per_bit_pJ);
+  EXPECT_GT(b.read_energy_per_bit_pJ, bank.read_energy_per_bit_pJ);
+  EXPECT_GT(banked_sram_cost(sram(6 * 1024 * 1024, 256, 28), 32 * 1024).read_energy_pJ,
+            b.read_energy_pJ);
+  EXPECT_EQ(b.access_cycles, bank.access_cycles);
+  EXPECT_THROW(banked_sram_cost(sram(0, 64), 1024), InvalidArgument);
 }
 
 TEST(CostDram, PresetsAndTransfers) {

@@ -100,6 +100,14 @@ TEST(HwLayer, ChainCycleExactAndNumerics) {
   EXPECT_EQ(r.ledger.count("dram", Action::DramReadBit), 1024 * 8);
   EXPECT_EQ(r.ledger.count("dram", Action::DramWriteBit), 1024 * 8);
   EXPECT_EQ(r.ledger.count("sram.ssm_state", Action::SramReadBit), 8 * 64 * 4 * 32);
+  // CIM inputs are stored as 12-bit codes in 16-bit words (xn: in_proj's, g: out_proj's): the
+  // norm and the gate write them, the CIM reads them once; x, xz and y stay FP32.
+  EXPECT_EQ(r.ledger.count("sram.xn", Action::SramWriteBit), 8 * 32 * 16);
+  EXPECT_EQ(r.ledger.count("sram.xn", Action::SramReadBit), 8 * 32 * 16);
+  EXPECT_EQ(r.ledger.count("sram.g", Action::SramWriteBit), 8 * 64 * 16);
+  EXPECT_EQ(r.ledger.count("sram.g", Action::SramReadBit), 8 * 64 * 16);
+  EXPECT_EQ(r.ledger.count("sram.xz", Action::SramWriteBit), 8 * 128 * 32);
+  EXPECT_EQ(r.ledger.count("sram.y", Action::SramWriteBit), 8 * 64 * 32);
 }
 
 TEST(HwLayer, CimAndSsmMatchTheirNumericsFunctions) {

@@ -79,6 +79,38 @@ TEST(OpProgram, Mamba130mLayerStructure) {
   EXPECT_EQ(p.buffer("xz")->bytes, 2 * 64 * 3072 * 4);
 }
 
+TEST(OpProgram, CimInputsAreStoredAsCodes) {
+  Mamba1LayerShape s;  // 768, 1536, 16, 48, 4
+  s.length = 256;
+  Mamba1ProgramOptions o;
+  o.token_chunk = 64;
+  o.ssm_input = SsmInputScheme::Int8;
+  const OpProgram fp32 = build_mamba1_layer_program(s, o);
+  o.cim_input_bits = {12, 8, 12, 4};  // in_proj, x_proj, dt_proj, out_proj
+  const OpProgram p = build_mamba1_layer_program(s, o);
+  auto buf = [](const OpProgram& q, const std::string& n) { return *q.buffer(n); };
+  // Two chunks of 64 rows in flight. xn: in_proj's 12-bit codes in 16-bit words; g: out_proj's
+  // 4-bit codes in bytes; both were FP32.
+  EXPECT_EQ(buf(fp32, "xn").bytes, 128 * 768 * 4);
+  EXPECT_EQ(buf(p, "xn").element_bits, 16);
+  EXPECT_EQ(buf(p, "xn").bytes, 128 * 768 * 2);
+  EXPECT_EQ(buf(p, "g").element_bits, 8);
+  EXPECT_EQ(buf(p, "g").bytes, 128 * 1536);
+  // u is read by the scan too: it keeps the scheme's 8 bits; xp holds B and C for the scan (FP32);
+  // xz, delta, y, mo, x, out are FP32 where FP32 lives.
+  EXPECT_EQ(buf(p, "u").element_bits, 8);
+  EXPECT_EQ(buf(p, "u").bytes, 128 * 1536);
+  for (const char* n : {"xp", "xz", "delta", "y", "mo", "x", "out"}) {
+    EXPECT_EQ(buf(p, n).element_bits, 32) << n;
+    EXPECT_EQ(buf(p, n).bytes, buf(fp32, n).bytes) << n;
+  }
+  EXPECT_EQ(code_container_bits(1), 8);
+  EXPECT_EQ(code_container_bits(9), 16);
+  EXPECT_THROW(code_container_bits(0), InvalidArgument);
+  o.cim_input_bits = {12};
+  EXPECT_THROW(build_mamba1_layer_program(s, o), InvalidArgument);
+}
+
 TEST(OpProgram, NoBufferGrowsWithTheSequence) {
   Mamba1LayerShape s;
   Mamba1ProgramOptions o;

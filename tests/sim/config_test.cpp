@@ -505,7 +505,7 @@ TEST(ConfigDocs, CheckedInDocsMatchTheSchema) {
       read_text(std::filesystem::path(CIMBA_SOURCE_DIR) / "docs/config.md");
   EXPECT_TRUE(checked_in == render_config_docs())
       << "docs/config.md is out of date with sim/config_schema.cpp. Regenerate it from the "
-         "repository root with:\n  build/sim/cimba config-docs > docs/config.md";
+         "repository root with:\n  build/cimba config-docs > docs/config.md";
 }
 
 TEST(ConfigDocs, EveryKeyHasARow) {

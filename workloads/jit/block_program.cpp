@@ -64,6 +64,7 @@ class BlockProgramBuilder {
                                  {"h1", "mod", "w3o"}, "out", H, {w3, res1});
     add_store(res2);
     OpProgram& p = b_.program;
+    if (!o_.cim_input_bits.empty()) store_cim_inputs_as_codes(p, o_.cim_input_bits);
     p.validate();
     return p;
   }

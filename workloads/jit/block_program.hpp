@@ -2,6 +2,7 @@
 // The op program of one JiT block (workloads/program/op_program.hpp is the contract).
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "workloads/program/op_program.hpp"
 
@@ -25,6 +26,9 @@ struct JitBlockProgramOptions {
   bool adaLN_on_cim = false;
   int adaLN_weight_bytes = 4;
   bool w3_input_shift = false;  // TaQ-DiT: w3's input is shifted per channel (one FP32 add)
+  /// a_bits of the CIM input of each linear (indexed by JitLinearKind; 0: not quantized): their
+  /// input buffers hold codes (store_cim_inputs_as_codes). Empty: activations stored FP32.
+  std::vector<int> cim_input_bits;
 };
 
 /// The op program of one JiT block on one image (family "jit_block", length = tokens):

@@ -439,7 +439,6 @@ ProgramNeeds LayerExecutor::prepare(const workloads::OpProgram& program, const H
   needs.reasons["ssm_state"] = "the SSM state carried between token chunks cannot be streamed";
   needs.weight_tiles = layer_weight_tiles(hw, s);
   needs.weights_owner = "layer";
-  needs.u_bits = workloads::ssm_input_storage_bits(q.ssm_input, q.dual.value_bits);
   return needs;
 }
 
@@ -469,6 +468,7 @@ workloads::Mamba1ProgramOptions mamba1_program_options(const HwParams& hw,
   o.dual_value_bits = quant.dual.value_bits;
   o.w_bits = hw.cim.w_bits;
   o.token_chunk = token_chunk;
+  for (const numerics::BitSerialConfig& l : quant.linear) o.cim_input_bits.push_back(l.a_bits);
   // hw.cim.weights over the whole model (all `layers` layers' tiles), as hw::plan_cim_weights.
   o.weights_resident = plan_cim_weights(hw.cim, layers * layer_weight_tiles(hw, shape)).resident;
   const SramParams& wb = hw.sram_for("weights");

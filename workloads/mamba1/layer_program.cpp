@@ -73,6 +73,7 @@ class LayerProgramBuilder {
     for (std::int64_t c = 0; c < n_chunks_; ++c) add_chunk(c);
     OpProgram& p = b_.program;
     if (o_.ssm_input == SsmInputScheme::Group) p.buffers.push_back({"scale_tables", 0});
+    if (!o_.cim_input_bits.empty()) store_cim_inputs_as_codes(p, o_.cim_input_bits);
     p.validate();
     return p;
   }
@@ -94,7 +95,7 @@ class LayerProgramBuilder {
     const std::int64_t rows = slots_ * std::min(L_, o_.token_chunk);
     const std::int64_t H = H_, Di = Di_, XP = XP_;
     p.buffers = {{"x", rows * H * f4},       {"xn", rows * H * f4},
-                 {"xz", rows * 2 * Di * f4}, {"u", (rows * Di * u_bits + 7) / 8},
+                 {"xz", rows * 2 * Di * f4}, {"u", (rows * Di * u_bits + 7) / 8, u_bits},
                  {"xp", rows * XP * f4},     {"delta", rows * Di * f4},
                  {"y", rows * Di * f4},      {"g", rows * Di * f4},
                  {"mo", rows * H * f4},      {"out", rows * H * f4}};

@@ -2,6 +2,7 @@
 // The op program of one Mamba1 layer (workloads/program/op_program.hpp is the contract).
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "workloads/program/op_program.hpp"
 
@@ -30,6 +31,9 @@ struct Mamba1ProgramOptions {
   /// true: the weights are re-loaded from DRAM before every CIM op that uses them (a weight
   /// buffer too small to keep the layer's weights).
   bool weights_streamed_from_dram = false;
+  /// a_bits of the CIM input of each linear (in_proj, x_proj, dt_proj, out_proj): their input
+  /// buffers hold codes (store_cim_inputs_as_codes). Empty: every activation is stored FP32.
+  std::vector<int> cim_input_bits;
 };
 
 /// The op program of one Mamba1 layer (block), every op per token chunk c: load x -> RMSNorm ->

@@ -107,6 +107,41 @@ int ssm_input_storage_bits(SsmInputScheme scheme, int dual_value_bits) {
   return 32;
 }
 
+int code_container_bits(int a_bits) {
+  if (a_bits < 1 || a_bits > 32)
+    throw InvalidArgument("code_container_bits: a_bits must be 1..32, got " +
+                          std::to_string(a_bits));
+  return (a_bits + 7) / 8 * 8;
+}
+
+void store_cim_inputs_as_codes(OpProgram& p, const std::vector<int>& input_bits) {
+  if (input_bits.size() < p.linears.size())
+    throw InvalidArgument("store_cim_inputs_as_codes: " + std::to_string(input_bits.size()) +
+                          " input widths for " + std::to_string(p.linears.size()) + " linears");
+  std::map<std::string, int> bits;  // buffer -> container bits (0: stays as it is)
+  std::set<std::string> written;
+  for (const Op& op : p.ops) {
+    if (!op.dst.empty()) written.insert(op.dst);
+    for (const std::string& b : op.src) {
+      const bool cim = op.kind == OpKind::CimMatmul;
+      const int a = cim ? input_bits[static_cast<std::size_t>(op.linear)] : 0;
+      auto it = bits.find(b);
+      const int c = a > 0 ? code_container_bits(a) : 0;
+      if (it == bits.end())
+        bits[b] = c;
+      else if (it->second > 0)
+        it->second = c > 0 ? std::max(it->second, c) : 0;
+    }
+  }
+  for (BufferUse& b : p.buffers) {
+    auto it = bits.find(b.name);
+    if (it == bits.end() || it->second == 0 || !written.count(b.name) || b.element_bits != 32)
+      continue;
+    b.bytes = (b.bytes / 4 * it->second + 7) / 8;
+    b.element_bits = it->second;
+  }
+}
+
 const BufferUse* OpProgram::buffer(const std::string& name) const {
   for (const auto& b : buffers)
     if (b.name == name) return &b;

@@ -108,11 +108,13 @@ struct Op {
   std::int64_t tokens() const { return token_end - token_begin; }
 };
 
-/// An on-chip buffer the program uses and the bytes it must hold (no reuse between ops is
-/// assumed: the sum of everything written to it over the layer, or the weights it stages).
+/// An on-chip buffer the program uses, the bytes it must hold (the token chunks in flight, or the
+/// weights it stages) and the bits one stored element occupies (FP32 activations 32; the codes of
+/// a CIM input at their container, store_cim_inputs_as_codes; the SSM input at its scheme's).
 struct BufferUse {
   std::string name;
   std::int64_t bytes = 0;
+  int element_bits = 32;
 };
 
 struct OpProgram {
@@ -132,6 +134,19 @@ struct OpProgram {
   const std::string& linear_name(int index) const;
   const BufferUse* buffer(const std::string& name) const;
 };
+
+/// Bits of the container a CIM input code of `a_bits` is stored in: a_bits rounded up to whole
+/// bytes (12-bit codes in 16-bit words), so that codes stay byte-addressable.
+int code_container_bits(int a_bits);
+
+/// Stores the inputs of the CIM linears as the codes the CIM's input quantizer makes: every
+/// buffer written by an op and read only by CimMatmul ops gets element_bits =
+/// code_container_bits(the largest input_bits[linear] of its readers), its bytes scaled from
+/// FP32. input_bits[i] is the a_bits of linear i (0: not quantized; a buffer one of whose readers
+/// is 0 stays FP32). Buffers also read by other units (B and C next to dt in x_proj's output, the
+/// SSM input u) keep their own width. Throws InvalidArgument when input_bits is shorter than
+/// the program's linears.
+void store_cim_inputs_as_codes(OpProgram& program, const std::vector<int>& input_bits);
 
 /// One line per op ("  12 cim_matmul   qkv[t0:64]  src=a dst=qkv deps=5,6 ..."), then the buffers:
 /// the listing the workloads issue asks for.
