@@ -277,6 +277,7 @@ Schema build_schema() {
       {"hw.sram.scale_tables", "group / dual-scale scale tables (a register file when <= 64 KiB)"},
       {"hw.sram.ssm_state", "SSM state h [d_inner, d_state] FP32, carried between token chunks"},
       {"hw.sram.ssm_params", "A and D of the SSM core"},
+      {"hw.sram.stream", "the residual stream between layers [L, d_model] FP32 (mamba)"},
       {"hw.dram", "the DRAM channel"},
       {"ssm", "the SSM core: exp and softplus of the selective scan (mamba; NUMERICS.md 7)"},
       {"calib", "observers that calibrate static ranges (NUMERICS.md 6)"},
@@ -587,6 +588,15 @@ Schema build_schema() {
       CIMBA_SRAM_KEYS(scale_tables),
       CIMBA_SRAM_KEYS(ssm_state),
       CIMBA_SRAM_KEYS(ssm_params),
+      int_key(CIMBA_KEY(hw.sram.stream.bytes), at_least(0),
+              "capacity of the residual stream between layers: the stream [L, d_model] FP32 stays "
+              "on chip when it fits, else every layer's input and output go through DRAM "
+              "(reported); 0: sized to the window"),
+      int_key(CIMBA_KEY(hw.sram.stream.width_bits), closed(0, 1 << 16),
+              "bits per access of one port; 0: hw.sram.default.width_bits"),
+      int_key(CIMBA_KEY(hw.sram.stream.ports), closed(0, 64), "ports; 0: hw.sram.default.ports"),
+      int_key(CIMBA_KEY(hw.sram.stream.bank_bytes), at_least(0),
+              "bytes per bank; 0: hw.sram.default.bank_bytes"),
       enum_key(CIMBA_KEY(hw.dram.preset),
                {{"ddr4_3200", DramPresetKind::Ddr4_3200},
                 {"lpddr4_4266", DramPresetKind::Lpddr4_4266},

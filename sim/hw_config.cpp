@@ -97,7 +97,8 @@ hw::HwParams to_hw_params(const RunConfig& c) {
       {"weights", &c.hw.sram.weights},
       {"scale_tables", &c.hw.sram.scale_tables},
       {"ssm_state", &c.hw.sram.ssm_state},
-      {"ssm_params", &c.hw.sram.ssm_params}};
+      {"ssm_params", &c.hw.sram.ssm_params},
+      {"stream", &c.hw.sram.stream}};
   for (const auto& [name, b] : buffers) {
     if (b->bytes == 0 && b->width_bits == 0 && b->ports == 0 && b->bank_bytes == 0) continue;
     p.sram[name] =

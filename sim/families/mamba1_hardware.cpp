@@ -30,13 +30,19 @@ std::string fmt4(double v, int precision = 4) { return fmt(v, precision); }
 
 /// What the layers on the accelerator gave.
 struct MambaHwRun {
-  std::vector<hw::HwReport> reports;  // one per layer (copies of layer 0's when not simulated)
+  std::vector<hw::HwReport> reports;  // one per layer (a played layer's copy when not played)
   PricedEnergyTable prices;
   std::vector<AreaRow> area;
   hw::CimWeightPlan plan;  // the CIM macros over the whole model
   int n_layers = 0;
-  int simulated = 0;                 // layers played on the accelerator
+  std::vector<bool> played;          // per layer: played on the accelerator (else a copy)
+  std::vector<int> copy_of;          // per layer: the played layer whose report it carries
   bool data_dependent_walk = false;  // the sequential index walk of the group scheme
+  /// The residual stream between layers: [L, d_model] FP32 bytes, the buffer's capacity (0:
+  /// sized to it) and whether it stays on chip.
+  std::int64_t stream_bytes = 0, stream_capacity = 0;
+  bool stream_on_chip = false;
+  int simulated() const { return static_cast<int>(std::count(played.begin(), played.end(), true)); }
 };
 
 wl::Mamba1LayerShape layer_shape(const wl::MambaConfig& mc, std::int64_t window) {
@@ -90,7 +96,24 @@ hw::LayerQuant layer_quant(const RunConfig& cfg, const wl::MambaLayerWeights& w,
   return q;
 }
 
-/// Plays the layers; prices the buffers layer 0 used (at the bytes they needed) and reprices it.
+/// Which layers are played: every layer, or (hw.simulate_layers first) one of each kind of
+/// program: the first (its input from DRAM), a middle one and the last (its output to DRAM) when
+/// the residual stream stays on chip, else layer 0 alone (every program is the same). The others
+/// carry the report of the played layer of their kind (same shapes, same counts).
+void choose_played_layers(MambaHwRun& run, bool simulate_all) {
+  const int n = run.n_layers;
+  run.played.assign(static_cast<std::size_t>(n), simulate_all);
+  run.copy_of.resize(static_cast<std::size_t>(n));
+  for (int l = 0; l < n; ++l) {
+    int rep = l;
+    if (!simulate_all) rep = !run.stream_on_chip || l == 0 ? 0 : (l == n - 1 ? n - 1 : 1);
+    run.copy_of[static_cast<std::size_t>(l)] = rep;
+    run.played[static_cast<std::size_t>(rep)] = true;
+  }
+}
+
+/// Plays the layers; prices the union of the buffers the played layers used (at the bytes they
+/// needed) and reprices them.
 MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::MambaModel& model,
                        const wl::Mamba1LayerShape& shape, const wl::TokenWindows& windows,
                        const hw::LayerQuant& base, const wl::MambaCalibration* calibration,
@@ -99,44 +122,53 @@ MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::M
   run.n_layers = static_cast<int>(model.layers.size());
   // Every Mamba layer has the same shape, and the ledger's counts and the cycle counts follow from
   // the shapes and the hw.* keys alone, with one exception: the sequential index walk of the group
-  // scheme stops at a data-dependent threshold. So hw.simulate_layers first plays layer 0 and
-  // counts it n_layers times (exact for latency and energy), unless that walk is in the program.
+  // scheme stops at a data-dependent threshold. So hw.simulate_layers first plays one layer of
+  // each program kind and counts it for its kind (exact for latency and energy), unless that walk
+  // is in the program.
   run.data_dependent_walk = cfg.workload.ssm_input.scheme == SsmInputScheme::Group &&
                             cfg.hw.index.impl == IndexImplMode::Sequential;
   const bool simulate_all =
       cfg.hw.simulate_layers == SimulateLayers::All || run.data_dependent_walk;
-  run.simulated = simulate_all ? run.n_layers : std::min(run.n_layers, 1);
+  run.stream_bytes = shape.length * shape.d_model * 4;
+  run.stream_capacity = hw.sram_for("stream").bytes;
+  run.stream_on_chip =
+      run.n_layers > 1 && (run.stream_capacity == 0 || run.stream_bytes <= run.stream_capacity);
+  choose_played_layers(run, simulate_all);
+  const bool need_all_inputs = run.simulated() > 1;
   const std::vector<nm::MatrixF> block_in =
-      block_inputs(model, windows, run.n_layers, simulate_all);
-  for (int l = 0; l < run.simulated; ++l) {
+      block_inputs(model, windows, run.n_layers, need_all_inputs);
+  std::map<int, hw::HwReport> played;
+  std::map<std::string, std::int64_t> needed;  // buffer -> the most bytes a played layer needed
+  for (int l = 0; l < run.n_layers; ++l) {
+    if (!run.played[static_cast<std::size_t>(l)]) continue;
     const wl::MambaLayerWeights& w = model.layers[static_cast<std::size_t>(l)];
     const nm::MatrixF& x = block_in[static_cast<std::size_t>(l)];
     const hw::LayerQuant q = layer_quant(cfg, w, shape, base, hw, x, calibration, l);
-    const wl::OpProgram program = wl::build_mamba1_layer_program(
-        shape,
-        hw::mamba1_program_options(hw, shape, q, cfg.hw.token_chunk,
-                                   static_cast<std::int64_t>(model.layers.size())),
-        "layers." + std::to_string(l));
+    wl::Mamba1ProgramOptions opts = hw::mamba1_program_options(
+        hw, shape, q, cfg.hw.token_chunk, static_cast<std::int64_t>(model.layers.size()));
+    opts.stream_in = run.stream_on_chip && l > 0;
+    opts.stream_out = run.stream_on_chip && l < run.n_layers - 1;
+    const wl::OpProgram program =
+        wl::build_mamba1_layer_program(shape, opts, "layers." + std::to_string(l));
     hw::HwParams hw_layer = hw;
     if (l > 0) hw_layer.trace.clear();  // the VCD holds the first layer
     hw::LayerExecutor ex(shape, w, q, hw_layer, x);
-    run.reports.push_back(hw::run_on_hardware(program, ex, hw_layer, run.prices.table));
-    if (l == 0) {
-      // The buffers the accelerator used (the program's plus the SSM core's state and
-      // parameters) at the bytes they needed: price them, and the first layer again.
-      std::vector<wl::BufferUse> buffers;
-      for (const hw::BufferReport& b : run.reports.back().buffers)
-        buffers.push_back({b.name, b.required_bytes});
-      run.prices = build_energy_table(hw, buffers);
-      run.area = area_breakdown(hw, buffers);
-      reprice(run.reports.back(), run.prices.table);
-    }
+    played[l] = hw::run_on_hardware(program, ex, hw_layer, run.prices.table);
+    for (const hw::BufferReport& b : played[l].buffers)
+      needed[b.name] = std::max(needed[b.name], b.required_bytes);
     if (layer_done) layer_done(l);
   }
-  // hw.simulate_layers first: layers 1.. are layer 0's report (same shapes, same counts).
-  for (int l = run.simulated; l < run.n_layers; ++l) {
-    run.reports.push_back(run.reports.front());
-    if (layer_done) layer_done(l);
+  // The accelerator's buffers: every buffer a played layer used, at the most it needed (the
+  // residual stream's buffer is on the chip even when the stream does not fit it).
+  if (!needed.count("stream") && run.n_layers > 1) needed["stream"] = 0;
+  std::vector<wl::BufferUse> buffers;
+  for (const auto& [name, bytes] : needed) buffers.push_back({name, bytes});
+  run.prices = build_energy_table(hw, buffers);
+  run.area = area_breakdown(hw, buffers);
+  for (auto& [l, r] : played) reprice(r, run.prices.table);
+  for (int l = 0; l < run.n_layers; ++l) {
+    run.reports.push_back(played.at(run.copy_of[static_cast<std::size_t>(l)]));
+    if (layer_done && !run.played[static_cast<std::size_t>(l)]) layer_done(l);
   }
   return run;
 }
@@ -166,7 +198,7 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
       energy_by_component[e.component] += e.energy_pJ;
     add_unpriced_counts(r, 1, unpriced_counts);
     const double leak_pJ = leakage_uW * r.latency_ns * 1e-3;  // uW x ns = 1e-15 J = 1e-3 pJ
-    const bool simulated = static_cast<int>(l) < run.simulated;
+    const bool simulated = run.played[l];
     layers.push_back({{"layer", static_cast<int>(l)},
                       {"ops", static_cast<std::int64_t>(r.ops.size())},
                       {"latency_cycles", r.total_cycles},
@@ -266,14 +298,32 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
       "layers run one after another, so the window's latency is the sum of the layers'");
   notes.push_back("the lm_head (and the embedding, norm_f) do not run on the accelerator");
   notes.push_back("leakage energy = total leakage power x latency; energy_pJ = dynamic + leakage");
-  if (run.simulated < run.n_layers)
+  if (run.simulated() < run.n_layers)
     notes.push_back(
-        "hw.simulate_layers first: layer 0 was played on the accelerator and its latency, "
-        "ledger and energy are counted for each of the " +
+        "hw.simulate_layers first: " +
+        std::string(run.simulated() == 1 ? "layer 0 was played on the accelerator and its"
+                                         : "the first, the second and the last layer were played "
+                                           "on the accelerator (the first reads the model input "
+                                           "from DRAM, the last writes the output to DRAM, the "
+                                           "others keep the residual stream on chip); their") +
+        " latency, ledger and energy are counted for each of the " +
         std::to_string(run.n_layers) +
-        " layers (every layer has the same shape, and the counts depend on shapes only); "
-        "adc_saturated is known for layer 0 only (null for the others); hw.simulate_layers all "
-        "plays every layer");
+        " layers of their kind (every layer has the same shape, and the counts depend on shapes "
+        "only); adc_saturated is known for the played layers only (null for the others); "
+        "hw.simulate_layers all plays every layer");
+  if (run.n_layers > 1)
+    notes.push_back(
+        run.stream_on_chip
+            ? "residual stream: the block outputs [L, d_model] FP32 (" +
+                  std::to_string(run.stream_bytes) + " B) stay on chip in sram.stream (" +
+                  (run.stream_capacity ? std::to_string(run.stream_capacity) + " B, " : "") +
+                  "hw.sram.stream.bytes); DRAM carries the model input and output only"
+            : "residual stream: the block outputs [L, d_model] FP32 (" +
+                  std::to_string(run.stream_bytes) + " B) do not fit sram.stream (" +
+                  std::to_string(run.stream_capacity) +
+                  " B, hw.sram.stream.bytes): every layer loads its input from DRAM and stores "
+                  "its output to DRAM (capacity-forced traffic: " +
+                  std::to_string(2 * (run.n_layers - 1) * run.stream_bytes) + " B per window)");
   else if (cfg.hw.simulate_layers == SimulateLayers::First && run.data_dependent_walk)
     notes.push_back(
         "every layer was played although hw.simulate_layers is first: the sequential index walk "
@@ -327,6 +377,15 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
   const double adc_latency_ns = adc_cost_latency_ns(mp);
   return {{"accelerator", accelerator_json(cfg, hw, run, mp, adc_latency_ns)},
           {"tokens_per_window", windows.window},
+          // The block outputs between layers: on chip, or forced through DRAM by the capacity.
+          {"residual_stream",
+           {{"bytes", run.stream_bytes},
+            {"capacity_bytes", run.stream_capacity},
+            {"on_chip", run.stream_on_chip},
+            {"dram_bytes_forced_per_window",
+             run.stream_on_chip || run.n_layers < 2
+                 ? 0
+                 : 2 * (run.n_layers - 1) * run.stream_bytes}}},
           {"totals", totals},
           {"area",
            {{"area_um2", area_um2},

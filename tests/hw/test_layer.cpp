@@ -110,6 +110,32 @@ TEST(HwLayer, ChainCycleExactAndNumerics) {
   EXPECT_EQ(r.ledger.count("sram.y", Action::SramWriteBit), 8 * 64 * 32);
 }
 
+TEST(HwLayer, ResidualStreamProgramsComputeTheSameLayer) {
+  // A middle layer reads its input from the on-chip stream and writes its output over it: no
+  // DRAM traffic at all (resident weights), the same output bit for bit, x / out not needed.
+  LayerSetup s = make_setup(SsmInputScheme::Fp32, 32, 8, test::small_hw());
+  auto opts = mamba1_program_options(s.hw, s.shape, s.quant, 8);
+  opts.stream_in = opts.stream_out = true;
+  const workloads::OpProgram mid = workloads::build_mamba1_layer_program(s.shape, opts);
+  EXPECT_EQ(mid.buffer("x"), nullptr);
+  EXPECT_EQ(mid.buffer("out"), nullptr);
+  ASSERT_NE(mid.buffer("stream"), nullptr);
+  EXPECT_EQ(mid.buffer("stream")->bytes, 32 * 32 * 4);  // [L, d_model] FP32
+  HwParams hw = s.hw;
+  LayerExecutor a(s.shape, s.model.layers[0], s.quant, hw, s.x);
+  LayerExecutor b(s.shape, s.model.layers[0], s.quant, hw, s.x);
+  const HwReport ra = run_on_hardware(s.program, a, hw);
+  const HwReport rb = run_on_hardware(mid, b, hw);
+  EXPECT_TRUE(bit_identical(a.output(), b.output()));
+  EXPECT_EQ(rb.ledger.count("dram", Action::DramReadBit), 0);
+  EXPECT_EQ(rb.ledger.count("dram", Action::DramWriteBit), 0);
+  EXPECT_EQ(ra.ledger.count("dram", Action::DramReadBit), 32 * 32 * 32);
+  // the stream: read by every norm and residual, written by every residual (32 x 32 elements)
+  EXPECT_EQ(rb.ledger.count("sram.stream", Action::SramWriteBit), 32 * 32 * 32);
+  EXPECT_EQ(rb.ledger.count("sram.stream", Action::SramReadBit), 3 * 32 * 32 * 32);
+  EXPECT_LT(rb.total_cycles, ra.total_cycles);
+}
+
 TEST(HwLayer, CimAndSsmMatchTheirNumericsFunctions) {
   LayerSetup s = make_setup(SsmInputScheme::Fp32, 16, 8, test::small_hw());
   LayerExecutor ex(s.shape, s.model.layers[0], s.quant, s.hw, s.x);

@@ -88,9 +88,9 @@ TEST(HardwareRun, DefaultDramIsPricedAndFirstLayerScalingIsExact) {
   EXPECT_NEAR(h["totals"]["dynamic_energy_pJ"].get<double>(),
               all["totals"]["dynamic_energy_pJ"].get<double>(),
               1e-9 * all["totals"]["dynamic_energy_pJ"].get<double>());
-  EXPECT_EQ(h["layers"][1]["simulated"], false);
-  EXPECT_TRUE(h["layers"][1]["adc_saturated"].is_null());
-  EXPECT_EQ(all["layers"][1]["simulated"], true);
+  EXPECT_EQ(h["layers"][2]["simulated"], false);  // carries layer 1's report (a middle layer)
+  EXPECT_TRUE(h["layers"][2]["adc_saturated"].is_null());
+  EXPECT_EQ(all["layers"][2]["simulated"], true);
 }
 
 TEST(HardwareRun, ConfigDefaultsEqualTheHardwareModelsDefaults) {
@@ -135,7 +135,9 @@ TEST(HardwareRun, ConfigDefaultsEqualTheHardwareModelsDefaults) {
     EXPECT_EQ(from_config.sram.at(name).bytes, s.bytes) << name;
     EXPECT_EQ(from_config.sram.at(name).width_bits, s.width_bits) << name;
     EXPECT_EQ(from_config.sram.at(name).ports, s.ports) << name;
+    EXPECT_EQ(from_config.sram.at(name).bank_bytes, s.bank_bytes) << name;
   }
+  EXPECT_EQ(from_config.sram_default.bank_bytes, d.sram_default.bank_bytes);
   EXPECT_EQ(from_config.dram.preset, d.dram.preset);
   EXPECT_EQ(from_config.dram.bandwidth_gbps, d.dram.bandwidth_gbps);
   EXPECT_EQ(from_config.dram.latency_ns, d.dram.latency_ns);
@@ -343,8 +345,7 @@ TEST(HardwareRun, WeightResidencyIsPlannedOverTheWholeModel) {
   EXPECT_TRUE(counted);
   const json& rl = resident.result["hardware"]["layers"][1];
   EXPECT_EQ(rl["counts"].value("cim_cell_write@cim", 0.0), 0.0);
-  EXPECT_EQ(rl["counts"].value("dram_read_bit@dram", 0.0),
-            resident.result["hardware"]["layers"][0]["counts"].value("dram_read_bit@dram", 0.0));
+  EXPECT_EQ(rl["counts"].value("dram_read_bit@dram", 0.0), 0.0);  // and no activations either
 
   // auto on 256 macros: one layer fits, the model does not: every layer loads and programs its
   // weights in every window; auto on 1008 is resident.
@@ -358,7 +359,7 @@ TEST(HardwareRun, WeightResidencyIsPlannedOverTheWholeModel) {
   EXPECT_GT(some["layers"][1]["counts"].value("cim_cell_write@cim", 0.0), 0.0);
   EXPECT_EQ(all["layers"][1]["counts"].value("cim_cell_write@cim", 0.0), 0.0);
   EXPECT_GT(some["layers"][1]["counts"]["dram_read_bit@dram"].get<double>(),
-            all["layers"][1]["counts"]["dram_read_bit@dram"].get<double>());
+            all["layers"][1]["counts"].value("dram_read_bit@dram", 0.0));
 
   // streamed charges the reloads even when the macros would hold the model.
   const json& streamed =
@@ -377,6 +378,69 @@ TEST(HardwareRun, WeightResidencyIsPlannedOverTheWholeModel) {
   const std::string none = error_message<ConfigError>(
       [] { load_run_config(std::nullopt, {"hw.cim.weights=streamed"}); });
   EXPECT_NE(none.find("hw.cim.macros: 0"), std::string::npos) << none;
+}
+
+TEST(HardwareRun, ResidualStreamStaysOnChipBetweenLayers) {
+  // L = 32, d_model 768: the stream is 32 x 768 x 4 = 98304 B, within the default 1 MiB. DRAM
+  // carries the model input (layer 0 loads it) and output (layer 3 stores it) only.
+  const json& h = run_of(small_run()).result["hardware"];
+  const std::int64_t stream_bits = 32 * 768 * 32;
+  EXPECT_EQ(h["residual_stream"]["bytes"], 98304);
+  EXPECT_EQ(h["residual_stream"]["capacity_bytes"], 1 << 20);
+  EXPECT_EQ(h["residual_stream"]["on_chip"], true);
+  EXPECT_EQ(h["residual_stream"]["dram_bytes_forced_per_window"], 0);
+  auto dram = [](const json& layer, const char* what) {
+    return layer["counts"].value(std::string(what) + "@dram", 0.0);
+  };
+  const json& L = h["layers"];
+  EXPECT_EQ(dram(L[0], "dram_read_bit"), stream_bits);
+  EXPECT_EQ(dram(L[0], "dram_write_bit"), 0.0);
+  for (int l : {1, 2}) {
+    EXPECT_EQ(dram(L[l], "dram_read_bit"), 0.0) << l;
+    EXPECT_EQ(dram(L[l], "dram_write_bit"), 0.0) << l;
+    // the middle layers read their input from the stream and write their output over it
+    EXPECT_GT(L[l]["counts"].value("sram_write_bit@sram.stream", 0.0), 0.0) << l;
+  }
+  EXPECT_EQ(dram(L[3], "dram_read_bit"), 0.0);
+  EXPECT_EQ(dram(L[3], "dram_write_bit"), stream_bits);
+  // Played: the first, a middle and the last layer; layer 2 carries layer 1's report, and
+  // playing every layer gives the same totals.
+  EXPECT_EQ(L[1]["simulated"], true);
+  EXPECT_EQ(L[2]["simulated"], false);
+  EXPECT_EQ(L[3]["simulated"], true);
+
+  // A stream buffer too small for it: every layer loads and stores through DRAM (reported).
+  const json& spill =
+      run_of(small_run({"hw.sram.stream.bytes=65536"})).result["hardware"];
+  EXPECT_EQ(spill["residual_stream"]["on_chip"], false);
+  EXPECT_EQ(spill["residual_stream"]["dram_bytes_forced_per_window"], 2 * 3 * 98304);
+  for (int l = 0; l < 4; ++l) {
+    EXPECT_EQ(dram(spill["layers"][l], "dram_read_bit"), stream_bits) << l;
+    EXPECT_EQ(dram(spill["layers"][l], "dram_write_bit"), stream_bits) << l;
+  }
+  bool noted = false;
+  for (const json& n : spill["notes"])
+    noted = noted || n.get<std::string>().find("do not fit sram.stream (65536 B") !=
+                         std::string::npos;
+  EXPECT_TRUE(noted);
+  EXPECT_GT(spill["totals"]["energy_by_component_pJ"]["dram"].get<double>(),
+            h["totals"]["energy_by_component_pJ"]["dram"].get<double>());
+}
+
+TEST(HardwareRun, AreaDoesNotGrowWithTheSequenceLength) {
+  // A fixed token chunk (16): every buffer holds chunks or the configured residual stream, so the
+  // accelerator is the same at L = 32, 64 and 128 (and at L = 256 .. 4096 for the layer
+  // program's buffers: OpProgram.NoBufferGrowsWithTheSequence).
+  std::vector<json> areas;
+  for (const char* L : {"32", "64", "128"}) {
+    std::vector<std::string> sets = small_run();
+    sets.push_back(std::string("workload.mamba.window=") + L);
+    areas.push_back(run_of(sets).result["hardware"]["area"]);
+  }
+  for (std::size_t i = 1; i < areas.size(); ++i) {
+    EXPECT_EQ(areas[i]["area_um2"], areas[0]["area_um2"]) << i;
+    EXPECT_EQ(areas[i]["components"], areas[0]["components"]) << i;
+  }
 }
 
 TEST(HardwareRun, TraceWritesAVcdOfTheFirstLayer) {

@@ -44,7 +44,7 @@ std::int64_t linear_weight_bytes(const Mamba1LayerShape& s, const Mamba1ProgramO
 
 // Whether `name` is an activation buffer (one whose slots are reused by the chunks).
 bool is_activation(const std::string& name) {
-  return !name.empty() && name != "weights" && name != "scale_tables";
+  return !name.empty() && name != "weights" && name != "scale_tables" && name != "stream";
 }
 
 // Appends the ops of one Mamba1 layer chunk by chunk, with the slot waits and the weight loads.
@@ -94,11 +94,16 @@ class LayerProgramBuilder {
     // the ops below wait so that a slot is never overwritten before its readers are done).
     const std::int64_t rows = slots_ * std::min(L_, o_.token_chunk);
     const std::int64_t H = H_, Di = Di_, XP = XP_;
-    p.buffers = {{"x", rows * H * f4},       {"xn", rows * H * f4},
+    p.buffers = {{"xn", rows * H * f4},
                  {"xz", rows * 2 * Di * f4}, {"u", (rows * Di * u_bits + 7) / 8, u_bits},
                  {"xp", rows * XP * f4},     {"delta", rows * Di * f4},
                  {"y", rows * Di * f4},      {"g", rows * Di * f4},
-                 {"mo", rows * H * f4},      {"out", rows * H * f4}};
+                 {"mo", rows * H * f4}};
+    // The block input and output: chunk slots filled from / drained to DRAM, or the residual
+    // stream of the whole sequence on chip (in place: a chunk's output overwrites its input).
+    if (!o_.stream_in) p.buffers.insert(p.buffers.begin(), BufferUse{"x", rows * H * f4});
+    if (!o_.stream_out) p.buffers.push_back({"out", rows * H * f4});
+    if (o_.stream_in || o_.stream_out) p.buffers.push_back({"stream", L_ * H * f4});
     const LinearKind kinds[] = {LinearKind::InProj, LinearKind::XProj, LinearKind::DtProj,
                                 LinearKind::OutProj};
     if (!o_.weights_resident) {
@@ -188,8 +193,29 @@ class LayerProgramBuilder {
     add_residual_and_store(c, t0, t1, n, out_ops);
   }
 
-  // Adds the load of chunk c's x and its RMSNorm; returns the norm's id.
+  // The buffer chunk c's block input is read from.
+  const char* input_buffer() const { return o_.stream_in ? "stream" : "x"; }
+
+  // Adds the load of chunk c's x (from DRAM unless it is in the stream) and its RMSNorm; returns
+  // the norm's id.
   int add_load_and_norm(std::int64_t c, std::int64_t t0, std::int64_t t1, std::int64_t n) {
+    const std::int64_t H = H_;
+    load_x_[c] = o_.stream_in ? -1 : add_dram_load(c, t0, t1, n);
+    Op norm;
+    norm.kind = OpKind::Elementwise;
+    norm.fn = ElementwiseFn::RmsNorm;
+    norm.name = range_name("norm", t0, t1);
+    norm.src = {input_buffer()};
+    norm.dst = "xn";
+    norm.token_begin = t0;
+    norm.token_end = t1;
+    norm.in_shape = norm.out_shape = {n, H};
+    norm.deps = {load_x_[c]};
+    return add_chunked(norm, c);
+  }
+
+  // Adds the DRAM load of chunk c's block input into x; returns its id.
+  int add_dram_load(std::int64_t c, std::int64_t t0, std::int64_t t1, std::int64_t n) {
     const std::int64_t H = H_;
     Op ld;
     ld.kind = OpKind::DramLoad;
@@ -199,19 +225,7 @@ class LayerProgramBuilder {
     ld.token_end = t1;
     ld.out_shape = {n, H};
     ld.bytes = n * H * f4;
-    load_x_[c] = add_chunked(ld, c);
-
-    Op norm;
-    norm.kind = OpKind::Elementwise;
-    norm.fn = ElementwiseFn::RmsNorm;
-    norm.name = range_name("norm", t0, t1);
-    norm.src = {"x"};
-    norm.dst = "xn";
-    norm.token_begin = t0;
-    norm.token_end = t1;
-    norm.in_shape = norm.out_shape = {n, H};
-    norm.deps = {load_x_[c]};
-    return add_chunked(norm, c);
+    return add_chunked(ld, c);
   }
 
   // Adds chunk c's [scale lookup] -> conv1d + quantizer -> [dual-scale dequant]; returns the id
@@ -313,13 +327,14 @@ class LayerProgramBuilder {
     res.kind = OpKind::Elementwise;
     res.fn = ElementwiseFn::Residual;
     res.name = range_name("residual", t0, t1);
-    res.src = {"x", "mo"};
-    res.dst = "out";
+    res.src = {input_buffer(), "mo"};
+    res.dst = o_.stream_out ? "stream" : "out";
     res.token_begin = t0;
     res.token_end = t1;
     res.in_shape = res.out_shape = {n, H};
     res.deps = res_deps;
     const int res_id = add_chunked(res, c);
+    if (o_.stream_out) return;  // the output stays on chip for the next layer
     Op st;
     st.kind = OpKind::DramStore;
     st.name = range_name("store", t0, t1);

@@ -34,6 +34,12 @@ struct Mamba1ProgramOptions {
   /// a_bits of the CIM input of each linear (in_proj, x_proj, dt_proj, out_proj): their input
   /// buffers hold codes (store_cim_inputs_as_codes). Empty: every activation is stored FP32.
   std::vector<int> cim_input_bits;
+  /// The residual stream between layers: stream_in reads the block input from the on-chip buffer
+  /// `stream` [L, d_model] FP32, written by the previous layer (no DRAM load); stream_out writes
+  /// the block output there, in place (no DRAM store). false: DRAM (the model's input and
+  /// output, or a stream that does not fit the buffer).
+  bool stream_in = false;
+  bool stream_out = false;
 };
 
 /// The op program of one Mamba1 layer (block), every op per token chunk c: load x -> RMSNorm ->
