@@ -311,6 +311,10 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
         " layers of their kind (every layer has the same shape, and the counts depend on shapes "
         "only); adc_saturated is known for the played layers only (null for the others); "
         "hw.simulate_layers all plays every layer");
+  else if (cfg.hw.simulate_layers == SimulateLayers::First && run.data_dependent_walk)
+    notes.push_back(
+        "every layer was played although hw.simulate_layers is first: the sequential index walk "
+        "(hw.index.impl sequential, group scheme) has data-dependent comparisons and cycles");
   if (run.n_layers > 1)
     notes.push_back(
         run.stream_on_chip
@@ -324,10 +328,6 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
                   " B, hw.sram.stream.bytes): every layer loads its input from DRAM and stores "
                   "its output to DRAM (capacity-forced traffic: " +
                   std::to_string(2 * (run.n_layers - 1) * run.stream_bytes) + " B per window)");
-  else if (cfg.hw.simulate_layers == SimulateLayers::First && run.data_dependent_walk)
-    notes.push_back(
-        "every layer was played although hw.simulate_layers is first: the sequential index walk "
-        "(hw.index.impl sequential, group scheme) has data-dependent comparisons and cycles");
   notes.push_back("accuracy: the replay converts " +
                   (cfg.hw.cim.rows_per_adc == 0
                        ? std::string("hw.cim.rows = ") + std::to_string(hw.cim.rows) +

@@ -93,6 +93,24 @@ TEST(HardwareRun, DefaultDramIsPricedAndFirstLayerScalingIsExact) {
   EXPECT_EQ(all["layers"][2]["simulated"], true);
 }
 
+TEST(HardwareRun, SequentialIndexWalkPlaysEveryLayerAndSaysSo) {
+  // The sequential walk of the group scheme is data-dependent: hw.simulate_layers first plays
+  // every layer anyway, and the notes say why (next to the residual-stream note).
+  const json& h =
+      run_of(small_run({"workload.ssm_input.scheme=group", "hw.index.impl=sequential"}))
+          .result["hardware"];
+  for (const json& l : h["layers"]) EXPECT_EQ(l["simulated"], true) << l["layer"];
+  bool walk = false, stream = false;
+  for (const json& n : h["notes"]) {
+    const std::string t = n.get<std::string>();
+    walk = walk || t.find("every layer was played although hw.simulate_layers is first") !=
+                       std::string::npos;
+    stream = stream || t.rfind("residual stream:", 0) == 0;
+  }
+  EXPECT_TRUE(walk);
+  EXPECT_TRUE(stream);
+}
+
 TEST(HardwareRun, ConfigDefaultsEqualTheHardwareModelsDefaults) {
   const hw::HwParams from_config = to_hw_params(RunConfig{});
   const hw::HwParams d = hw::default_hw_params();
