@@ -35,14 +35,24 @@ struct MambaHwRun {
   std::vector<AreaRow> area;
   hw::CimWeightPlan plan;  // the CIM macros over the whole model
   int n_layers = 0;
-  std::vector<bool> played;          // per layer: played on the accelerator (else a copy)
-  std::vector<int> copy_of;          // per layer: the played layer whose report it carries
+  /// Per layer: the played layer whose report it carries (itself when it was played).
+  std::vector<int> copy_of;
   bool data_dependent_walk = false;  // the sequential index walk of the group scheme
   /// The residual stream between layers: [L, d_model] FP32 bytes, the buffer's capacity (0:
   /// sized to it) and whether it stays on chip.
   std::int64_t stream_bytes = 0, stream_capacity = 0;
   bool stream_on_chip = false;
-  int simulated() const { return static_cast<int>(std::count(played.begin(), played.end(), true)); }
+  bool played(int layer) const { return copy_of[static_cast<std::size_t>(layer)] == layer; }
+  int simulated() const {
+    int n = 0;
+    for (int l = 0; l < n_layers; ++l) n += played(l);
+    return n;
+  }
+  /// DRAM bytes per window the capacity forces: every layer boundary's block output stored and
+  /// loaded again when the stream does not stay on chip.
+  std::int64_t forced_dram_bytes() const {
+    return stream_on_chip || n_layers < 2 ? 0 : 2 * (n_layers - 1) * stream_bytes;
+  }
 };
 
 wl::Mamba1LayerShape layer_shape(const wl::MambaConfig& mc, std::int64_t window) {
@@ -56,15 +66,17 @@ wl::Mamba1LayerShape layer_shape(const wl::MambaConfig& mc, std::int64_t window)
   return shape;
 }
 
-/// The FP32 reference's block inputs on the first window (layer 0's is the embedding; the
-/// others only when every layer is played).
+/// The FP32 reference's block inputs on the first window of the played layers (layer 0's is the
+/// embedding; a forward runs only when a later layer is played; the others stay empty).
 std::vector<nm::MatrixF> block_inputs(const wl::MambaModel& model, const wl::TokenWindows& windows,
-                                      int n_layers, bool simulate_all) {
+                                      const MambaHwRun& run) {
+  const int n_layers = run.n_layers;
   std::vector<nm::MatrixF> block_in(static_cast<std::size_t>(n_layers));
-  if (simulate_all) {
+  if (run.simulated() > 1) {
     wl::MambaForwardOptions fo;
     fo.observer = [&](int layer, const std::string& point, const nm::MatrixF& value) {
-      if (layer >= 0 && point == "block.in") block_in[static_cast<std::size_t>(layer)] = value;
+      if (layer >= 0 && point == "block.in" && run.played(layer))
+        block_in[static_cast<std::size_t>(layer)] = value;
     };
     wl::mamba_forward(model, windows.input(0), 1, windows.window, fo);
   } else if (n_layers > 0) {
@@ -102,14 +114,10 @@ hw::LayerQuant layer_quant(const RunConfig& cfg, const wl::MambaLayerWeights& w,
 /// carry the report of the played layer of their kind (same shapes, same counts).
 void choose_played_layers(MambaHwRun& run, bool simulate_all) {
   const int n = run.n_layers;
-  run.played.assign(static_cast<std::size_t>(n), simulate_all);
   run.copy_of.resize(static_cast<std::size_t>(n));
-  for (int l = 0; l < n; ++l) {
-    int rep = l;
-    if (!simulate_all) rep = !run.stream_on_chip || l == 0 ? 0 : (l == n - 1 ? n - 1 : 1);
-    run.copy_of[static_cast<std::size_t>(l)] = rep;
-    run.played[static_cast<std::size_t>(rep)] = true;
-  }
+  for (int l = 0; l < n; ++l)
+    run.copy_of[static_cast<std::size_t>(l)] =
+        simulate_all ? l : (!run.stream_on_chip || l == 0 ? 0 : (l == n - 1 ? n - 1 : 1));
 }
 
 /// Plays the layers; prices the union of the buffers the played layers used (at the bytes they
@@ -129,18 +137,16 @@ MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::M
                             cfg.hw.index.impl == IndexImplMode::Sequential;
   const bool simulate_all =
       cfg.hw.simulate_layers == SimulateLayers::All || run.data_dependent_walk;
-  run.stream_bytes = shape.length * shape.d_model * 4;
+  run.stream_bytes = wl::mamba1_stream_bytes(shape);
   run.stream_capacity = hw.sram_for("stream").bytes;
   run.stream_on_chip =
       run.n_layers > 1 && (run.stream_capacity == 0 || run.stream_bytes <= run.stream_capacity);
   choose_played_layers(run, simulate_all);
-  const bool need_all_inputs = run.simulated() > 1;
-  const std::vector<nm::MatrixF> block_in =
-      block_inputs(model, windows, run.n_layers, need_all_inputs);
+  const std::vector<nm::MatrixF> block_in = block_inputs(model, windows, run);
   std::map<int, hw::HwReport> played;
   std::map<std::string, std::int64_t> needed;  // buffer -> the most bytes a played layer needed
   for (int l = 0; l < run.n_layers; ++l) {
-    if (!run.played[static_cast<std::size_t>(l)]) continue;
+    if (!run.played(l)) continue;
     const wl::MambaLayerWeights& w = model.layers[static_cast<std::size_t>(l)];
     const nm::MatrixF& x = block_in[static_cast<std::size_t>(l)];
     const hw::LayerQuant q = layer_quant(cfg, w, shape, base, hw, x, calibration, l);
@@ -168,7 +174,7 @@ MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::M
   for (auto& [l, r] : played) reprice(r, run.prices.table);
   for (int l = 0; l < run.n_layers; ++l) {
     run.reports.push_back(played.at(run.copy_of[static_cast<std::size_t>(l)]));
-    if (layer_done && !run.played[static_cast<std::size_t>(l)]) layer_done(l);
+    if (layer_done && !run.played(l)) layer_done(l);
   }
   return run;
 }
@@ -198,7 +204,7 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
       energy_by_component[e.component] += e.energy_pJ;
     add_unpriced_counts(r, 1, unpriced_counts);
     const double leak_pJ = leakage_uW * r.latency_ns * 1e-3;  // uW x ns = 1e-15 J = 1e-3 pJ
-    const bool simulated = run.played[l];
+    const bool simulated = run.played(static_cast<int>(l));
     layers.push_back({{"layer", static_cast<int>(l)},
                       {"ops", static_cast<std::int64_t>(r.ops.size())},
                       {"latency_cycles", r.total_cycles},
@@ -327,7 +333,7 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
                   std::to_string(run.stream_capacity) +
                   " B, hw.sram.stream.bytes): every layer loads its input from DRAM and stores "
                   "its output to DRAM (capacity-forced traffic: " +
-                  std::to_string(2 * (run.n_layers - 1) * run.stream_bytes) + " B per window)");
+                  std::to_string(run.forced_dram_bytes()) + " B per window)");
   notes.push_back("accuracy: the replay converts " +
                   (cfg.hw.cim.rows_per_adc == 0
                        ? std::string("hw.cim.rows = ") + std::to_string(hw.cim.rows) +
@@ -382,10 +388,7 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
            {{"bytes", run.stream_bytes},
             {"capacity_bytes", run.stream_capacity},
             {"on_chip", run.stream_on_chip},
-            {"dram_bytes_forced_per_window",
-             run.stream_on_chip || run.n_layers < 2
-                 ? 0
-                 : 2 * (run.n_layers - 1) * run.stream_bytes}}},
+            {"dram_bytes_forced_per_window", run.forced_dram_bytes()}}},
           {"totals", totals},
           {"area",
            {{"area_um2", area_um2},

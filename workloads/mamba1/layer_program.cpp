@@ -103,7 +103,7 @@ class LayerProgramBuilder {
     // stream of the whole sequence on chip (in place: a chunk's output overwrites its input).
     if (!o_.stream_in) p.buffers.insert(p.buffers.begin(), BufferUse{"x", rows * H * f4});
     if (!o_.stream_out) p.buffers.push_back({"out", rows * H * f4});
-    if (o_.stream_in || o_.stream_out) p.buffers.push_back({"stream", L_ * H * f4});
+    if (o_.stream_in || o_.stream_out) p.buffers.push_back({"stream", mamba1_stream_bytes(s_)});
     const LinearKind kinds[] = {LinearKind::InProj, LinearKind::XProj, LinearKind::DtProj,
                                 LinearKind::OutProj};
     if (!o_.weights_resident) {

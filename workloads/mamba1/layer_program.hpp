@@ -42,6 +42,11 @@ struct Mamba1ProgramOptions {
   bool stream_out = false;
 };
 
+/// Bytes of the residual stream between layers, [L, d_model] FP32 (the `stream` buffer).
+inline std::int64_t mamba1_stream_bytes(const Mamba1LayerShape& shape) {
+  return shape.length * shape.d_model * 4;
+}
+
 /// The op program of one Mamba1 layer (block), every op per token chunk c: load x -> RMSNorm ->
 /// in_proj -> [ScaleLookup (group)] -> conv1d + quantizer -> [DualScaleDequant (dual_scale)] ->
 /// x_proj -> dt_proj -> per channel block j: scan (tokens of c, channels of j, its state carried
