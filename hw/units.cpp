@@ -142,7 +142,7 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
   L.book("cim", Action::QuantEncode, n_vec * (k1 - k0));  // the input quantizer (a_bits)
   if (op.input_shift) L.book("cim", Action::Fp32Add, n_vec * (k1 - k0));  // x - shift
   const std::string& src = op.src.at(0);
-  std::int64_t mem = ctx.buffer_access(src, n_vec * (k1 - k0) * ctx.bits(src), 0);
+  std::int64_t mem = ctx.read(src, n_vec * (k1 - k0));
   // K-partial ops accumulate in the output buffer: every op after the first reads it back.
   const std::int64_t out_bits = ctx.bits(op.dst);
   const std::int64_t acc_read = k0 > 0 ? n_vec * M * out_bits : 0;
@@ -167,8 +167,7 @@ std::int64_t ConvUnit::perform(const Op& op, const OpWork& work, RunContext& ctx
   if (op.ssm_input == SsmInputScheme::Int8 || op.ssm_input == SsmInputScheme::Group)
     L.book("conv", Action::DequantMul, e);
   const std::int64_t mem =
-      std::max(ctx.buffer_access(op.src.at(0), op.in_shape.rows * channels * ctx.bits(op.src.at(0)), 0),
-               ctx.buffer_access(op.dst, 0, e * ctx.bits(op.dst)));
+      std::max(ctx.read(op.src.at(0), op.in_shape.rows * channels), ctx.write(op.dst, e));
   return std::max(conv_cycles(*ctx.hw, e), mem);
 }
 
@@ -206,7 +205,7 @@ std::int64_t DequantMux::perform(const Op& op, const OpWork&, RunContext& ctx) {
   const std::int64_t e = op.tokens() * op.out_shape.cols;
   ctx.ledger.book("mux", Action::MuxSelect, e);
   ctx.ledger.book("mux", Action::DequantMul, e);
-  const std::int64_t mem = ctx.buffer_access(op.src.at(0), e * ctx.bits(op.src.at(0)), 0);
+  const std::int64_t mem = ctx.read(op.src.at(0), e);
   return std::max(mux_cycles(*ctx.hw, e), mem);
 }
 
@@ -221,10 +220,10 @@ std::int64_t SsmCore::perform(const Op& op, const OpWork& work, RunContext& ctx)
   L.book("ssm", Action::Fp32Mul, work.scan.mul);
   L.book("ssm", Action::Fp32Add, work.scan.add);
   L.book("ssm", Action::Fp32Silu, work.scan.silu);
-  std::int64_t mem = ctx.buffer_access("u", Lt * D * ctx.bits("u"), 0);
-  mem = std::max(mem, ctx.buffer_access("delta", Lt * D * ctx.bits("delta"), 0));
-  mem = std::max(mem, ctx.buffer_access("xp", Lt * 2 * N * ctx.bits("xp"), 0));
-  mem = std::max(mem, ctx.buffer_access(op.dst, 0, Lt * D * ctx.bits(op.dst)));
+  std::int64_t mem = ctx.read("u", Lt * D);
+  mem = std::max(mem, ctx.read("delta", Lt * D));
+  mem = std::max(mem, ctx.read("xp", Lt * 2 * N));
+  mem = std::max(mem, ctx.write(op.dst, Lt * D));
   mem = std::max(mem, ctx.buffer_access("ssm_state", Lt * D * N * 32, Lt * D * N * 32));
   mem = std::max(mem, ctx.buffer_access("ssm_params", Lt * D * N * 32 + Lt * D * 32, 0));
   return std::max(scan_cycles(*ctx.hw, D, N, Lt), mem);
@@ -246,32 +245,26 @@ std::int64_t VectorUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
       L.book("vec", Action::Fp32Add, e + rows);
       L.book("vec", Action::Fp32Div, rows);
       L.book("vec", Action::Fp32Sqrt, rows);
-      mem = std::max(ctx.buffer_access(op.src.at(0), 2 * e * ctx.bits(op.src.at(0)), 0),
-                     ctx.buffer_access(op.dst, 0, e * ctx.bits(op.dst)));
+      mem = std::max(ctx.read(op.src.at(0), 2 * e), ctx.write(op.dst, e));
       compute = vec_cycles(hw, e, 2);
       break;
     case ElementwiseFn::Gate:
       L.book("vec", Action::Fp32Silu, e);
       L.book("vec", Action::Fp32Mul, e);
-      mem = std::max({ctx.buffer_access(op.src.at(0), e * ctx.bits(op.src.at(0)), 0),
-                      ctx.buffer_access(op.src.at(1), e * ctx.bits(op.src.at(1)), 0),
-                      ctx.buffer_access(op.dst, 0, e * ctx.bits(op.dst))});
+      mem = std::max({ctx.read(op.src.at(0), e), ctx.read(op.src.at(1), e), ctx.write(op.dst, e)});
       compute = vec_cycles(hw, e, 1);
       break;
     case ElementwiseFn::Residual:
       L.book("vec", Action::Fp32Add, e);
-      mem = std::max({ctx.buffer_access(op.src.at(0), e * ctx.bits(op.src.at(0)), 0),
-                      ctx.buffer_access(op.src.at(1), e * ctx.bits(op.src.at(1)), 0),
-                      ctx.buffer_access(op.dst, 0, e * ctx.bits(op.dst))});
+      mem = std::max({ctx.read(op.src.at(0), e), ctx.read(op.src.at(1), e), ctx.write(op.dst, e)});
       compute = vec_cycles(hw, e, 1);
       break;
     case ElementwiseFn::Modulate: {
       // x (1 + scale) + shift: 1 + scale per column, then a multiply and an add per element
       L.book("vec", Action::Fp32Mul, e);
       L.book("vec", Action::Fp32Add, e + cols);
-      mem = std::max({ctx.buffer_access(op.src.at(0), e * ctx.bits(op.src.at(0)), 0),
-                      ctx.buffer_access(op.src.at(1), 2 * cols * ctx.bits(op.src.at(1)), 0),
-                      ctx.buffer_access(op.dst, 0, e * ctx.bits(op.dst))});
+      mem = std::max(
+          {ctx.read(op.src.at(0), e), ctx.read(op.src.at(1), 2 * cols), ctx.write(op.dst, e)});
       compute = vec_cycles(hw, e, 1);
       break;
     }
@@ -280,8 +273,7 @@ std::int64_t VectorUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
       // cos / sin tables are read once per element pair each (e x 32 bits together)
       L.book("vec", Action::Fp32Mul, 2 * e);
       L.book("vec", Action::Fp32Add, e);
-      mem = std::max(ctx.buffer_access(op.src.at(0), 2 * e * ctx.bits(op.src.at(0)), 0),
-                     ctx.buffer_access(op.dst, 0, e * ctx.bits(op.dst)));
+      mem = std::max(ctx.read(op.src.at(0), 2 * e), ctx.write(op.dst, e));
       compute = vec_cycles(hw, e, 1);
       break;
     case ElementwiseFn::Softmax:
@@ -292,24 +284,20 @@ std::int64_t VectorUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
       L.book("vec", Action::Fp32Add, 2 * e);
       L.book("vec", Action::Fp32Exp, e);
       L.book("vec", Action::Fp32Div, rows);
-      mem = std::max(ctx.buffer_access(op.src.at(0), 3 * e * ctx.bits(op.src.at(0)), 0),
-                     ctx.buffer_access(op.dst, 0, 2 * e * ctx.bits(op.dst)));
+      mem = std::max(ctx.read(op.src.at(0), 3 * e), ctx.write(op.dst, 2 * e));
       compute = vec_cycles(hw, e, 3);
       break;
     case ElementwiseFn::GatedResidual:
       L.book("vec", Action::Fp32Mul, e);
       L.book("vec", Action::Fp32Add, e);
-      mem = std::max({ctx.buffer_access(op.src.at(0), e * ctx.bits(op.src.at(0)), 0),
-                      ctx.buffer_access(op.src.at(1), cols * ctx.bits(op.src.at(1)), 0),
-                      ctx.buffer_access(op.src.at(2), e * ctx.bits(op.src.at(2)), 0),
-                      ctx.buffer_access(op.dst, 0, e * ctx.bits(op.dst))});
+      mem = std::max({ctx.read(op.src.at(0), e), ctx.read(op.src.at(1), cols),
+                      ctx.read(op.src.at(2), e), ctx.write(op.dst, e)});
       compute = vec_cycles(hw, e, 1);
       break;
     case ElementwiseFn::SwiGlu:
       L.book("vec", Action::Fp32Silu, e);
       L.book("vec", Action::Fp32Mul, e);
-      mem = std::max(ctx.buffer_access(op.src.at(0), 2 * e * ctx.bits(op.src.at(0)), 0),
-                     ctx.buffer_access(op.dst, 0, e * ctx.bits(op.dst)));
+      mem = std::max(ctx.read(op.src.at(0), 2 * e), ctx.write(op.dst, e));
       compute = vec_cycles(hw, e, 1);
       break;
     case ElementwiseFn::None:
@@ -345,9 +333,9 @@ std::int64_t MacArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
   L.book("mac", Action::Fp32Add, n * k * m);
   if (op.mac == workloads::MacFn::Linear) L.book("mac", Action::Fp32Add, n * m);  // bias
   const std::int64_t col_tiles = cdiv(m, hw.mac.cols), row_tiles = cdiv(n, hw.mac.rows);
-  std::int64_t mem = ctx.buffer_access(a_buf, n * k * col_tiles * ctx.bits(a_buf), 0);
-  mem = std::max(mem, ctx.buffer_access(b_buf, k * m * row_tiles * ctx.bits(b_buf), 0));
-  mem = std::max(mem, ctx.buffer_access(op.dst, 0, n * m * ctx.bits(op.dst)));
+  std::int64_t mem = ctx.read(a_buf, n * k * col_tiles);
+  mem = std::max(mem, ctx.read(b_buf, k * m * row_tiles));
+  mem = std::max(mem, ctx.write(op.dst, n * m));
   return std::max(mac_cycles(hw, n, k, m), mem);
 }
 

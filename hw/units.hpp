@@ -36,6 +36,14 @@ struct RunContext {
   /// Books reads/writes of a buffer ("sram.<name>") and returns its access cycles.
   std::int64_t buffer_access(const std::string& buffer, std::int64_t read_bits,
                              std::int64_t write_bits);
+  /// Books `elements` stored elements of `buffer` read (write) at bits(buffer) each; returns the
+  /// access cycles (buffer_access).
+  std::int64_t read(const std::string& buffer, std::int64_t elements) {
+    return buffer_access(buffer, elements * bits(buffer), 0);
+  }
+  std::int64_t write(const std::string& buffer, std::int64_t elements) {
+    return buffer_access(buffer, 0, elements * bits(buffer));
+  }
 };
 
 class Accelerator;
