@@ -212,9 +212,7 @@ HwParams default_hw_params() {
   // The state and A of 16 lanes: 16 x 32 bit per cycle read and written.
   p.sram["ssm_state"] = SramParams{0, 512, 2};
   p.sram["ssm_params"] = SramParams{0, 512, 1};
-  // The residual stream between layers: 1 MiB holds the built-in model's 256-token window
-  // (256 x 768 x 4 = 768 KiB); longer windows spill to DRAM (reported).
-  p.sram["stream"] = SramParams{std::int64_t{1} << 20, 256, 2};
+  p.sram["stream"] = SramParams{kDefaultStreamBytes, 256, 2};  // the residual stream
   return p;
 }
 

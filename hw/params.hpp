@@ -160,6 +160,10 @@ struct SramParams {
   std::int64_t bank_bytes = cost::kDefaultSramBankBytes;
 };
 
+/// hw.sram.stream.bytes default: 1 MiB holds the built-in model's 256-token residual stream
+/// (256 x 768 x 4 = 768 KiB); longer windows spill to DRAM (reported).
+inline constexpr std::int64_t kDefaultStreamBytes = std::int64_t{1} << 20;
+
 /// hw.dram.*
 struct DramParams {
   std::string preset = "lpddr4_4266";    // hw.dram.preset: ddr4_3200|lpddr4_4266|hbm2 (priced)

@@ -159,14 +159,16 @@ CrossRule mamba_only_rule(std::string key) {
       int_key(CIMBA_KEY(quant.layers.type.adc_bits), closed(0, 16),                 \
               "ADC bits of the " #type " linears; 0: hw.cim.adc.bits")
 
-/// The four rows of hw.sram.<buffer>; 0 inherits hw.sram.default.
-#define CIMBA_SRAM_KEYS(buffer)                                                                \
-  int_key(CIMBA_KEY(hw.sram.buffer.bytes), at_least(0), "capacity; 0: hw.sram.default.bytes"), \
-      int_key(CIMBA_KEY(hw.sram.buffer.width_bits), closed(0, 1 << 16),                        \
-              "bits per access of one port; 0: hw.sram.default.width_bits"),                   \
+/// The four rows of hw.sram.<buffer> (`bytes_meaning`: what its bytes key means); 0 inherits
+/// hw.sram.default.
+#define CIMBA_SRAM_KEYS_WITH(buffer, bytes_meaning)                                               \
+  int_key(CIMBA_KEY(hw.sram.buffer.bytes), at_least(0), bytes_meaning),                           \
+      int_key(CIMBA_KEY(hw.sram.buffer.width_bits), closed(0, 1 << 16),                           \
+              "bits per access of one port; 0: hw.sram.default.width_bits"),                      \
       int_key(CIMBA_KEY(hw.sram.buffer.ports), closed(0, 64), "ports; 0: hw.sram.default.ports"), \
-      int_key(CIMBA_KEY(hw.sram.buffer.bank_bytes), at_least(0),                               \
+      int_key(CIMBA_KEY(hw.sram.buffer.bank_bytes), at_least(0),                                  \
               "bytes per bank; 0: hw.sram.default.bank_bytes")
+#define CIMBA_SRAM_KEYS(buffer) CIMBA_SRAM_KEYS_WITH(buffer, "capacity; 0: hw.sram.default.bytes")
 
 /// Rule: the hardware parameters hold together (HwParams::validate, the supported nodes, what
 /// the cost models accept); the message names the key.
@@ -264,7 +266,8 @@ Schema build_schema() {
        "the on-chip buffers of a layer program; in hw.sram.<buffer> a 0 inherits hw.sram.default"},
       {"hw.sram.default", "buffers without values of their own"},
       {"hw.sram.x", "block input x, FP32 [2 chunks, d_model]"},
-      {"hw.sram.xn", "RMSNorm output as in_proj's input codes (a_bits in whole bytes) [2 chunks, d_model]"},
+      {"hw.sram.xn",
+       "RMSNorm output as in_proj's input codes (a_bits in whole bytes) [2 chunks, d_model]"},
       {"hw.sram.xz", "in_proj output, FP32 [2 chunks, 2 d_inner]"},
       {"hw.sram.u", "SSM input u at its scheme's bits (32, 8, value_bits + 1) [2 chunks, d_inner]"},
       {"hw.sram.xp", "x_proj output, FP32 [2 chunks, dt_rank + 2 d_state]"},
@@ -588,15 +591,10 @@ Schema build_schema() {
       CIMBA_SRAM_KEYS(scale_tables),
       CIMBA_SRAM_KEYS(ssm_state),
       CIMBA_SRAM_KEYS(ssm_params),
-      int_key(CIMBA_KEY(hw.sram.stream.bytes), at_least(0),
-              "capacity of the residual stream between layers: the stream [L, d_model] FP32 stays "
-              "on chip when it fits, else every layer's input and output go through DRAM "
-              "(reported); 0: sized to the window"),
-      int_key(CIMBA_KEY(hw.sram.stream.width_bits), closed(0, 1 << 16),
-              "bits per access of one port; 0: hw.sram.default.width_bits"),
-      int_key(CIMBA_KEY(hw.sram.stream.ports), closed(0, 64), "ports; 0: hw.sram.default.ports"),
-      int_key(CIMBA_KEY(hw.sram.stream.bank_bytes), at_least(0),
-              "bytes per bank; 0: hw.sram.default.bank_bytes"),
+      CIMBA_SRAM_KEYS_WITH(stream,
+                           "capacity of the residual stream between layers: the stream [L, "
+                           "d_model] FP32 stays on chip when it fits, else every layer's input "
+                           "and output go through DRAM (reported); 0: sized to the window"),
       enum_key(CIMBA_KEY(hw.dram.preset),
                {{"ddr4_3200", DramPresetKind::Ddr4_3200},
                 {"lpddr4_4266", DramPresetKind::Lpddr4_4266},

@@ -77,17 +77,16 @@ BufferCost buffer_cost(const hw::HwParams& hw, const wl::BufferUse& b) {
   const hw::SramParams& s = hw.sram_for(b.name);
   BufferCost c;
   c.sp.capacity_bytes = std::max<std::int64_t>(1, s.bytes ? s.bytes : b.bytes);
-  c.sp.width_bits =
-      static_cast<int>(std::min<std::int64_t>(s.width_bits, 8 * c.sp.capacity_bytes));
+  c.sp.width_bits = static_cast<int>(std::min<std::int64_t>(s.width_bits, 8 * c.sp.capacity_bytes));
   c.sp.tech = tech_of(hw);
   c.register_file = b.name == "scale_tables" && c.sp.capacity_bytes <= 64 * 1024 &&
                     8 * c.sp.capacity_bytes / c.sp.width_bits <= 4096;
   c.banks = c.register_file ? 1 : cost::sram_bank_count(c.sp.capacity_bytes, s.bank_bytes);
-  c.cost = c.register_file ? cost::register_file_cost(c.sp)
-                           : cost::banked_sram_cost(c.sp, s.bank_bytes);
+  c.cost =
+      c.register_file ? cost::register_file_cost(c.sp) : cost::banked_sram_cost(c.sp, s.bank_bytes);
   c.what = std::string(c.register_file ? "register_file_cost" : "banked_sram_cost") + "(" +
-           std::to_string(c.sp.capacity_bytes) + " B, " + std::to_string(c.sp.width_bits) +
-           " b" + (c.register_file ? "" : ", " + std::to_string(c.banks) + " banks") + ")";
+           std::to_string(c.sp.capacity_bytes) + " B, " + std::to_string(c.sp.width_bits) + " b" +
+           (c.register_file ? "" : ", " + std::to_string(c.banks) + " banks") + ")";
   return c;
 }
 

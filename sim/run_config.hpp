@@ -230,9 +230,8 @@ struct SramConfig {
   SramBufferConfig x, xn, xz, u, xp, delta, y, g, mo, out, weights, scale_tables;
   SramBufferConfig ssm_state{0, 512, 2};   // the state of 16 lanes: 16 x 32 bit per cycle
   SramBufferConfig ssm_params{0, 512, 1};  // A and D for 16 lanes
-  /// The residual stream between layers [L, d_model] FP32: 1 MiB holds the built-in model's
-  /// 256-token window (768 KiB); a longer window spills to DRAM (reported). 0: sized to it.
-  SramBufferConfig stream{std::int64_t{1} << 20, 0, 0, 0};
+  /// The residual stream between layers [L, d_model] FP32 (0: sized to it).
+  SramBufferConfig stream{hw::kDefaultStreamBytes, 0, 0, 0};
 };
 
 /// hw.dram.*

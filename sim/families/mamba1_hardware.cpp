@@ -312,8 +312,7 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
                                            "on the accelerator (the first reads the model input "
                                            "from DRAM, the last writes the output to DRAM, the "
                                            "others keep the residual stream on chip); their") +
-        " latency, ledger and energy are counted for each of the " +
-        std::to_string(run.n_layers) +
+        " latency, ledger and energy are counted for each of the " + std::to_string(run.n_layers) +
         " layers of their kind (every layer has the same shape, and the counts depend on shapes "
         "only); adc_saturated is known for the played layers only (null for the others); "
         "hw.simulate_layers all plays every layer");

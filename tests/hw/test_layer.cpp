@@ -152,8 +152,8 @@ TEST(HwLayer, WorkedExampleOneChunkOfTheDefaultLayer) {
   LayerQuant base;
   base.ssm_input = SsmInputScheme::Int8;
   const LayerQuant q = calibrate_static(model.layers[0], shape, base, hw, x, 64);
-  const auto program = workloads::build_mamba1_layer_program(
-      shape, mamba1_program_options(hw, shape, q, 64, 4));
+  const auto program =
+      workloads::build_mamba1_layer_program(shape, mamba1_program_options(hw, shape, q, 64, 4));
   LayerExecutor ex(shape, model.layers[0], q, hw, x);
   const HwReport r = run_on_hardware(program, ex, hw);
   // load_x: 64 x 768 x 4 = 196608 B: 52.9 ns + 196608 / 17.064 ns = 11574.8 -> 11575 cycles.

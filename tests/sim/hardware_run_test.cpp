@@ -96,9 +96,8 @@ TEST(HardwareRun, DefaultDramIsPricedAndFirstLayerScalingIsExact) {
 TEST(HardwareRun, SequentialIndexWalkPlaysEveryLayerAndSaysSo) {
   // The sequential walk of the group scheme is data-dependent: hw.simulate_layers first plays
   // every layer anyway, and the notes say why (next to the residual-stream note).
-  const json& h =
-      run_of(small_run({"workload.ssm_input.scheme=group", "hw.index.impl=sequential"}))
-          .result["hardware"];
+  const json& h = run_of(small_run({"workload.ssm_input.scheme=group", "hw.index.impl=sequential"}))
+                      .result["hardware"];
   for (const json& l : h["layers"]) EXPECT_EQ(l["simulated"], true) << l["layer"];
   bool walk = false, stream = false;
   for (const json& n : h["notes"]) {
@@ -428,8 +427,7 @@ TEST(HardwareRun, ResidualStreamStaysOnChipBetweenLayers) {
   EXPECT_EQ(L[3]["simulated"], true);
 
   // A stream buffer too small for it: every layer loads and stores through DRAM (reported).
-  const json& spill =
-      run_of(small_run({"hw.sram.stream.bytes=65536"})).result["hardware"];
+  const json& spill = run_of(small_run({"hw.sram.stream.bytes=65536"})).result["hardware"];
   EXPECT_EQ(spill["residual_stream"]["on_chip"], false);
   EXPECT_EQ(spill["residual_stream"]["dram_bytes_forced_per_window"], 2 * 3 * 98304);
   for (int l = 0; l < 4; ++l) {
@@ -438,8 +436,8 @@ TEST(HardwareRun, ResidualStreamStaysOnChipBetweenLayers) {
   }
   bool noted = false;
   for (const json& n : spill["notes"])
-    noted = noted || n.get<std::string>().find("do not fit sram.stream (65536 B") !=
-                         std::string::npos;
+    noted =
+        noted || n.get<std::string>().find("do not fit sram.stream (65536 B") != std::string::npos;
   EXPECT_TRUE(noted);
   EXPECT_GT(spill["totals"]["energy_by_component_pJ"]["dram"].get<double>(),
             h["totals"]["energy_by_component_pJ"]["dram"].get<double>());

@@ -95,9 +95,12 @@ class LayerProgramBuilder {
     const std::int64_t rows = slots_ * std::min(L_, o_.token_chunk);
     const std::int64_t H = H_, Di = Di_, XP = XP_;
     p.buffers = {{"xn", rows * H * f4},
-                 {"xz", rows * 2 * Di * f4}, {"u", (rows * Di * u_bits + 7) / 8, u_bits},
-                 {"xp", rows * XP * f4},     {"delta", rows * Di * f4},
-                 {"y", rows * Di * f4},      {"g", rows * Di * f4},
+                 {"xz", rows * 2 * Di * f4},
+                 {"u", (rows * Di * u_bits + 7) / 8, u_bits},
+                 {"xp", rows * XP * f4},
+                 {"delta", rows * Di * f4},
+                 {"y", rows * Di * f4},
+                 {"g", rows * Di * f4},
                  {"mo", rows * H * f4}};
     // The block input and output: chunk slots filled from / drained to DRAM, or the residual
     // stream of the whole sequence on chip (in place: a chunk's output overwrites its input).
