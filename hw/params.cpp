@@ -127,6 +127,7 @@ void HwParams::validate() const {
   }
   check_positive(clock_mhz, "hw.clock_mhz");
   check_min(queue_depth, 1, "hw.queue_depth");
+  check_min(batch, 1, "hw.batch");
   check_min(cim.rows, 1, "hw.cim.rows");
   check_int(cim.w_bits, 2, 16, "hw.cim.w_bits");
   check_int(cim.cell_bits, 1, cim.w_bits, "hw.cim.cell_bits");

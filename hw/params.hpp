@@ -183,6 +183,9 @@ struct HwParams {
   double vdd_v = 0.9;         // hw.vdd_v: supply of the cost models
   double clock_mhz = 1000.0;  // hw.clock_mhz > 0
   int queue_depth = 4;        // hw.queue_depth >= 1: commands a unit's input queue holds
+  /// hw.batch >= 1: sequences (images) in flight through every op of a layer, sharing each
+  /// weight load and macro program (workloads::batch_program).
+  std::int64_t batch = 1;
   CimParams cim;
   SsmParams ssm;
   ConvParams conv;

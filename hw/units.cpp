@@ -95,7 +95,7 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
     throw ConfigError("hw.cim.rows: op '" + op.name + "' covers weight rows [" +
                       std::to_string(k0) + ", " + std::to_string(k1) +
                       ") which are not whole macro row tiles of " + std::to_string(rpt) + " rows");
-  const std::int64_t n_vec = op.tokens();
+  const std::int64_t n_vec = ctx.rows(op);  // the batch's rows share every programmed tile
   const std::int64_t opm = hw.cim.outputs_per_macro(), wc = hw.cim.weight_cells();
   // The array converts what the numerics convert: one ADC input per weight digit column of
   // this linear (its own w_bits when quant.layers.<type>.w_bits overrides the global one).
@@ -148,8 +148,8 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
   const std::int64_t acc_read = k0 > 0 ? n_vec * M * out_bits : 0;
   mem = std::max(mem, ctx.buffer_access(op.dst, acc_read, n_vec * M * out_bits));
   if (op.accumulate_last) {  // y = Y_int s_x s_w (+ bias)
-    L.book("cim", Action::Fp32Mul, op.tokens() * M);
-    if (ctx.executor->cim_has_bias(op)) L.book("cim", Action::Fp32Add, op.tokens() * M);
+    L.book("cim", Action::Fp32Mul, n_vec * M);
+    if (ctx.executor->cim_has_bias(op)) L.book("cim", Action::Fp32Add, n_vec * M);
   }
   return std::max(compute, mem);
 }
@@ -158,7 +158,7 @@ std::int64_t CimArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
 // sram(u: the quantized codes)).
 std::int64_t ConvUnit::perform(const Op& op, const OpWork& work, RunContext& ctx) {
   const std::int64_t channels = op.out_shape.cols;
-  const std::int64_t e = op.tokens() * channels, K = work.conv_taps;
+  const std::int64_t e = ctx.rows(op) * channels, K = work.conv_taps;
   auto& L = ctx.ledger;
   L.book("conv", Action::Fp32Mul, e * K);
   L.book("conv", Action::Fp32Add, e * K);  // K - 1 tap sums + the bias
@@ -167,7 +167,8 @@ std::int64_t ConvUnit::perform(const Op& op, const OpWork& work, RunContext& ctx
   if (op.ssm_input == SsmInputScheme::Int8 || op.ssm_input == SsmInputScheme::Group)
     L.book("conv", Action::DequantMul, e);
   const std::int64_t mem =
-      std::max(ctx.read(op.src.at(0), op.in_shape.rows * channels), ctx.write(op.dst, e));
+      std::max(ctx.read(op.src.at(0), op.in_shape.rows * ctx.batch() * channels),
+               ctx.write(op.dst, e));
   return std::max(conv_cycles(*ctx.hw, e), mem);
 }
 
@@ -175,11 +176,14 @@ std::int64_t ConvUnit::perform(const Op& op, const OpWork& work, RunContext& ctx
 std::int64_t ScaleIndexUnit::perform(const Op& op, const OpWork& work, RunContext& ctx) {
   const HwParams& hw = *ctx.hw;
   const bool per_element = hw.index.lookups == LookupGranularity::PerElement;
-  const std::int64_t n =
-      per_element ? work.lookups : work.lookups / std::max<std::int64_t>(1, op.tokens());
-  const std::int64_t walk = per_element
-                                ? work.walk_comparisons
-                                : work.walk_comparisons / std::max<std::int64_t>(1, op.tokens());
+  // Per element: every sequence of the batch looks up its own elements; per channel: the scale is
+  // held for the op's tokens of every sequence.
+  const std::int64_t n = per_element
+                             ? work.lookups * ctx.batch()
+                             : work.lookups / std::max<std::int64_t>(1, op.tokens());
+  const std::int64_t walk =
+      per_element ? work.walk_comparisons * ctx.batch()
+                  : work.walk_comparisons / std::max<std::int64_t>(1, op.tokens());
   auto& L = ctx.ledger;
   L.book("index", Action::ScaleLookup, n);
   std::int64_t table_bits = 0;
@@ -202,7 +206,7 @@ std::int64_t ScaleIndexUnit::perform(const Op& op, const OpWork& work, RunContex
 
 // MUX: cycles = max(mux_cycles(n), sram(u: (value_bits + 1) bits per element)).
 std::int64_t DequantMux::perform(const Op& op, const OpWork&, RunContext& ctx) {
-  const std::int64_t e = op.tokens() * op.out_shape.cols;
+  const std::int64_t e = ctx.rows(op) * op.out_shape.cols;
   ctx.ledger.book("mux", Action::MuxSelect, e);
   ctx.ledger.book("mux", Action::DequantMul, e);
   const std::int64_t mem = ctx.read(op.src.at(0), e);
@@ -213,13 +217,14 @@ std::int64_t DequantMux::perform(const Op& op, const OpWork&, RunContext& ctx) {
 // (read + write per (d, n, t)) and the parameters (A per (d, n, t), D per (d, t))).
 std::int64_t SsmCore::perform(const Op& op, const OpWork& work, RunContext& ctx) {
   const std::int64_t D = op.channel_end - op.channel_begin, N = work.scan_state_size,
-                     Lt = op.tokens();
+                     Lt = ctx.rows(op);  // the batch's sequences: independent recurrences
+  const std::int64_t B = ctx.batch();
   auto& L = ctx.ledger;
-  L.book("ssm", Action::Fp32Exp, work.scan.exp);
-  L.book("ssm", Action::Fp32Softplus, work.scan.softplus);
-  L.book("ssm", Action::Fp32Mul, work.scan.mul);
-  L.book("ssm", Action::Fp32Add, work.scan.add);
-  L.book("ssm", Action::Fp32Silu, work.scan.silu);
+  L.book("ssm", Action::Fp32Exp, work.scan.exp * B);
+  L.book("ssm", Action::Fp32Softplus, work.scan.softplus * B);
+  L.book("ssm", Action::Fp32Mul, work.scan.mul * B);
+  L.book("ssm", Action::Fp32Add, work.scan.add * B);
+  L.book("ssm", Action::Fp32Silu, work.scan.silu * B);
   std::int64_t mem = ctx.read("u", Lt * D);
   mem = std::max(mem, ctx.read("delta", Lt * D));
   mem = std::max(mem, ctx.read("xp", Lt * 2 * N));
@@ -233,7 +238,7 @@ std::int64_t SsmCore::perform(const Op& op, const OpWork& work, RunContext& ctx)
 std::int64_t VectorUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
   const HwParams& hw = *ctx.hw;
   auto& L = ctx.ledger;
-  const std::int64_t rows = op.tokens();
+  const std::int64_t rows = ctx.rows(op);
   const std::int64_t cols =
       op.channel_end > op.channel_begin ? op.channel_end - op.channel_begin : op.out_shape.cols;
   const std::int64_t e = rows * cols;
@@ -262,9 +267,10 @@ std::int64_t VectorUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
     case ElementwiseFn::Modulate: {
       // x (1 + scale) + shift: 1 + scale per column, then a multiply and an add per element
       L.book("vec", Action::Fp32Mul, e);
-      L.book("vec", Action::Fp32Add, e + cols);
+      L.book("vec", Action::Fp32Add, e + cols * ctx.batch());
       mem = std::max(
-          {ctx.read(op.src.at(0), e), ctx.read(op.src.at(1), 2 * cols), ctx.write(op.dst, e)});
+          {ctx.read(op.src.at(0), e), ctx.read(op.src.at(1), 2 * cols * ctx.batch()),
+           ctx.write(op.dst, e)});
       compute = vec_cycles(hw, e, 1);
       break;
     }
@@ -290,7 +296,7 @@ std::int64_t VectorUnit::perform(const Op& op, const OpWork&, RunContext& ctx) {
     case ElementwiseFn::GatedResidual:
       L.book("vec", Action::Fp32Mul, e);
       L.book("vec", Action::Fp32Add, e);
-      mem = std::max({ctx.read(op.src.at(0), e), ctx.read(op.src.at(1), cols),
+      mem = std::max({ctx.read(op.src.at(0), e), ctx.read(op.src.at(1), cols * ctx.batch()),
                       ctx.read(op.src.at(2), e), ctx.write(op.dst, e)});
       compute = vec_cycles(hw, e, 1);
       break;
@@ -328,13 +334,20 @@ std::int64_t MacArray::perform(const Op& op, const OpWork&, RunContext& ctx) {
     case workloads::MacFn::None:
       throw InvalidArgument("MAC array: op '" + op.name + "' has no function");
   }
+  // The batch: a linear's B images are rows of one product sharing its weights; attention runs
+  // per image (its right operand is the image's own keys / values).
+  const std::int64_t B = ctx.batch();
+  const bool shared_right = op.mac == workloads::MacFn::Linear;
   auto& L = ctx.ledger;
+  n *= B;
   L.book("mac", Action::Fp32Mul, n * k * m);
   L.book("mac", Action::Fp32Add, n * k * m);
   if (op.mac == workloads::MacFn::Linear) L.book("mac", Action::Fp32Add, n * m);  // bias
-  const std::int64_t col_tiles = cdiv(m, hw.mac.cols), row_tiles = cdiv(n, hw.mac.rows);
+  const std::int64_t col_tiles = cdiv(m, hw.mac.cols);
+  const std::int64_t right_reads =
+      shared_right ? cdiv(n, hw.mac.rows) : B * cdiv(n / B, hw.mac.rows);
   std::int64_t mem = ctx.read(a_buf, n * k * col_tiles);
-  mem = std::max(mem, ctx.read(b_buf, k * m * row_tiles));
+  mem = std::max(mem, ctx.read(b_buf, k * m * right_reads));
   mem = std::max(mem, ctx.write(op.dst, n * m));
   return std::max(mac_cycles(hw, n, k, m), mem);
 }

@@ -30,6 +30,10 @@ struct RunContext {
   bool weights_preloaded = false;  // the program has no weight buffer: weights already in macros
   std::set<std::pair<int, std::int64_t>> programmed_tiles;  // (linear, tile index)
   std::int64_t adc_saturated = 0;
+  /// Sequences (images) in flight through every op (OpProgram::batch): a unit's data work is
+  /// rows(op) = op.tokens() x batch rows; weight loads and macro programs are booked once.
+  std::int64_t batch() const { return program->batch; }
+  std::int64_t rows(const workloads::Op& op) const { return op.tokens() * program->batch; }
   /// Bits of one stored element of `buffer` (its BufferUse::element_bits; 32 for buffers the
   /// program does not list: the SSM state and parameters).
   std::int64_t bits(const std::string& buffer) const;

@@ -528,6 +528,11 @@ Schema build_schema() {
               "commands waiting in a unit's input queue"),
       int_key(CIMBA_KEY(hw.token_chunk), at_least(1),
               "tokens per op of the token-parallel phase of a layer program"),
+      int_key(CIMBA_KEY(hw.batch), closed(1, 4096),
+              "sequences (mamba) or images (jit) in flight through every op of a layer: they "
+              "share each weight load and macro program, their activation buffers and state are "
+              "batch times one sequence's; latency is the batch's, energy per window / image is "
+              "the batch's divided by batch, ledger counts are the batch's"),
       string_key(CIMBA_KEY(hw.trace),
                  "VCD waveform of the first layer on the hardware (busy, op, queue per unit); "
                  "empty: off"),

@@ -38,8 +38,11 @@ json unit_json(const hw::UnitReport& u, double clock_mhz) {
 }
 
 // Prices the report's ledger with `table` again (energy, per unit, per buffer).
-void reprice(hw::HwReport& r, const hw::EnergyTable& table) {
+void reprice(hw::HwReport& r, const hw::EnergyTable& table, std::int64_t batch) {
   r.energy = hw::price(r.ledger, table);
+  const double per = 1.0 / static_cast<double>(batch);
+  r.energy.total_pJ *= per;
+  for (hw::ComponentEnergy& e : r.energy.components) e.energy_pJ *= per;
   std::map<std::string, double> by_component;
   for (const hw::ComponentEnergy& e : r.energy.components) by_component[e.component] = e.energy_pJ;
   for (hw::UnitReport& u : r.units) u.energy_pJ = by_component[u.name];

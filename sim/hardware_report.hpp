@@ -25,8 +25,10 @@ nlohmann::ordered_json hardware_layer_columns(const nlohmann::ordered_json& hard
 /// One unit's figures (ops, busy/stall/critical-path cycles, busy ns, energy) as JSON.
 nlohmann::ordered_json unit_json(const hw::UnitReport& unit, double clock_mhz);
 
-/// Prices the report's ledger with `table` again (energy, per unit, per buffer).
-void reprice(hw::HwReport& report, const hw::EnergyTable& table);
+/// Prices the report's ledger with `table` again (energy, per unit, per buffer). A batched run
+/// (hw.batch = B sequences or images in flight) reports energy per sequence / image: the batch's
+/// divided by B (the ledger keeps the batch's counts).
+void reprice(hw::HwReport& report, const hw::EnergyTable& table, std::int64_t batch = 1);
 
 // Pieces of the result.json "hardware" section shared by every workload runner.
 /// area.components rows; adds the totals into `area_um2` and `leakage_uW`.

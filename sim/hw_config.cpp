@@ -32,6 +32,7 @@ hw::HwParams to_hw_params(const RunConfig& c) {
   p.vdd_v = c.hw.vdd_v;
   p.clock_mhz = c.hw.clock_mhz;
   p.queue_depth = c.hw.queue_depth;
+  p.batch = c.hw.batch;
   p.cim.rows = c.hw.cim.rows;
   p.cim.cols = c.hw.cim.cols;
   p.cim.w_bits = c.quant.w_bits;  // one key for the weights of the numerics and the hardware

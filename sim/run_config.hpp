@@ -249,6 +249,7 @@ struct HwConfig {
   double clock_mhz = hw::HwParams{}.clock_mhz;
   int queue_depth = hw::HwParams{}.queue_depth;
   std::int64_t token_chunk = 64;  // tokens per op of the token-parallel phase
+  std::int64_t batch = hw::HwParams{}.batch;  // sequences (images) in flight, sharing weights
   HwSsmConfig ssm;
   LanesConfig conv{hw::ConvParams{}.lanes, hw::ConvParams{}.latency};
   IndexConfig index;

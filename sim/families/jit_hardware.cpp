@@ -111,13 +111,15 @@ AreaRow mac_array_area(const hw::HwParams& hwp) {
 }
 
 /// layers[]: block 0's figures for every block (all blocks have the same shape and program).
-json block_rows_json(const hw::HwReport& r, std::int64_t depth, double leakage_uW) {
+json block_rows_json(const hw::HwReport& r, std::int64_t depth, double leakage_uW,
+                     std::int64_t batch) {
   json units = json::array();
   for (const hw::UnitReport& u : r.units) units.push_back(unit_json(u, r.clock_mhz));
   const json energy = energy_by_component_json(r);
   const json counts = action_counts_json(r);
   const json buffers = buffers_json(r);
-  const double block_leak_pJ = leakage_uW * r.latency_ns * 1e-3;  // uW x ns = 1e-3 pJ
+  // uW x ns = 1e-3 pJ; the batch's images share the block's time
+  const double block_leak_pJ = leakage_uW * r.latency_ns * 1e-3 / static_cast<double>(batch);
   json layers = json::array();
   for (std::int64_t b = 0; b < depth; ++b)
     layers.push_back({{"layer", b},
@@ -145,7 +147,8 @@ json network_totals_json(const hw::HwReport& r, const hw::HwParams& hw, std::int
   const double d = static_cast<double>(depth);
   const double total_ns = d * r.latency_ns;
   const double dynamic_pJ = d * r.energy.total_pJ;
-  const double leakage_pJ = leakage_uW * total_ns * 1e-3;
+  const double B = static_cast<double>(hw.batch);
+  const double leakage_pJ = leakage_uW * total_ns * 1e-3 / B;  // the batch's images share it
   const double energy_pJ = dynamic_pJ + leakage_pJ;
   json total_units = json::array();
   for (const hw::UnitReport& u : r.units)
@@ -163,8 +166,8 @@ json network_totals_json(const hw::HwReport& r, const hw::HwParams& hw, std::int
   return {{"latency_cycles", depth * r.total_cycles},
           {"latency_ns", total_ns},
           {"latency_ns_per_token", total_ns / tokens},
-          {"throughput_tokens_per_s", tokens / (total_ns * 1e-9)},
-          {"network_calls_per_s", 1.0 / (total_ns * 1e-9)},
+          {"throughput_tokens_per_s", B * tokens / (total_ns * 1e-9)},
+          {"network_calls_per_s", B / (total_ns * 1e-9)},
           {"dynamic_energy_pJ", dynamic_pJ},
           {"leakage_energy_pJ", leakage_pJ},
           {"energy_pJ", energy_pJ},
@@ -198,11 +201,20 @@ json accelerator_json(const hw::HwParams& hw, const hw::HwReport& r, std::int64_
           {"mac_cols", hw.mac.cols},
           {"dram_preset", hw.dram.preset},
           {"dram_bandwidth_gbps", hw.dram_bandwidth_gbps()},
-          {"dram_latency_ns", hw.dram_latency_ns()}};
+          {"dram_latency_ns", hw.dram_latency_ns()},
+          {"batch", hw.batch}};
 }
 
-json notes_json(const JitHwRun& run, std::int64_t depth) {
+json notes_json(const JitHwRun& run, std::int64_t depth, std::int64_t batch) {
   json notes = json::array();
+  if (batch > 1)
+    notes.push_back(
+        "hw.batch = " + std::to_string(batch) +
+        ": that many images run through every op together and share each weight load and macro "
+        "program (their activation buffers are batch times one image's); latency is the "
+        "batch's (every image of it is done by then), energy and its breakdown are per image "
+        "(the batch's divided by the batch), ledger counts (layers[].counts) are the batch's; "
+        "the numerics are those of the first image");
   notes.push_back("block 0 of one image (MNIST test #" + std::to_string(run.image) +
                   ", t = " + fmt(run.t, 4) +
                   "; block input and conditioning from the quantized model's forward) ran on the "
@@ -238,7 +250,7 @@ json jit_hardware_json(const hw::HwParams& hw, const wl::JitModel& model, const 
   const json area_rows = area_rows_json(run.area, area_um2, leakage_uW);
   std::map<std::string, std::int64_t> unpriced_counts;
   add_unpriced_counts(r, depth, unpriced_counts);
-  const json layers = block_rows_json(r, depth, leakage_uW);
+  const json layers = block_rows_json(r, depth, leakage_uW, hw.batch);
   return {{"accelerator", accelerator_json(hw, r, depth, run.plan.resident)},
           {"tokens_per_image", model.config.num_patches()},
           {"blocks", depth},
@@ -254,7 +266,7 @@ json jit_hardware_json(const hw::HwParams& hw, const wl::JitModel& model, const 
           {"layers", layers},
           {"energy_table", price_rows_json(run.prices)},
           {"unpriced", unpriced_rows_json(unpriced_counts, run.prices)},
-          {"notes", notes_json(run, depth)}};
+          {"notes", notes_json(run, depth, hw.batch)}};
 }
 
 }  // namespace
@@ -286,7 +298,7 @@ json run_jit_hardware(const RunConfig& cfg, const JitHardwareInput& in) {
   run.prices = build_energy_table(hwp, buffers);
   run.area = area_breakdown(hwp, buffers);
   run.area.push_back(mac_array_area(hwp));
-  reprice(run.report, run.prices.table);
+  reprice(run.report, run.prices.table, hwp.batch);
   return jit_hardware_json(hwp, in.model, run);
 }
 
@@ -325,7 +337,11 @@ std::string render_jit_hardware_summary(const json& h) {
   s << render_unpriced(h);
   const json& l0 = h.at("layers").at(0);
   s << "  latency      " << fmt(t.at("latency_ns").get<double>() / 1e3, 5)
-    << " us per network call (" << t.at("latency_cycles").get<std::int64_t>() << " cycles; block "
+    << " us per network call ("
+    << (a.at("batch").get<std::int64_t>() > 1
+            ? "a batch of " + std::to_string(a.at("batch").get<std::int64_t>()) + " images, "
+            : std::string())
+    << t.at("latency_cycles").get<std::int64_t>() << " cycles; block "
     << fmt(l0.at("latency_ns").get<double>() / 1e3, 5) << " us), "
     << fmt(t.at("network_calls_per_s").get<double>(), 5) << " calls/s; bounded by "
     << t.at("bounding_unit").get<std::string>() << "\n";

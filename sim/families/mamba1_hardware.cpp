@@ -38,9 +38,9 @@ struct MambaHwRun {
   /// Per layer: the played layer whose report it carries (itself when it was played).
   std::vector<int> copy_of;
   bool data_dependent_walk = false;  // the sequential index walk of the group scheme
-  /// The residual stream between layers: [L, d_model] FP32 bytes, the buffer's capacity (0:
-  /// sized to it) and whether it stays on chip.
-  std::int64_t stream_bytes = 0, stream_capacity = 0;
+  /// The residual stream between layers: [L, d_model] FP32 bytes of each sequence in flight
+  /// (x hw.batch), the buffer's capacity (0: sized to it) and whether it stays on chip.
+  std::int64_t stream_bytes = 0, stream_capacity = 0, batch = 1;
   bool stream_on_chip = false;
   bool played(int layer) const { return copy_of[static_cast<std::size_t>(layer)] == layer; }
   int simulated() const {
@@ -51,7 +51,7 @@ struct MambaHwRun {
   /// DRAM bytes per window the capacity forces: every layer boundary's block output stored and
   /// loaded again when the stream does not stay on chip.
   std::int64_t forced_dram_bytes() const {
-    return stream_on_chip || n_layers < 2 ? 0 : 2 * (n_layers - 1) * stream_bytes;
+    return stream_on_chip || n_layers < 2 ? 0 : 2 * (n_layers - 1) * stream_bytes / batch;
   }
 };
 
@@ -137,7 +137,8 @@ MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::M
                             cfg.hw.index.impl == IndexImplMode::Sequential;
   const bool simulate_all =
       cfg.hw.simulate_layers == SimulateLayers::All || run.data_dependent_walk;
-  run.stream_bytes = wl::mamba1_stream_bytes(shape);
+  run.batch = hw.batch;
+  run.stream_bytes = wl::mamba1_stream_bytes(shape) * hw.batch;  // one stream per sequence
   run.stream_capacity = hw.sram_for("stream").bytes;
   run.stream_on_chip =
       run.n_layers > 1 && (run.stream_capacity == 0 || run.stream_bytes <= run.stream_capacity);
@@ -171,7 +172,7 @@ MambaHwRun play_layers(const RunConfig& cfg, const hw::HwParams& hw, const wl::M
   for (const auto& [name, bytes] : needed) buffers.push_back({name, bytes});
   run.prices = build_energy_table(hw, buffers);
   run.area = area_breakdown(hw, buffers);
-  for (auto& [l, r] : played) reprice(r, run.prices.table);
+  for (auto& [l, r] : played) reprice(r, run.prices.table, hw.batch);
   for (int l = 0; l < run.n_layers; ++l) {
     run.reports.push_back(played.at(run.copy_of[static_cast<std::size_t>(l)]));
     if (layer_done && !run.played(l)) layer_done(l);
@@ -203,7 +204,8 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
     for (const hw::ComponentEnergy& e : r.energy.components)
       energy_by_component[e.component] += e.energy_pJ;
     add_unpriced_counts(r, 1, unpriced_counts);
-    const double leak_pJ = leakage_uW * r.latency_ns * 1e-3;  // uW x ns = 1e-15 J = 1e-3 pJ
+    // uW x ns = 1e-15 J = 1e-3 pJ; the batch's sequences share the layer's time
+    const double leak_pJ = leakage_uW * r.latency_ns * 1e-3 / static_cast<double>(hw.batch);
     const bool simulated = run.played(static_cast<int>(l));
     layers.push_back({{"layer", static_cast<int>(l)},
                       {"ops", static_cast<std::int64_t>(r.ops.size())},
@@ -226,7 +228,7 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
     total_ns += r.latency_ns;
     dynamic_pJ += r.energy.total_pJ;
   }
-  const double leakage_pJ = leakage_uW * total_ns * 1e-3;
+  const double leakage_pJ = leakage_uW * total_ns * 1e-3 / static_cast<double>(hw.batch);
   const double energy_pJ = dynamic_pJ + leakage_pJ;
   std::string bounding;
   std::int64_t best = -1;
@@ -248,7 +250,7 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
   totals = {{"latency_cycles", total_cycles},
             {"latency_ns", total_ns},
             {"latency_ns_per_token", total_ns / tokens},
-            {"throughput_tokens_per_s", tokens / (total_ns * 1e-9)},
+            {"throughput_tokens_per_s", static_cast<double>(hw.batch) * tokens / (total_ns * 1e-9)},
             {"dynamic_energy_pJ", dynamic_pJ},
             {"leakage_energy_pJ", leakage_pJ},
             {"energy_pJ", energy_pJ},
@@ -293,15 +295,27 @@ json accelerator_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaH
           {"dram_preset", hw.dram.preset},
           {"dram_bandwidth_gbps", hw.dram_bandwidth_gbps()},
           {"dram_latency_ns", hw.dram_latency_ns()},
-          {"token_chunk", cfg.hw.token_chunk}};
+          {"token_chunk", cfg.hw.token_chunk},
+          {"batch", hw.batch}};
 }
 
 json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& run,
                 const cost::CimMacroParams& mp, double adc_latency_ns) {
   json notes = json::array();
   notes.push_back(
-      "one sequence of L = workload.mamba.window tokens (the first evaluation window) per layer; "
-      "layers run one after another, so the window's latency is the sum of the layers'");
+      (hw.batch > 1 ? std::to_string(hw.batch) + " sequences" : std::string("one sequence")) +
+      " of L = workload.mamba.window tokens (the first evaluation window" +
+      (hw.batch > 1 ? "'s numerics" : "") +
+      ") per layer; layers run one after another, so the window's latency is the sum of the "
+      "layers'");
+  if (hw.batch > 1)
+    notes.push_back(
+        "hw.batch = " + std::to_string(hw.batch) +
+        ": that many sequences run through every op together and share each weight load and "
+        "macro program (their activation buffers, SSM state and residual stream are batch "
+        "times one sequence's); latency is the batch's (every window of it is done by then), "
+        "energy and its breakdown are per window (the batch's divided by the batch), ledger "
+        "counts (layers[].counts) are the batch's; the numerics are those of the first window");
   notes.push_back("the lm_head (and the embedding, norm_f) do not run on the accelerator");
   notes.push_back("leakage energy = total leakage power x latency; energy_pJ = dynamic + leakage");
   if (run.simulated() < run.n_layers)
@@ -320,14 +334,15 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
     notes.push_back(
         "every layer was played although hw.simulate_layers is first: the sequential index walk "
         "(hw.index.impl sequential, group scheme) has data-dependent comparisons and cycles");
+  const std::string batch_of = hw.batch > 1 ? " x hw.batch" : "";
   if (run.n_layers > 1)
     notes.push_back(
         run.stream_on_chip
-            ? "residual stream: the block outputs [L, d_model] FP32 (" +
+            ? "residual stream: the block outputs [L, d_model] FP32" + batch_of + " (" +
                   std::to_string(run.stream_bytes) + " B) stay on chip in sram.stream (" +
                   (run.stream_capacity ? std::to_string(run.stream_capacity) + " B, " : "") +
                   "hw.sram.stream.bytes); DRAM carries the model input and output only"
-            : "residual stream: the block outputs [L, d_model] FP32 (" +
+            : "residual stream: the block outputs [L, d_model] FP32" + batch_of + " (" +
                   std::to_string(run.stream_bytes) + " B) do not fit sram.stream (" +
                   std::to_string(run.stream_capacity) +
                   " B, hw.sram.stream.bytes): every layer loads its input from DRAM and stores "
@@ -442,8 +457,10 @@ std::string render_hardware_summary(const json& h) {
     s << buf;
   }
   s << render_unpriced(h);
-  s << "  latency      " << fmt4(t.at("latency_ns").get<double>() / 1e3, 5) << " us per window ("
-    << t.at("latency_cycles").get<std::int64_t>()
+  const std::int64_t batch = a.at("batch").get<std::int64_t>();
+  s << "  latency      " << fmt4(t.at("latency_ns").get<double>() / 1e3, 5) << " us per "
+    << (batch > 1 ? "batch of " + std::to_string(batch) + " windows" : std::string("window"))
+    << " (" << t.at("latency_cycles").get<std::int64_t>()
     << " cycles) = " << fmt4(t.at("latency_ns_per_token").get<double>(), 5)
     << " ns/token, throughput " << fmt4(t.at("throughput_tokens_per_s").get<double>(), 5)
     << " tokens/s; bounded by " << t.at("bounding_unit").get<std::string>() << "\n";

@@ -136,6 +136,59 @@ TEST(HwLayer, ResidualStreamProgramsComputeTheSameLayer) {
   EXPECT_LT(rb.total_cycles, ra.total_cycles);
 }
 
+// hw.batch: B sequences in flight share every weight load and macro program; everything else
+// (cell MACs, conversions, the scan, activation transfers and buffers) is B times one sequence's.
+TEST(HwLayer, BatchSharesWeightLoadsAndMultipliesTheDataWork) {
+  LayerSetup s = make_setup(SsmInputScheme::Int8, 32, 8, test::small_hw());
+  HwParams hw = s.hw;
+  hw.cim.macros = 4;  // fewer than the layer's 15 tiles: reprogrammed every CIM op
+  hw.cim.weights = WeightPlacement::Streamed;
+  auto opts = mamba1_program_options(hw, s.shape, s.quant, 8);
+  ASSERT_FALSE(opts.weights_resident);
+  opts.weights_streamed_from_dram = true;  // a weight load before every CIM op
+  const workloads::OpProgram one = workloads::build_mamba1_layer_program(s.shape, opts);
+  opts.batch = 3;
+  const workloads::OpProgram three = workloads::build_mamba1_layer_program(s.shape, opts);
+  EXPECT_EQ(one.batch, 1);
+  EXPECT_EQ(three.batch, 3);
+  ASSERT_EQ(one.buffers.size(), three.buffers.size());
+  for (std::size_t i = 0; i < one.buffers.size(); ++i)
+    EXPECT_EQ(three.buffers[i].bytes,
+              one.buffers[i].bytes * (one.buffers[i].name == "weights" ? 1 : 3))
+        << one.buffers[i].name;
+  std::int64_t weight_bytes = 0, act_load_bytes = 0, store_bytes = 0;
+  for (const auto& op : one.ops) {
+    if (op.kind == OpKind::DramLoad) (op.is_weight ? weight_bytes : act_load_bytes) += op.bytes;
+    if (op.kind == OpKind::DramStore) store_bytes += op.bytes;
+  }
+  ASSERT_GT(weight_bytes, 0);
+  LayerExecutor a(s.shape, s.model.layers[0], s.quant, hw, s.x);
+  LayerExecutor b(s.shape, s.model.layers[0], s.quant, hw, s.x);
+  const HwReport r1 = run_on_hardware(one, a, hw);
+  const HwReport r3 = run_on_hardware(three, b, hw);
+  EXPECT_TRUE(bit_identical(a.output(), b.output()));  // the executor computes one sequence
+  EXPECT_EQ(r1.ledger.count("dram", Action::DramReadBit), 8 * (weight_bytes + act_load_bytes));
+  EXPECT_EQ(r3.ledger.count("dram", Action::DramReadBit), 8 * (weight_bytes + 3 * act_load_bytes));
+  EXPECT_EQ(r3.ledger.count("dram", Action::DramWriteBit), 3 * 8 * store_bytes);
+  EXPECT_EQ(r3.ledger.count("cim", Action::CimCellWrite), r1.ledger.count("cim", Action::CimCellWrite));
+  EXPECT_GT(r1.ledger.count("cim", Action::CimCellWrite), 0);
+  for (const auto& [component, action] :
+       std::vector<std::pair<std::string, Action>>{{"cim", Action::CimCellMac},
+                                                   {"cim", Action::AdcConversion},
+                                                   {"conv", Action::Fp32Mul},
+                                                   {"ssm", Action::Fp32Exp},
+                                                   {"vec", Action::Fp32Silu}})
+    EXPECT_EQ(r3.ledger.count(component, action), 3 * r1.ledger.count(component, action))
+        << component << " " << action_name(action);
+  for (const auto& b3 : r3.buffers)
+    if (b3.name == "ssm_state")
+      for (const auto& b1 : r1.buffers)
+        if (b1.name == "ssm_state") EXPECT_EQ(b3.required_bytes, 3 * b1.required_bytes);
+  // The shared weight traffic and programming: three sequences take less than three runs.
+  EXPECT_LT(r3.total_cycles, 3 * r1.total_cycles);
+  EXPECT_GT(r3.total_cycles, r1.total_cycles);
+}
+
 // The worked example of docs/hardware.md: the first chunk (64 tokens) of a mamba-bytes-4l /
 // mamba-130m-shaped layer (768, 1536, 16, 48, 4) on the default accelerator (28 nm, 1000 MHz,
 // 256 x 256 macros with 8 weight columns per ADC and 5 ns conversions, weights resident, SRAM

@@ -79,6 +79,39 @@ TEST(OpProgram, Mamba130mLayerStructure) {
   EXPECT_EQ(p.buffer("xz")->bytes, 2 * 64 * 3072 * 4);
 }
 
+// batch_program: per-sequence buffers and activation transfers scale, staged weights do not.
+TEST(OpProgram, BatchScalesPerSequenceBuffersAndActivationTransfers) {
+  Mamba1LayerShape s;
+  s.length = 128;
+  Mamba1ProgramOptions o;
+  o.token_chunk = 64;
+  o.weights_resident = false;  // one weight load per matrix into `weights`
+  const OpProgram one = build_mamba1_layer_program(s, o);
+  OpProgram two = one;
+  batch_program(two, 2);
+  EXPECT_EQ(two.batch, 2);
+  for (std::size_t i = 0; i < one.buffers.size(); ++i)
+    EXPECT_EQ(two.buffers[i].bytes,
+              one.buffers[i].bytes * (one.buffers[i].per_sequence ? 2 : 1))
+        << one.buffers[i].name;
+  EXPECT_FALSE(one.buffer("weights")->per_sequence);
+  EXPECT_TRUE(one.buffer("xz")->per_sequence);
+  for (std::size_t i = 0; i < one.ops.size(); ++i) {
+    const Op& a = one.ops[i];
+    const bool activation = (a.kind == OpKind::DramLoad && !a.is_weight) ||
+                            a.kind == OpKind::DramStore;
+    EXPECT_EQ(two.ops[i].bytes, a.bytes * (activation ? 2 : 1)) << a.name;
+  }
+  EXPECT_NE(format_op_program(two).find("batch 2"), std::string::npos);
+  EXPECT_THROW(batch_program(two, 2), InvalidArgument);  // already batched
+  OpProgram bad = one;
+  EXPECT_THROW(batch_program(bad, 0), InvalidArgument);
+  o.batch = 2;
+  const OpProgram built = build_mamba1_layer_program(s, o);
+  for (std::size_t i = 0; i < built.buffers.size(); ++i)
+    EXPECT_EQ(built.buffers[i].bytes, two.buffers[i].bytes) << built.buffers[i].name;
+}
+
 TEST(OpProgram, CimInputsAreStoredAsCodes) {
   Mamba1LayerShape s;  // 768, 1536, 16, 48, 4
   s.length = 256;

@@ -443,6 +443,45 @@ TEST(HardwareRun, ResidualStreamStaysOnChipBetweenLayers) {
             h["totals"]["energy_by_component_pJ"]["dram"].get<double>());
 }
 
+TEST(HardwareRun, BatchSharesTheWeightReloadsPerWindow) {
+  // Streamed weights on 256 macros: every layer reloads its weights in every window. Two windows
+  // in flight share them: half the weight traffic and programming per window; the cell MACs and
+  // conversions per window stay the same; the numerics (loss) do not change.
+  const std::vector<std::string> streamed{"hw.cim.weights=streamed", "hw.cim.macros=256"};
+  auto with = [&](std::vector<std::string> v, const std::string& b) {
+    v.push_back("hw.batch=" + b);
+    return small_run(v);
+  };
+  const RunOutput& one = run_of(with(streamed, "1"));
+  const RunOutput& two = run_of(with(streamed, "2"));
+  const json& h1 = one.result["hardware"];
+  const json& h2 = two.result["hardware"];
+  EXPECT_EQ(h1["accelerator"]["batch"], 1);
+  EXPECT_EQ(h2["accelerator"]["batch"], 2);
+  EXPECT_EQ(one.result["accuracy"], two.result["accuracy"]);
+  const json& c1 = h1["layers"][1]["counts"];
+  const json& c2 = h2["layers"][1]["counts"];  // the batch's counts
+  EXPECT_EQ(c2["cim_cell_write@cim"], c1["cim_cell_write@cim"]);
+  EXPECT_EQ(c2["cim_cell_mac@cim"].get<double>(), 2 * c1["cim_cell_mac@cim"].get<double>());
+  EXPECT_EQ(c2["adc_conversion@cim"].get<double>(), 2 * c1["adc_conversion@cim"].get<double>());
+  // a middle layer's DRAM reads are its weights only (the stream stays on chip): shared
+  EXPECT_EQ(c2["dram_read_bit@dram"], c1["dram_read_bit@dram"]);
+  // energy is per window: the DRAM and the cell writes are halved, the ADC energy is not
+  const json& e1 = h1["totals"]["energy_by_component_pJ"];
+  const json& e2 = h2["totals"]["energy_by_component_pJ"];
+  EXPECT_LT(e2["dram"].get<double>(), 0.6 * e1["dram"].get<double>());
+  EXPECT_LT(h2["totals"]["energy_pJ"].get<double>(), h1["totals"]["energy_pJ"].get<double>());
+  EXPECT_GT(h2["totals"]["throughput_tokens_per_s"].get<double>(),
+            h1["totals"]["throughput_tokens_per_s"].get<double>());
+  EXPECT_GT(h2["totals"]["latency_ns"].get<double>(), h1["totals"]["latency_ns"].get<double>());
+  EXPECT_EQ(h2["residual_stream"]["bytes"], 2 * h1["residual_stream"]["bytes"].get<std::int64_t>());
+  bool noted = false;
+  for (const json& n : h2["notes"])
+    noted = noted || n.get<std::string>().rfind("hw.batch = 2:", 0) == 0;
+  EXPECT_TRUE(noted);
+  EXPECT_THROW(load_run_config(std::nullopt, small_run({"hw.batch=0"})), ConfigError);
+}
+
 TEST(HardwareRun, AreaDoesNotGrowWithTheSequenceLength) {
   // A fixed token chunk (16): every buffer holds chunks or the configured residual stream, so the
   // accelerator is the same at L = 32, 64 and 128 (and at L = 256 .. 4096 for the layer

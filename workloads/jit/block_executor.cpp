@@ -58,6 +58,7 @@ workloads::JitBlockProgramOptions jit_block_program_options(const HwParams& hw,
   const SramParams& w = hw.sram_for("weights");
   o.weights_streamed_from_dram = !o.weights_resident && w.bytes > 0 && w.bytes < bytes;
   o.w3_input_shift = q.taq.enabled && q.taq.channel_shift;
+  o.batch = hw.batch;
   for (JitLinearKind k : workloads::jit_linear_kinds()) {
     const std::size_t i = static_cast<std::size_t>(k);
     if (o.cim_input_bits.size() <= i) o.cim_input_bits.resize(i + 1, 0);

@@ -65,6 +65,7 @@ class BlockProgramBuilder {
     add_store(res2);
     OpProgram& p = b_.program;
     if (!o_.cim_input_bits.empty()) store_cim_inputs_as_codes(p, o_.cim_input_bits);
+    batch_program(p, o_.batch);
     p.validate();
     return p;
   }
@@ -116,9 +117,9 @@ class BlockProgramBuilder {
       for (auto k : cim_kinds)
         bytes = o_.weights_streamed_from_dram ? std::max(bytes, cim_weight_bytes(k))
                                               : bytes + cim_weight_bytes(k);
-      p.buffers.push_back({"weights", bytes});
+      p.buffers.push_back({"weights", bytes, 32, false});
     }
-    if (!o_.adaLN_on_cim) p.buffers.push_back({"weights_fp32", 6 * H * H * o_.adaLN_weight_bytes});
+    if (!o_.adaLN_on_cim) p.buffers.push_back({"weights_fp32", 6 * H * H * o_.adaLN_weight_bytes, 32, false});
   }
 
   // Weight loads: once before first use, or before every CIM op when streamed (-1: resident).

@@ -29,6 +29,8 @@ struct JitBlockProgramOptions {
   /// a_bits of the CIM input of each linear (indexed by JitLinearKind; 0: not quantized): their
   /// input buffers hold codes (store_cim_inputs_as_codes). Empty: activations stored FP32.
   std::vector<int> cim_input_bits;
+  /// Images in flight through every op, sharing each weight load (batch_program).
+  std::int64_t batch = 1;
 };
 
 /// The op program of one JiT block on one image (family "jit_block", length = tokens):

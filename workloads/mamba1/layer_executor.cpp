@@ -421,7 +421,9 @@ ProgramNeeds LayerExecutor::prepare(const workloads::OpProgram& program, const H
   if (has_scan) {
     // A scan in token chunks keeps every channel's state between its chunks (NUMERICS.md 7.1);
     // one chunk needs only the block being scanned.
-    needs.buffers["ssm_state"] = (carries_state ? s.d_inner : max_block) * s.d_state * 4;
+    // one state per sequence in flight (program.batch)
+    needs.buffers["ssm_state"] =
+        (carries_state ? s.d_inner : max_block) * s.d_state * 4 * program.batch;
     needs.buffers["ssm_params"] = s.d_inner * s.d_state * 4 + s.d_inner * 4;  // A and D
   }
   if (has_lookup) {
@@ -468,6 +470,7 @@ workloads::Mamba1ProgramOptions mamba1_program_options(const HwParams& hw,
   o.dual_value_bits = quant.dual.value_bits;
   o.w_bits = hw.cim.w_bits;
   o.token_chunk = token_chunk;
+  o.batch = hw.batch;
   for (const numerics::BitSerialConfig& l : quant.linear) o.cim_input_bits.push_back(l.a_bits);
   // hw.cim.weights over the whole model (all `layers` layers' tiles), as hw::plan_cim_weights.
   o.weights_resident = plan_cim_weights(hw.cim, layers * layer_weight_tiles(hw, shape)).resident;

@@ -72,8 +72,9 @@ class LayerProgramBuilder {
     last_scan_.assign(static_cast<std::size_t>(n_blocks_), -1);  // per channel block
     for (std::int64_t c = 0; c < n_chunks_; ++c) add_chunk(c);
     OpProgram& p = b_.program;
-    if (o_.ssm_input == SsmInputScheme::Group) p.buffers.push_back({"scale_tables", 0});
+    if (o_.ssm_input == SsmInputScheme::Group) p.buffers.push_back({"scale_tables", 0, 32, false});
     if (!o_.cim_input_bits.empty()) store_cim_inputs_as_codes(p, o_.cim_input_bits);
+    batch_program(p, o_.batch);
     p.validate();
     return p;
   }
@@ -113,7 +114,7 @@ class LayerProgramBuilder {
       std::int64_t wb = 0;
       for (auto k : kinds)
         wb = o_.weights_streamed_from_dram ? std::max(wb, weight_bytes(k)) : wb + weight_bytes(k);
-      p.buffers.push_back({"weights", wb});
+      p.buffers.push_back({"weights", wb, 32, false});
     }
   }
 

@@ -40,6 +40,8 @@ struct Mamba1ProgramOptions {
   /// output, or a stream that does not fit the buffer).
   bool stream_in = false;
   bool stream_out = false;
+  /// Sequences in flight through every op, sharing each weight load (batch_program).
+  std::int64_t batch = 1;
 };
 
 /// Bytes of the residual stream between layers, [L, d_model] FP32 (the `stream` buffer).

@@ -156,6 +156,9 @@ const std::string& OpProgram::linear_name(int index) const {
 }
 
 void OpProgram::validate() const {
+  if (batch < 1)
+    throw InvalidArgument("op program '" + layer_name + "': batch " + std::to_string(batch) +
+                          " is not positive");
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];
     const std::string where =
@@ -184,11 +187,26 @@ void OpProgram::validate() const {
   }
 }
 
+void batch_program(OpProgram& program, std::int64_t batch) {
+  if (batch < 1)
+    throw InvalidArgument("batch_program: batch " + std::to_string(batch) + " is not positive");
+  if (program.batch != 1)
+    throw InvalidArgument("batch_program: program '" + program.layer_name + "' is already batched");
+  program.batch = batch;
+  for (BufferUse& b : program.buffers)
+    if (b.per_sequence) b.bytes *= batch;
+  for (Op& op : program.ops)
+    if ((op.kind == OpKind::DramLoad && !op.is_weight) || op.kind == OpKind::DramStore)
+      op.bytes *= batch;
+}
+
 std::string format_op_program(const OpProgram& p) {
   std::ostringstream out;
   out << "op program '" << p.layer_name << "' ("
       << p.family << ", " << p.length
-      << " tokens, " << p.ops.size() << " ops)\n";
+      << " tokens, " << p.ops.size() << " ops";
+  if (p.batch > 1) out << ", batch " << p.batch;
+  out << ")\n";
   for (const Op& op : p.ops) {
     out << std::setw(4) << op.id << " " << std::left << std::setw(13) << op_kind_name(op.kind)
         << std::setw(22) << op.name << std::right;

@@ -115,6 +115,9 @@ struct BufferUse {
   std::string name;
   std::int64_t bytes = 0;
   int element_bits = 32;
+  /// true: one copy per sequence (image) in flight (activations, the residual stream); false:
+  /// shared by the batch (staged weights, scale tables). batch_program scales the former.
+  bool per_sequence = true;
 };
 
 struct OpProgram {
@@ -125,6 +128,10 @@ struct OpProgram {
   /// Names of the linears the ops' `linear` indices refer to ("in_proj", ...).
   std::vector<std::string> linears;
   std::int64_t length = 0;  // L tokens of the (single) sequence
+  /// Sequences (images) in flight through every op (hw.batch): the executor computes one of
+  /// them; the hardware books the ops' data work batch times and each weight load and macro
+  /// program once (they are shared). Buffer and activation-transfer sizes already include it.
+  std::int64_t batch = 1;
   std::vector<Op> ops;
   std::vector<BufferUse> buffers;
   /// Checks ids, dependency order, buffer names and linear indices; throws InvalidArgument naming
@@ -147,6 +154,12 @@ int code_container_bits(int a_bits);
 /// SSM input u) keep their own width. Throws InvalidArgument when input_bits is shorter than
 /// the program's linears.
 void store_cim_inputs_as_codes(OpProgram& program, const std::vector<int>& input_bits);
+
+/// Runs the program on `batch` sequences (images) in flight that share every weight load:
+/// sets program.batch, multiplies the bytes of every per_sequence buffer and of every DRAM
+/// transfer that is not a weight load. Throws InvalidArgument for batch < 1 or a program already
+/// batched.
+void batch_program(OpProgram& program, std::int64_t batch);
 
 /// One line per op ("  12 cim_matmul   qkv[t0:64]  src=a dst=qkv deps=5,6 ..."), then the buffers:
 /// the listing the workloads issue asks for.
