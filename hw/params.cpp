@@ -142,7 +142,9 @@ void HwParams::validate() const {
   check_min(cim.write_cycles_per_row, 1, "hw.cim.write_cycles_per_row");
   check_min(cim.shift_add_latency, 0, "hw.cim.shift_add_latency");
   check_int(cim.adc.bits, 1, 16, "hw.cim.adc.bits");
-  check_positive(cim.adc.conversion_ns, "hw.cim.adc.conversion_ns");
+  if (!(cim.adc.conversion_ns >= 0.0) || !std::isfinite(cim.adc.conversion_ns))
+    throw ConfigError("hw.cim.adc.conversion_ns: must be >= 0 (0: the ADC model's own), got " +
+                      std::to_string(cim.adc.conversion_ns));
   check_min(ssm.lanes, 1, "hw.ssm.lanes");
   check_min(ssm.exp_latency, 1, "hw.ssm.exp_latency");
   check_min(ssm.mul_latency, 1, "hw.ssm.mul_latency");
@@ -215,6 +217,25 @@ HwParams default_hw_params() {
   p.sram["ssm_params"] = SramParams{0, 512, 1};
   p.sram["stream"] = SramParams{kDefaultStreamBytes, 256, 2};  // the residual stream
   return p;
+}
+
+void check_adc_costable(const HwParams& hw) {
+  if (hw.cim.adc.model == cost::AdcModel::kSurvey && hw.cim.adc.bits < 4)
+    throw ConfigError("hw.cim.adc.bits: " + std::to_string(hw.cim.adc.bits) +
+                      " bits; the survey ADC model is fitted for 4 bits or more (hw.cim.adc.model "
+                      "sar or flash model lower resolutions)");
+  {
+    const double fastest = cost::adc_conversion_ns(hw.cim.adc.model, hw.cim.adc.bits);
+    if (hw.cim.adc.conversion_ns > 0.0 && hw.cim.adc.model != cost::AdcModel::kSurvey &&
+        hw.cim.adc.conversion_ns < fastest)
+      throw ConfigError("hw.cim.adc.conversion_ns: " + std::to_string(hw.cim.adc.conversion_ns) +
+                        " ns is faster than the " + cost::adc_model_name(hw.cim.adc.model) +
+                        " model converts " + std::to_string(hw.cim.adc.bits) + " bits (" +
+                        std::to_string(fastest) + " ns); 0 takes the model's own");
+    if (hw.cim.adc.conversion_ns > 0.0 && hw.cim.adc.conversion_ns < 0.1)
+      throw ConfigError("hw.cim.adc.conversion_ns: " + std::to_string(hw.cim.adc.conversion_ns) +
+                        " ns is above the survey model's 1e10 conversions/s");
+  }
 }
 
 }  // namespace cimba::hw

@@ -19,10 +19,16 @@ namespace cimba::hw {
 
 /// hw.cim.adc.*
 struct AdcParams {
-  int bits = 10;               // hw.cim.adc.bits, 1..16 (also the numerics' ADC bits)
-  double conversion_ns = 5.0;  // hw.cim.adc.conversion_ns, > 0: one conversion
+  int bits = 10;  // hw.cim.adc.bits, 1..16 (also the numerics' ADC bits)
+  /// hw.cim.adc.conversion_ns >= 0: one conversion; 0: the model's own at `bits`
+  /// (cost::adc_conversion_ns: N + 1 ns for sar and survey, 1 ns for flash).
+  double conversion_ns = 0.0;
   /// hw.cim.adc.model: the cost model that prices a conversion and the ADC's area
-  cost::AdcModel model = cost::AdcModel::kNeuroSimSar;
+  cost::AdcModel model = cost::AdcModel::kSurvey;
+  /// The conversion time the timing uses and the cost model prices (ns).
+  double conversion_time_ns() const {
+    return conversion_ns > 0.0 ? conversion_ns : cost::adc_conversion_ns(model, bits);
+  }
 };
 
 /// hw.cim.weights: where the model's CIM weights live. Resident: every macro tile of every layer
@@ -213,6 +219,12 @@ struct HwParams {
 
 /// The default parameters with the SSM state and parameter buffers widened to feed the lanes.
 HwParams default_hw_params();
+
+/// Checks that the ADC model can price and time hw.cim.adc (called where the hardware is run or
+/// priced, not at config load: the accuracy replay alone takes any 1..16 bits): the survey model
+/// needs >= 4 bits; an explicit conversion_ns no faster than the sar / flash model converts and
+/// within the survey's 1e10 S/s. Throws ConfigError naming the key.
+void check_adc_costable(const HwParams& hw);
 
 numerics::ExpImpl parse_exp_impl(const std::string& name);  // ConfigError on hw.ssm.exp_impl
 IndexImpl parse_index_impl(const std::string& name);        // ConfigError on hw.index.impl

@@ -22,7 +22,7 @@ std::int64_t dram_cycles(std::int64_t bytes, double bandwidth_gbps, double laten
 }
 
 std::int64_t adc_conversion_cycles(const HwParams& hw) {
-  return hw.ns_to_cycles(hw.cim.adc.conversion_ns);
+  return hw.ns_to_cycles(hw.cim.adc.conversion_time_ns());
 }
 
 std::int64_t cim_step_cycles(const HwParams& hw) {

@@ -480,13 +480,17 @@ Schema build_schema() {
               "rows summed per conversion (row tile height) in the accuracy replay; 0: mamba "
               "hw.cim.rows (the physical array, as the hardware converts), linear the whole "
               "column (K rows); mamba: 0 or hw.cim.rows"),
-      float_key(CIMBA_KEY(hw.cim.adc.conversion_ns), left_open(0, 1000),
-                "time of one ADC conversion (hardware timing)"),
+      float_key(CIMBA_KEY(hw.cim.adc.conversion_ns), closed(0, 1000),
+                "time of one ADC conversion, used by the timing and priced by the ADC model at "
+                "that rate; 0: the model's own at hw.cim.adc.bits (survey and sar: bits + 1 "
+                "cycles of a 1 GHz SAR clock, flash: 1 ns)"),
       enum_key(CIMBA_KEY(hw.cim.adc.model),
-               {{"murmann", cost::AdcModel::kMurmannSurvey},
+               {{"survey", cost::AdcModel::kSurvey},
                 {"sar", cost::AdcModel::kNeuroSimSar},
                 {"flash", cost::AdcModel::kFlash}},
-               "energy and area model of one ADC: Murmann-survey bound, NeuroSim SAR, or flash "
+               "energy and area model of one ADC: survey (CiMLoop's model of the Murmann survey, "
+               "Andrulis et al. 2024, as published; >= 4 bits), sar (NeuroSim SAR with its "
+               "capacitor DAC, Jia-calibrated), or flash (NeuroSim comparators) "
                "(docs/cost-models.md)"),
       int_key(CIMBA_KEY(hw.cim.rows), closed(1, 8192),
               "rows of one CIM macro = rows summed per ADC conversion on the hardware"),

@@ -105,8 +105,9 @@ po::options_description cost_options() {
        "word-line pulse width in ns, (0, 1000]")  //
       ("acc-bits", po::value<int>()->value_name("B")->default_value(d.cim_acc_bits),
        "shift-add accumulator width, [1, 64]")  //
-      ("adc-model", po::value<std::string>()->value_name("M")->default_value("sar"),
-       "ADC model: murmann (survey bound) | sar (NeuroSim SAR) | flash")  //
+      ("adc-model", po::value<std::string>()->value_name("M")->default_value("survey"),
+       "ADC model: survey (Andrulis et al. 2024, as hw.cim.adc.model) | sar (NeuroSim SAR + "
+       "capacitor DAC) | flash")  //
       ("adc-bits", po::value<int>()->value_name("B")->default_value(d.adc_bits),
        "ADC resolution, [1, 16]");
   po::options_description mem("On-chip memories", kHelpWidth, kHelpWidth / 2);
@@ -227,7 +228,7 @@ void read_cim_readout_options(const po::variables_map& v, cost::AcceleratorDesc&
   d.cim_acc_bits = v["acc-bits"].as<int>();
   check_int("acc-bits", d.cim_acc_bits, 1, 64);
   const std::string adc_model = v["adc-model"].as<std::string>();
-  d.adc_model = as_config_error("adc-model", adc_model, "murmann, sar, flash",
+  d.adc_model = as_config_error("adc-model", adc_model, "survey, sar, flash",
                                 [&] { return cost::parse_adc_model(adc_model); });
   d.adc_bits = v["adc-bits"].as<int>();
   check_int("adc-bits", d.adc_bits, 1, 16);
@@ -302,7 +303,7 @@ int cost_command(const std::vector<std::string>& args) {
         << options
         << "\nExamples:\n"
            "  cimba cost\n"
-           "  cimba cost --node 28 --adc-bits 8 --adc-model murmann --rows 256 --cols 256 "
+           "  cimba cost --node 28 --adc-bits 8 --adc-model survey --rows 256 --cols 256 "
            "--macros 4\n"
            "  cimba cost --node 7 --cell 8t --encoding pulse-count --dac-bits 4 --input-bits 4\n"
            "\nExit status: 0 success, 2 invalid option or value.\n";

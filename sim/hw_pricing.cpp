@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "hw/timing.hpp"
 #include "models/common/error.hpp"
 #include "models/cost/adc.hpp"
 #include "models/cost/cim.hpp"
@@ -67,6 +68,10 @@ cost::CimMacroParams cim_macro_params(const hw::HwParams& hw) {
   m.adc_bits = hw.cim.adc.bits;
   m.cols_per_conversion = hw.cim.cells_per_conversion();
   m.conversions_per_adc = cpa;
+  // The rate the timing runs one ADC at: cols_per_adc conversions per CIM step (hw/timing.hpp),
+  // so the conversion priced is the conversion timed.
+  const double step_ns = hw.cycles_to_ns(hw::cim_step_cycles(hw));
+  m.adc_sample_rate_Hz = 1e9 * hw.cim.cols_per_adc / step_ns;
   m.tech = tech_of(hw);
   return m;
 }
@@ -284,6 +289,7 @@ cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw) {
   d.cim_conversions_per_adc = mp.conversions_per_adc;
   d.adc_model = mp.adc_model;
   d.adc_bits = mp.adc_bits;
+  d.adc_sample_rate_Hz = mp.adc_sample_rate_Hz;  // the timed rate
   // Datapaths per lane (ASSUMPTION, from the units' formulas in docs/hardware.md): SSM core lane
   // 2 FP32 mul + 2 FP32 add + 1 exp + 1 softplus (exp(delta A), delta B u, h update, C h sum);
   // vector lane 1 mul + 1 add; conv lane conv_kernel taps (mul + add each); MUX lane 1 mul.

@@ -158,7 +158,7 @@ struct AdcConfig {
   AdcRangeMode range = AdcRangeMode::Static;
   double noise_lsb = 0.0;                                // >= 0, Gaussian noise sigma in LSB
   double enob = 0.0;                                     // 0: ideal (enob = bits); else (0, bits]
-  double conversion_ns = hw::AdcParams{}.conversion_ns;  // > 0: one conversion (timing)
+  double conversion_ns = hw::AdcParams{}.conversion_ns;  // >= 0: one conversion; 0: the model's
   cost::AdcModel model = hw::AdcParams{}.model;          // energy / area model of one ADC
 };
 

@@ -177,19 +177,18 @@ CimMacroCost cim_macro_cost(const CimMacroParams& p) {
   ap.bits = p.adc_bits;
   ap.node_nm = p.tech.node_nm;
   ap.vdd_V = p.tech.vdd_V;
-  // Latency of the conversions themselves (rate-independent for the SAR and flash models): the
-  // survey model needs a rate, so first evaluate it at the rate the array could sustain.
-  double sample_rate = p.adc_sample_rate_Hz;
-  if (sample_rate <= 0.0) {
-    // SAR: N + 1 cycles of 1 ns; flash and survey: one 1 ns conversion slot.
-    const double probe_ns = p.adc_model == AdcModel::kNeuroSimSar ? (p.adc_bits + 1.0) : 1.0;
-    sample_rate = 1e9 / (drive_ns / p.conversions_per_adc + probe_ns);
-  }
-  ap.sample_rate_Hz = sample_rate;
+  // The rate of one ADC: given (the timed conversion), or back to back at the model's own
+  // conversion time (adc_conversion_ns).
+  ap.sample_rate_Hz = p.adc_sample_rate_Hz > 0.0
+                          ? p.adc_sample_rate_Hz
+                          : 1e9 / adc_conversion_ns(p.adc_model, p.adc_bits);
   c.adc = adc_cost(p.adc_model, ap);
-  c.adc.energy_pJ *= p.cal.adc_energy_factor;
-  c.adc.area_um2 *= p.cal.adc_area_factor;
-  c.adc.leakage_uW *= p.cal.adc_energy_factor;
+  // The Jia-fitted ADC factors belong to the model they were fitted for (sar) only.
+  if (p.adc_model == kCalibratedAdcModel) {
+    c.adc.energy_pJ *= p.cal.adc_energy_factor;
+    c.adc.area_um2 *= p.cal.adc_area_factor;
+    c.adc.leakage_uW *= p.cal.adc_energy_factor;
+  }
   c.adc_energy_pJ = conversions * c.adc.energy_pJ;
   c.adc_area_um2 = c.adc_count * c.adc.area_um2;
   c.leakage_uW += c.adc_count * c.adc.leakage_uW;

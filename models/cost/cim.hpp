@@ -13,8 +13,9 @@
 //                 a partial read-bit-line discharge C_RBL V dV per pulse.
 //   drivers : per row, the input register (bit-serial) or a dac_bits down-counter stepped once per
 //             pulse (pulse-count DAC), from the digital models (digital.hpp).
-//   ADC     : cols / cols_per_conversion conversions of the selected ADC model (adc.hpp) x
-//             calibration factor, on cols / cols_per_conversion / conversions_per_adc ADCs.
+//   ADC     : cols / cols_per_conversion conversions of the selected ADC model (adc.hpp), x the
+//             calibration factor for the sar model it was fitted for, on cols /
+//             cols_per_conversion / conversions_per_adc ADCs.
 //   shift-add: per column output and slice, an acc_bits adder + register (only when the input
 //             needs several slices).
 // Area: cells = rows * cols * 6T-bitcell(node) * cell multiple; drivers, ADCs, shift-adders from
@@ -23,7 +24,7 @@
 // Calibration. array_energy_factor (measured / physics array energy) and the two ADC factors
 // (energy, area) are fitted on ONE published macro -- Jia et al., JSSC 2020 (65 nm) -- by
 // fit_calibration_on_jia() (validation.hpp) and then used unchanged for every other design and
-// every cell type. The defaults below are that fit (a test keeps them equal).
+// every cell type; the ADC factors only for the sar model they were fitted with. The defaults below are that fit (a test keeps them equal).
 // docs/cost-models.md shows the arithmetic.
 #include <string>
 
@@ -94,11 +95,15 @@ enum class InputEncoding {
   kPulseCount,  ///< dac_bits per activation as 0 .. 2^dac_bits - 1 word-line pulses
 };
 
+/// The ADC model the ADC factors of CimCalibration are fitted for (Jia's 8-bit SAR ADCs); no
+/// other model is multiplied by them.
+inline constexpr AdcModel kCalibratedAdcModel = AdcModel::kNeuroSimSar;
+
 /// Calibration factors fitted on Jia et al. JSSC 2020 (see header comment).
 struct CimCalibration {
   double array_energy_factor = 3.8159;  ///< measured / physics array energy (Jia, CiM Table I)
-  double adc_energy_factor = 4.3569;    ///< measured / model ADC energy per conversion
-  double adc_area_factor = 4.5506;      ///< measured / model ADC area
+  double adc_energy_factor = 4.3569;    ///< measured / sar-model ADC energy per conversion
+  double adc_area_factor = 1.6811;      ///< measured / sar-model ADC area (sar only)
 };
 
 struct CimMacroParams {
@@ -115,7 +120,7 @@ struct CimMacroParams {
                                   ///< weighted charge sharing of one multi-bit weight) before
                                   ///< one conversion; divides cols
   int conversions_per_adc = 1;    ///< conversions time-multiplexed on one ADC per activation
-  double adc_sample_rate_Hz = 0;  ///< 0: derived from the activation latency
+  double adc_sample_rate_Hz = 0;  ///< rate of one ADC; 0: back to back at adc_conversion_ns
   int acc_bits = 24;              ///< shift-add accumulator width
   double pulse_width_ns = 1.0;    ///< word-line pulse (design parameter)
   TechPoint tech{};

@@ -41,6 +41,7 @@ std::vector<CostRow> cost_table(const AcceleratorDesc& d) {
   m.input_activity = d.cim_input_activity;
   m.adc_model = d.adc_model;
   m.adc_bits = d.adc_bits;
+  m.adc_sample_rate_Hz = d.adc_sample_rate_Hz;
   m.cols_per_conversion = d.cim_cols_per_conversion;
   m.conversions_per_adc = d.cim_conversions_per_adc;
   m.acc_bits = d.cim_acc_bits;

@@ -36,8 +36,9 @@ struct AcceleratorDesc {
   int cim_conversions_per_adc = 8;  ///< columns time-multiplexed per ADC
   double cim_pulse_width_ns = 1.0;
   int cim_acc_bits = 24;
-  AdcModel adc_model = AdcModel::kNeuroSimSar;  ///< hw.cim.adc.model
+  AdcModel adc_model = AdcModel::kSurvey;  ///< hw.cim.adc.model
   int adc_bits = 6;
+  double adc_sample_rate_Hz = 0.0;  ///< one ADC's rate; 0: back to back (CimMacroParams)
   CimCalibration cim_cal{};
 
   // on-chip memories (bytes) and their word width (bits)

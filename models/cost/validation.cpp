@@ -44,6 +44,44 @@ constexpr double kSinAccess_ns = 5.5;
 constexpr double kSinCimCircuitArea_um2 = 1596.0;
 constexpr double kSinMacsPerAccess = 1024.0;
 
+// ADC designs of B. Murmann, "ADC Performance Survey 1997-2023" (bmurmann/ADC-survey commit
+// 20f38433fb61743d2281017ce0f8d558c1e6bcf1, xls/ADCsurvey_rev20231003.xlsx; sheet rows, also
+// lines of hwcomponents-adc 246af7e adc_data/adc_list.csv): every row listed in
+// docs/notes/issue12-sources.md section 6 (SAR-type, 14-65 nm, 6-10 ENOB), none left out.
+// Energy per conversion = P / fs_nyq as the survey gives it; ENOB = (SNDR - 1.76) / 6.02.
+struct SurveyAdc {
+  const char* name;
+  int node_nm;
+  double rate_Hz, enob, energy_pJ;
+};
+constexpr SurveyAdc kSurveyAdcs[] = {
+    {"Liu ISSCC'10 (ISSCC r206)", 65, 100e6, 9.01, 11.3},
+    {"Yoshioka ISSCC'10 (ISSCC r205)", 65, 50e6, 9.11, 16.4},
+    {"Wei ISSCC'11 (ISSCC r213)", 65, 400e6, 6.42, 10.0},
+    {"Lien VLSI'12 (VLSI r123)", 28, 750e6, 6.90, 6.0},
+    {"Kull ISSCC'13 (ISSCC r247)", 32, 1.2e9, 6.24, 2.55},
+    {"Oh VLSI'20 (VLSI r229)", 28, 1e9, 7.26, 2.55},
+    {"Chan ISSCC'17 (ISSCC r300)", 28, 2.4e9, 6.36, 2.08},
+    {"Tang VLSI'20 (VLSI r228)", 40, 100e6, 9.06, 14.0},
+    {"Luu VLSI'17 (VLSI r199)", 14, 300e6, 9.75, 11.0},
+    {"Lin VLSI'16 (VLSI r185)", 16, 1.6e9, 8.06, 5.13},
+    {"Zhao ISSCC'22 (ISSCC r383)", 22, 260e6, 9.76, 3.73},
+    {"Yoshioka VLSI'13 (VLSI r142)", 40, 24.6e6, 7.05, 2.22},
+};
+
+// Wang et al., "A 32.2 TOPS/W SRAM Compute-in-Memory Macro Employing a Linear 8b C-2C Ladder for
+// Charge Domain Computation in 22nm for Edge Inference", VLSI 2022,
+// doi:10.1109/VLSITechnologyandCir46769.2022.9830322; JSSC 58(4), 2023 Fig. 22 as transcribed by
+// CiMLoop (mit-emze/cimloop 3177b52, models/arch/1_macro/wang_vlsi_2022/_tests.py): ADC 34 % of
+// the energy at 16.376 TOPS/W (1.0 V), 16 8-bit SAR ADCs, 64 inputs x 16 outputs (64 MACs per
+// conversion, 2 ops per MAC): 0.34 x 128 / 16.376 = 2.66 pJ per conversion; ADC 13 % of
+// 0.124 mm^2 over 16 ADCs = 1008 um^2 each. Clock ~146 MHz at 0.7 V (6.9 ns, CiMLoop's
+// BASE_LATENCY) -- the 1.0 V clock is not published; priced at 1 / 6.9 ns (the survey model's
+// 8-bit energy does not depend on the rate below 1 GS/s).
+constexpr double kWangAdcEnergy_pJ = 0.34 * 2.0 * 64.0 / 16.376;
+constexpr double kWangAdcArea_um2 = 0.13 * 0.124e6 / 16.0;
+constexpr double kWangRate_Hz = 1e9 / 6.9;
+
 // Raw (uncalibrated) cost of one Jia ADC.
 ComponentCost jia_raw_adc() {
   AdcParams ap;
@@ -150,9 +188,14 @@ std::vector<ValidationRow> validate_against_silicon() {
   const CimMacroCost s = cim_macro_cost(sinangil_jssc2021_macro(cal));
   const double sin_ops = 2.0 * kSinMacsPerAccess;
   rows.push_back(row(sin, "CIM circuitry area (16 ADC + 64 counters)", "um^2",
-                     kSinCimCircuitArea_um2, s.adc_area_um2 + s.driver_area_um2, true, "predicted",
-                     "PREDICTED with the Jia-fitted ADC area factor; published value via "
-                     "CiMLoop's transcription of the paper"));
+                     kSinCimCircuitArea_um2, s.adc_area_um2 + s.driver_area_um2, false, "predicted",
+                     "KNOWN GAP, not gated: PREDICTED by the flash model's transistor count "
+                     "(NeuroSim MultilevelSenseAmp) x the Stillmaker-Baas-scaled transistor area, "
+                     "with no factor (the Jia-fitted ADC area factor belongs to the sar model; "
+                     "earlier versions applied it here, which made this row pass). At 7 nm the "
+                     "scaled logic area is ~3x below a real library (ASAP7 NAND2 0.058 um^2 vs "
+                     "NeuroSim's 0.022, docs/notes/issue12-sources.md section 4); published value "
+                     "via CiMLoop's transcription of the paper"));
   // Held-out prediction: Jia-fitted ADC and array factors, Sinangil's own cell physics (8T read
   // port: read-word-line charging + partial RBL discharge, no per-cell capacitor). The physics-only
   // figure (array factor 1) is printed in the note for transparency.
@@ -171,8 +214,50 @@ std::vector<ValidationRow> validate_against_silicon() {
                      "not a model",
                      "NOT a model prediction: op count x published 5.5 ns access time (checks "
                      "the 1024-MAC accounting only)"));
+  // ---- The survey ADC model against single designs (held out: nothing is fitted here) ----
+  // The model is the survey's 20th-percentile energy (hwcomponents-adc model.py: energy residual
+  // = quantile(0.2)) and a 10 %-quantile area: by construction most designs cost more. These
+  // rows are reported, not gated: a 25 % band around one design tests the survey's spread, not
+  // the model. Tested instead (CostValidation.*): the model stays below every listed design's
+  // energy (a good-design estimate; a design cheaper than it would contradict its construction).
+  for (const SurveyAdc& d : kSurveyAdcs) {
+    AdcParams ap;
+    ap.node_nm = d.node_nm;
+    ap.sample_rate_Hz = d.rate_Hz;
+    ap.bits = static_cast<int>(std::ceil(d.enob));
+    ap.enob = d.enob;
+    const ComponentCost c = adc_cost(AdcModel::kSurvey, ap);
+    const double full_pJ = c.energy_pJ + c.leakage_uW / d.rate_Hz * 1e6;  // convert + leak share
+    char n[200];
+    std::snprintf(n, sizeof n,
+                  "PREDICTED (survey model at the design's node %d nm, %.3g S/s, ENOB %.2f); not "
+                  "gated: the model is the survey's 20th-percentile energy",
+                  d.node_nm, d.rate_Hz, d.enob);
+    rows.push_back(row(std::string("survey ADC: ") + d.name, "energy / conversion (E_conv+E_leak)",
+                       "pJ", d.energy_pJ, full_pJ, false, "predicted", n));
+    if (full_pJ > d.energy_pJ) rows.back().note = std::string("ABOVE THE DESIGN (contradicts the model). ") + n;
+  }
+  {
+    AdcParams ap;
+    ap.node_nm = 22;
+    ap.sample_rate_Hz = kWangRate_Hz;
+    ap.bits = 8;
+    const ComponentCost c = adc_cost(AdcModel::kSurvey, ap);
+    const std::string wang = "Wang VLSI'22 (22 nm)";
+    rows.push_back(row(wang, "ADC energy / conversion (8b SAR)", "pJ", kWangAdcEnergy_pJ,
+                       c.energy_pJ + c.leakage_uW / kWangRate_Hz * 1e6, false, "predicted",
+                       "PREDICTED by the survey model; published: 34 % of the energy at 16.376 "
+                       "TOPS/W (JSSC'23 Fig. 22 via CiMLoop), 64 MACs per conversion; CiMLoop "
+                       "itself scales its survey ADC by 3.15 for this macro; not gated (see the "
+                       "survey rows)"));
+    rows.push_back(row(wang, "ADC area (one 8b SAR)", "um^2", kWangAdcArea_um2, c.area_um2, false,
+                       "predicted",
+                       "PREDICTED by the survey model's area regression; published: 13 % of "
+                       "0.124 mm^2 over 16 ADCs; not gated (10 %-quantile regression)"));
+  }
   for (auto& r : rows)
-    if (std::fabs(r.rel_error) > kValidationTolerance) r.note = "OUTSIDE 25% TARGET. " + r.note;
+    if (r.gated && std::fabs(r.rel_error) > kValidationTolerance)
+      r.note = "OUTSIDE 25% TARGET. " + r.note;
   return rows;
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "hw/timing.hpp"
 #include "hw/accelerator.hpp"
 #include "models/cost/digital.hpp"
 #include "models/numerics/activations.hpp"
@@ -196,7 +197,7 @@ json accelerator_json(const hw::HwParams& hw, const hw::HwReport& r, std::int64_
           {"cell_bits", hw.cim.cell_bits},
           {"outputs_per_macro", hw.cim.outputs_per_macro()},
           {"adc_bits", hw.cim.adc.bits},
-          {"adc_conversion_ns", hw.cim.adc.conversion_ns},
+          {"adc_conversion_ns", hw.cycles_to_ns(hw::adc_conversion_cycles(hw))},
           {"mac_rows", hw.mac.rows},
           {"mac_cols", hw.mac.cols},
           {"dram_preset", hw.dram.preset},
@@ -275,6 +276,7 @@ json run_jit_hardware(const RunConfig& cfg, const JitHardwareInput& in) {
   const JitWorkloadConfig& jw = cfg.workload.jit;
   hw::HwParams hwp = to_hw_params(cfg);
   hwp.validate();
+  hw::check_adc_costable(hwp);
   JitHwRun run;
   const wl::JitQuantConfig hq = hw::apply_hw(in.quant, hwp);
   // The CIM planned over the whole model (hw.cim.weights, hw.cim.macros 0 = sized to it).

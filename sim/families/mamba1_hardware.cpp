@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "hw/timing.hpp"
 #include "hw/accelerator.hpp"
 #include "models/common/error.hpp"
 #include "models/cost/cim.hpp"
@@ -260,8 +261,8 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
             {"energy_by_component_pJ", by_component}};
 }
 
-/// The cost model's own conversion time (at the rate the macro sustains), beside the timing's
-/// hw.cim.adc.conversion_ns: the two are separate parameters and may disagree (0: unpriced).
+/// The time per conversion at the rate the cost model prices one ADC at (the timed rate:
+/// cim_macro_params), 0 when the model cannot price it.
 double adc_cost_latency_ns(const cost::CimMacroParams& mp) {
   try {
     return cost::cim_macro_cost(mp).adc.latency_ns;
@@ -290,7 +291,7 @@ json accelerator_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaH
           {"adc_model", cost::adc_model_name(mp.adc_model)},
           {"adc_bits", hw.cim.adc.bits},
           {"adcs_per_macro", mp.cols / mp.cols_per_conversion / mp.conversions_per_adc},
-          {"adc_conversion_ns", hw.cim.adc.conversion_ns},
+          {"adc_conversion_ns", hw.cycles_to_ns(hw::adc_conversion_cycles(hw))},
           {"adc_cost_model_latency_ns", adc_latency_ns},
           {"dram_preset", hw.dram.preset},
           {"dram_bandwidth_gbps", hw.dram_bandwidth_gbps()},
@@ -354,13 +355,14 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
                              " rows per conversion (hw.cim.rows_per_adc 0), as the hardware"
                        : std::to_string(cfg.hw.cim.rows_per_adc) +
                              " rows per conversion (hw.cim.rows_per_adc), as the hardware"));
-  if (adc_latency_ns > 0.0 &&
-      std::abs(adc_latency_ns - hw.cim.adc.conversion_ns) > 0.01 * hw.cim.adc.conversion_ns)
-    notes.push_back(
-        "ADC: the timing uses hw.cim.adc.conversion_ns = " + fmt(hw.cim.adc.conversion_ns, 4) +
-        " ns per conversion; the " + cost::adc_model_name(mp.adc_model) + " cost model's " +
-        std::to_string(mp.adc_bits) + "-bit conversion takes " + fmt(adc_latency_ns, 4) +
-        " ns (energy and area are priced at its own rate)");
+  notes.push_back("ADC: " + cost::adc_model_name(mp.adc_model) + " model, " +
+                  std::to_string(mp.adc_bits) + " bits, " +
+                  fmt(hw.cycles_to_ns(hw::adc_conversion_cycles(hw)), 4) + " ns per conversion (" +
+                  (hw.cim.adc.conversion_ns > 0.0 ? std::string("hw.cim.adc.conversion_ns")
+                                                  : std::string("the model's own")) +
+                  "); priced at the rate the timing runs each ADC, " +
+                  fmt(mp.adc_sample_rate_Hz * 1e-6, 4) + " Msamples/s (ADC cycle time " +
+                  fmt(adc_latency_ns, 4) + " ns)");
   const auto& ql = cfg.quant.layers;
   bool per_type = false;
   for (const LinearTypeOverride* o : {&ql.in_proj, &ql.x_proj, &ql.dt_proj, &ql.out_proj})
@@ -380,6 +382,7 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
                         const std::function<void(int)>& layer_done) {
   hw::HwParams hw = to_hw_params(cfg);
   hw.validate();
+  hw::check_adc_costable(hw);
   // The CIM planned over the whole model (hw.cim.weights, hw.cim.macros 0 = sized to it).
   const wl::Mamba1LayerShape shape = layer_shape(model.config, windows.window);
   const hw::CimWeightPlan plan = hw::plan_cim_weights(

@@ -296,6 +296,7 @@ TEST(HwMambaReal, Layer0L64BitIdenticalAndCycleExact) {
   // preset when they were written; the default is now lpddr4_4266.
   HwParams hw = jit_test_hw();
   hw.dram.preset = "ddr4_3200";
+  hw.cim.adc.conversion_ns = 5.0;  // and 5 ns conversions (now the model's own by default)
   LayerQuant base;
   base.rms_eps = model.config.layer_norm_epsilon;
   const LayerQuant q = calibrate_static(model.layers[0], shape, base, hw, x);

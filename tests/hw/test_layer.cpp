@@ -198,6 +198,7 @@ TEST(HwLayer, BatchSharesWeightLoadsAndMultipliesTheDataWork) {
 TEST(HwLayer, WorkedExampleOneChunkOfTheDefaultLayer) {
   HwParams hw = default_hw_params();
   hw.cim.macros = 1008;  // the 4-layer model, resident
+  hw.cim.adc.conversion_ns = 5.0;  // pinned (the default is the ADC model's own: 11 ns at 10 b)
   workloads::Mamba1LayerShape shape;
   shape.length = 64;
   const workloads::MambaModel model = test::small_model(shape);

@@ -27,7 +27,7 @@ TEST(CimbaCost, DefaultTableHasComponentsUnitsAndTotals) {
   EXPECT_EQ(cost.exit_code, 0) << cost.err;
   EXPECT_EQ(cost.err, "");
   for (const char* needle : {"area_um2/inst", "area_mm2", "energy_pJ", "latency_ns", "leakage_uW",
-                             "CIM array 256x256", "ADC (sar, 6 b)", "SSM state SRAM", "DRAM LPDDR5",
+                             "CIM array 256x256", "ADC (survey, 6 b)", "SSM state SRAM", "DRAM LPDDR5",
                              "total on-chip area:", "mm^2", "total leakage:", "sources:"})
     EXPECT_NE(cost.out.find(needle), std::string::npos) << needle;
 }
@@ -36,14 +36,14 @@ TEST(CimbaCost, OptionsChangeTheTable) {
   ScratchDir dir;
   const Outcome cost =
       run_cimba(dir,
-                "cost --node 28 --adc-bits 8 --adc-model murmann --rows 128 --cols 64 --macros 4 "
+                "cost --node 28 --adc-bits 8 --adc-model sar --rows 128 --cols 64 --macros 4 "
                 "--cell 8t1c --dram hbm2");
   EXPECT_EQ(cost.exit_code, 0) << cost.err;
-  for (const char* needle : {"28 nm", "CIM array 128x64", "ADC (murmann, 8 b)", "DRAM HBM2",
+  for (const char* needle : {"28 nm", "CIM array 128x64", "ADC (sar, 8 b)", "DRAM HBM2",
                              "4 CIM macros", "8t1c", "total on-chip area:"})
     EXPECT_NE(cost.out.find(needle), std::string::npos) << needle;
   // 64 columns / 8 conversions per ADC = 8 ADCs per macro, 32 in total.
-  EXPECT_NE(cost.out.find("ADC (murmann, 8 b)                 32"), std::string::npos) << cost.out;
+  EXPECT_NE(cost.out.find("ADC (sar, 8 b)                     32"), std::string::npos) << cost.out;
 }
 
 TEST(CimbaCost, HelpExplainsEveryOption) {
@@ -99,7 +99,7 @@ TEST(CimbaCost, BadValuesExitTwoNamingTheOptionAndRange) {
         Case{"cost --adc-bits 17", "--adc-bits = 17 is outside"},
         Case{"cost --vdd 2", "--vdd = 2 is outside the allowed range [0.6, 1.3]"},
         Case{"cost --vdd 0.5", "--vdd = 0.5 is outside the allowed range [0.6, 1.3]"},
-        Case{"cost --adc-model pipelined", "allowed: murmann, sar, flash"},
+        Case{"cost --adc-model pipelined", "allowed: survey, sar, flash"},
         Case{"cost --cell 10t", "allowed: 6t, 8t, 8t1c"},
         Case{"cost --cols 100 --cols-per-conversion 3", "must divide --cols"},
         Case{"cost --dac-bits 4", "--dac-bits = 4 is outside the allowed range"},
