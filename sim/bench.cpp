@@ -1,11 +1,23 @@
 #include "sim/bench.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -129,15 +141,131 @@ Benchmark hw_benchmark() {
   return b;
 }
 
+// A fresh directory under the system's temp directory, removed with everything in it.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+    if (mkdtemp(pattern.data()) == nullptr)
+      throw IoError("bench: cannot create a temporary directory " + pattern + ": " +
+                    std::strerror(errno));
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The last `n` lines of a text file ("" when it cannot be read).
+std::string last_lines(const std::string& path, std::size_t n) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string out;
+  for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+    out += "\n  " + lines[i];
+  return out;
+}
+
+// Peak resident set size of a child process running this executable (/proc/self/exe) with
+// `args`, its stdout and stderr in `log`. Throws IoError when it cannot be started, Error when it
+// does not exit with 0 (the message ends with the log's last lines).
+struct ChildPeak {
+  std::int64_t max_rss_bytes = 0;
+  double seconds = 0.0;
+};
+
+ChildPeak run_self_child(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> words{"cimba"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    throw IoError(std::string("bench: cannot start /proc/self/exe: ") + std::strerror(rc));
+  int status = 0;
+  struct rusage usage {};
+  while (wait4(pid, &status, 0, &usage) < 0)
+    if (errno != EINTR)
+      throw IoError(std::string("bench: waiting for the child failed: ") + std::strerror(errno));
+  ChildPeak peak;
+  peak.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error("bench: the child `cimba " + args.front() + "` " +
+                (WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status))
+                                   : "was killed by signal " + std::to_string(WTERMSIG(status))) +
+                "; the end of its output:" + last_lines(log, 10));
+  peak.max_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux: kilobytes
+  return peak;
+}
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+// Peak memory of the accuracy + hardware run at a long window: `cimba run` of random:mamba-130m
+// at L = 2048 (4 windows, calibration computed on 8 windows, the hardware layers and the
+// quantized replay) in a child process, whose own peak RSS the kernel reports (wait4). Figure:
+// peak RSS / 2 GiB, target 1.
+Benchmark replay_rss_benchmark() {
+  Benchmark b;
+  b.name = "replay-rss";
+  b.description =
+      "memory: peak RSS of a child `cimba run` of random:mamba-130m at workload.mamba.window=2048 "
+      "(calibration, hardware layers, quantized replay) / 2 GiB; runs once (about 9 min)";
+  b.baseline_name = "limit 2 GiB";
+  b.subject_name = "cimba run (child)";
+  b.target = 1.0;
+  b.measure = [] {
+    const TempDir dir("cimba-bench-rss-");
+    const std::string out = (dir.path() / "out").string();
+    const std::string log = (dir.path() / "run.log").string();
+    const ChildPeak peak =
+        run_self_child({"run", "--quiet", "--set", "workload.mamba.model=random:mamba-130m",
+                        "--set", "workload.mamba.window=2048", "--out", out},
+                       log);
+    char line[160];
+    std::snprintf(line, sizeof line, "peak RSS %.1f MiB of `cimba run` (limit 2048 MiB), %.0f s",
+                  static_cast<double>(peak.max_rss_bytes) / (1024.0 * 1024.0), peak.seconds);
+    return BenchMeasurement{static_cast<double>(peak.max_rss_bytes) / (2.0 * kGiB), line};
+  };
+  return b;
+}
+
 }  // namespace
 
 const std::vector<Benchmark>& all_benchmarks() {
-  static const std::vector<Benchmark> benches = {bitserial_benchmark(),
-                                                 bitserial_sliced_benchmark(), hw_benchmark()};
+  static const std::vector<Benchmark> benches = {
+      bitserial_benchmark(), bitserial_sliced_benchmark(), hw_benchmark(), replay_rss_benchmark()};
   return benches;
 }
 
 BenchResult run_benchmark(const Benchmark& bench, int repetitions) {
+  if (bench.measure) {  // measured once: a peak is not a noisy timing
+    const BenchMeasurement m = bench.measure();
+    BenchResult res;
+    res.name = bench.name;
+    res.repetitions = 1;
+    res.ratio = m.figure;
+    res.target = bench.target;
+    res.detail = m.detail;
+    return res;
+  }
   auto [baseline, subject] = bench.setup();
   seconds(baseline);  // warm-up: caches, page faults, thread-local buffers
   seconds(subject);
@@ -160,10 +288,11 @@ BenchResult run_benchmark(const Benchmark& bench, int repetitions) {
 int bench_command(const std::vector<std::string>& args) {
   po::options_description opts(
       "cimba bench [NAME...] [options]\n\n"
-      "Runs the speed benchmarks (all, or the NAMEs given) and ends with one\n"
+      "Runs the benchmarks (all, or the NAMEs given) and ends with one\n"
       "line per benchmark: 'bench <name>: ratio <x> (target <= <y>)', the\n"
       "ratio of median times of the subject and its baseline measured in the\n"
-      "same run. Exit code 0 when every ratio meets its target.\n\nOptions");
+      "same run, or for a memory benchmark (replay-rss, run once) the peak\n"
+      "RSS over its limit. Exit code 0 when every ratio meets its target.\n\nOptions");
   int repetitions = 7;
   opts.add_options()("help,h", "show this help")("list", "list the benchmarks and exit")(
       "repetitions,r", po::value<int>(&repetitions)->default_value(7),
@@ -212,6 +341,12 @@ int bench_command(const std::vector<std::string>& args) {
   std::vector<BenchResult> results;
   for (const Benchmark* b : selected) {
     const BenchResult r = run_benchmark(*b, repetitions);
+    if (!r.detail.empty()) {
+      std::printf("%-12s %s\n", r.name.c_str(), r.detail.c_str());
+      std::fflush(stdout);
+      results.push_back(r);
+      continue;
+    }
     std::printf("%-12s %-24s median %10.3f ms\n%-12s %-24s median %10.3f ms  (%d repetitions)\n",
                 r.name.c_str(), b->baseline_name.c_str(), r.baseline_median_s * 1e3, "",
                 b->subject_name.c_str(), r.subject_median_s * 1e3, r.repetitions);

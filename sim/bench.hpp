@@ -1,14 +1,23 @@
 #pragma once
 // `cimba bench`: the project's speed targets, each measured as a ratio against a baseline timed
-// in the same run (the machines are noisy; absolute times are not comparable across runs).
+// in the same run (the machines are noisy; absolute times are not comparable across runs), and
+// its memory targets (a peak RSS against a fixed limit).
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace cimba::sim {
 
+/// What a measured (not timed) benchmark gives: its figure and a line saying what was measured.
+struct BenchMeasurement {
+  double figure = 0.0;
+  std::string detail;
+};
+
 /// One benchmark: `setup` builds the inputs once; `baseline` and `subject` are timed alternately
-/// (after a warm-up of each) and the ratio of their medians is compared with `target`.
+/// (after a warm-up of each) and the ratio of their medians is compared with `target`. A benchmark
+/// with `measure` instead (e.g. a peak memory) runs it once, whatever the repetitions, and
+/// compares its figure with `target`.
 struct Benchmark {
   std::string name;
   std::string description;
@@ -19,6 +28,7 @@ struct Benchmark {
   std::string figure_name = "ratio";
   /// Builds state and returns the two timed callables.
   std::function<std::pair<std::function<void()>, std::function<void()>>()> setup;
+  std::function<BenchMeasurement()> measure;
 };
 
 /// Every registered benchmark, in execution order.
@@ -30,10 +40,11 @@ struct BenchResult {
   double ratio = 0.0;  // the benchmark's figure (see Benchmark::figure)
   double target = 0.0;
   int repetitions = 0;
+  std::string detail;  // a measured benchmark's line (empty for timed ones)
   bool pass() const { return ratio <= target; }
 };
 
-/// Runs one benchmark with `repetitions` timed pairs.
+/// Runs one benchmark with `repetitions` timed pairs (a measured one: once).
 BenchResult run_benchmark(const Benchmark& bench, int repetitions);
 
 /// Entry point of `cimba bench [NAME...] [--repetitions N] [--list]`; returns the exit code

@@ -72,19 +72,22 @@ std::int64_t convert_block(const float* psum, std::int64_t len, std::int64_t ind
   return saturated;
 }
 
+// Converts t.psum[begin, begin + len), elements index0 + begin.. of the whole tensor.
 std::int64_t convert_term(const AdcTerm& t, std::int64_t begin, std::int64_t len,
-                          const AdcConfig& adc, double sigma_lsb, double* acc) {
+                          std::int64_t index0, const AdcConfig& adc, double sigma_lsb,
+                          double* acc) {
+  const std::int64_t index = index0 + begin;
   switch (t.packing) {
     case PsumPacking::Low:
-      return convert_block<PsumPacking::Low>(t.psum + begin, len, begin, t.full_scale, adc,
+      return convert_block<PsumPacking::Low>(t.psum + begin, len, index, t.full_scale, adc,
                                              sigma_lsb, t.weight, acc, t.noise_key, t.base);
     case PsumPacking::High:
-      return convert_block<PsumPacking::High>(t.psum + begin, len, begin, t.full_scale, adc,
+      return convert_block<PsumPacking::High>(t.psum + begin, len, index, t.full_scale, adc,
                                               sigma_lsb, t.weight, acc, t.noise_key, t.base);
     case PsumPacking::Plain:
       break;
   }
-  return convert_block<PsumPacking::Plain>(t.psum + begin, len, begin, t.full_scale, adc, sigma_lsb,
+  return convert_block<PsumPacking::Plain>(t.psum + begin, len, index, t.full_scale, adc, sigma_lsb,
                                            t.weight, acc, t.noise_key, 1.0f);
 }
 
@@ -105,7 +108,11 @@ AdcStats adc_convert_accumulate(const float* psum, std::int64_t n, double full_s
 
 AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n,
                                const AdcConfig& adc, double out_scale, const float* bias,
-                               std::int64_t period, float* y, const double* row_offset) {
+                               std::int64_t period, float* y, const double* row_offset,
+                               std::int64_t index0) {
+  if (index0 < 0 || (period > 0 && index0 % period != 0))
+    throw InvalidArgument("adc_convert_shift_add: index0 " + std::to_string(index0) +
+                          " is not a row start (period " + std::to_string(period) + ")");
   const double sigma_lsb = adc_noise_sigma_lsb(adc);
   AdcStats total;
   total.conversions = n * static_cast<std::int64_t>(terms.size());
@@ -114,7 +121,7 @@ AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n
     const std::int64_t len = std::min(kAdcBlock, n - begin);
     std::fill(acc, acc + len, 0.0);
     for (const AdcTerm& t : terms)
-      total.saturated += convert_term(t, begin, len, adc, sigma_lsb, acc);
+      total.saturated += convert_term(t, begin, len, index0, adc, sigma_lsb, acc);
     if (row_offset)
       for (std::int64_t e = 0; e < len; ++e) acc[e] += row_offset[(begin + e) / period];
     for (std::int64_t e = 0; e < len; ++e) {

@@ -65,9 +65,13 @@ inline float unpack_psum(float r, PsumPacking packing, float base, float inv_bas
 ///          + bias[e % period]
 /// with ADC_j as in adc_convert_accumulate. Sums run in double, in term order (deterministic).
 /// bias and row_offset (a digital per-row correction, e.g. the offset of unsigned weight cells)
-/// may be nullptr. Returns the conversion counts over all terms.
+/// may be nullptr. Returns the conversion counts over all terms. A part of a larger tensor is
+/// converted by passing its first element's index in the whole as `index0` (the noise samples are
+/// keyed by that index; bias and row_offset are indexed from the part's start, which must be a
+/// row start, index0 % period == 0): converting the tensor part by part gives the same y.
 AdcStats adc_convert_shift_add(const std::vector<AdcTerm>& terms, std::int64_t n,
                                const AdcConfig& adc, double out_scale, const float* bias,
-                               std::int64_t period, float* y, const double* row_offset = nullptr);
+                               std::int64_t period, float* y, const double* row_offset = nullptr,
+                               std::int64_t index0 = 0);
 
 }  // namespace cimba::numerics

@@ -14,6 +14,10 @@ namespace {
 // Float32 holds every integer below 2^24 exactly, so a float GEMM of integer operands is exact
 // (whatever the summation order) while rows x max|x| x max|w| stays below it.
 constexpr double kFloatExactLimit = 16777216.0;  // 2^24
+// Row blocks of forward_into without a dynamic ADC range: at most this many bytes of partial
+// sums at once (all terms of a block), and at least kMinBlockRows rows per block.
+constexpr std::int64_t kPsumBlockBytes = std::int64_t{64} << 20;
+constexpr std::int64_t kMinBlockRows = 256;
 }  // namespace
 
 BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config)
@@ -152,7 +156,7 @@ std::vector<double> BitSerialLinear::quantize_and_slice(const MatrixF& X, const 
   return {max_digit.begin(), max_digit.end()};
 }
 
-void BitSerialLinear::partial_sum(const MatrixF& slice, int column, int tile, double max_digit,
+void BitSerialLinear::partial_sum(const ConstMapF& slice, int column, int tile, double max_digit,
                                   MatrixF& P, bool* float_exact) const {
   const MatrixF& D = cells(column);
   const double max_level = columns_[static_cast<std::size_t>(column)].max_level;
@@ -190,10 +194,10 @@ void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF&
   BitSerialStats st;
   const std::vector<double> max_digit = quantize_and_slice(X, qx, slices, &st.act_saturated);
 
-  // Every (slice, weight column, row tile) partial sum first (the dynamic ADC range is a max
-  // over the whole tensor), then one fused convert + shift-add + rescale pass over all of them.
-  // Low-bit slices and digit columns give small partial sums: two slices then share one float
-  // GEMM (PsumPacking), which halves the GEMMs and the partial-sum traffic, exactly.
+  // Every (slice, weight column, row tile) partial sum first, then one fused convert +
+  // shift-add + rescale pass over all of them. Low-bit slices and digit columns give small
+  // partial sums: two slices then share one float GEMM (PsumPacking), which halves the GEMMs and
+  // the partial-sum traffic, exactly.
   const int n_cols = n_columns(), n_terms_per_slice = n_adc_terms();
   const int n_terms = plan_.n_slices * n_terms_per_slice;
   if (static_cast<int>(psums.size()) < n_terms) psums.resize(n_terms);
@@ -205,46 +209,27 @@ void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF&
   thread_local std::vector<MatrixF> pairs;  // slices[2j] + base * slices[2j + 1]
   const int n_pairs = base > 0.0f ? plan_.n_slices / 2 : 0;
   if (static_cast<int>(pairs.size()) < n_pairs) pairs.resize(n_pairs);
-  for (int j = 0; j < n_pairs; ++j) pairs[j] = slices[2 * j] + base * slices[2 * j + 1];
   const bool dynamic = config_.adc.range == AdcRange::Dynamic;
-  for (int i = 0; i < plan_.n_slices; ++i) {
-    const bool low = i / 2 < n_pairs && i % 2 == 0;
-    if (i / 2 < n_pairs && i % 2 == 1) continue;  // the high half of a pair: done with i - 1
-    for (int c = 0; c < n_cols; ++c)
-      for (int t = 0; t < n_tiles_; ++t) {
-        const int term = c * n_tiles_ + t;
-        const Column& col = columns_[static_cast<std::size_t>(c)];
-        MatrixF& P = psums[i * n_terms_per_slice + term];
-        double fs[2] = {0.0, 0.0};  // full scales of slice i (and i + 1 when packed)
-        if (low) {
-          partial_sum(pairs[i / 2], c, t, (1.0 + base) * max_digit_all, P, &st.float_gemm_exact);
-          if (dynamic) packed_peaks(P, base, fs);
-        } else {
-          partial_sum(slices[i], c, t, max_digit[i], P, &st.float_gemm_exact);
-          if (dynamic) fs[0] = P.size() ? static_cast<double>(P.cwiseAbs().maxCoeff()) : 0.0;
-        }
-        for (int h = 0; h < (low ? 2 : 1); ++h) {
-          const int slice = i + h;
-          if (config_.adc.range == AdcRange::Static)
-            fs[h] = config_.acc_full_scale[slice][term];
-          st.full_scale[slice][term] = fs[h];
-          AdcTerm& a = terms[slice * n_terms_per_slice + term];
-          a = {P.data(), fs[h], col.sign * std::ldexp(1.0, plan_.shifts[slice] + col.shift),
-               stream_key(config_.noise_key, slice, t, c)};
-          if (low) {
-            a.packing = h == 0 ? PsumPacking::Low : PsumPacking::High;
-            a.base = base;
-          }
-        }
-      }
-  }
+  // The partial sums are exact integers (whatever the GEMM's blocking), and without a dynamic
+  // ADC range (a max over the whole tensor) every output row depends on its input row alone: the
+  // rows then go through in blocks of a bounded partial-sum footprint (same results; the
+  // buffers stay small whatever the number of rows).
+  const std::int64_t N = X.rows(), M = w_q_.rows();
+  const std::int64_t stored =
+      static_cast<std::int64_t>(plan_.n_slices - n_pairs) * n_terms_per_slice;
+  const std::int64_t block =
+      dynamic
+          ? N
+          : std::max<std::int64_t>(
+                kMinBlockRows, kPsumBlockBytes / std::max<std::int64_t>(
+                                                     1, stored * M * std::int64_t{sizeof(float)}));
   // Offset weights: Y_int -= 2^(w_bits-1) sum_i 2^p_i rowsum(X_i), exactly (in double).
   thread_local std::vector<double> row_offset;
   if (offset_ != 0.0) {
-    row_offset.assign(static_cast<std::size_t>(X.rows()), 0.0);
+    row_offset.assign(static_cast<std::size_t>(N), 0.0);
     for (int i = 0; i < plan_.n_slices; ++i) {
       const double w = offset_ * std::ldexp(1.0, plan_.shifts[i]);
-      for (std::int64_t r = 0; r < X.rows(); ++r) {
+      for (std::int64_t r = 0; r < N; ++r) {
         double sum = 0.0;  // digits are small integers: the sum is exact in double
         const float* row = slices[i].data() + r * k_;
         for (std::int64_t k = 0; k < k_; ++k) sum += static_cast<double>(row[k]);
@@ -252,12 +237,49 @@ void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF&
       }
     }
   }
-  Y.resize(X.rows(), w_q_.rows());
-  const AdcStats a =
-      adc_convert_shift_add(terms, Y.size(), config_.adc, qx.scale * scale_w_, bias, w_q_.rows(),
-                            Y.data(), offset_ != 0.0 ? row_offset.data() : nullptr);
-  st.conversions = a.conversions;
-  st.saturated = a.saturated;
+  Y.resize(N, M);
+  for (std::int64_t r0 = 0; r0 == 0 || r0 < N; r0 += block) {
+    const std::int64_t n = std::min(block, N - r0);
+    auto rows_of = [&](const MatrixF& m) { return ConstMapF(m.data() + r0 * k_, n, k_); };
+    for (int j = 0; j < n_pairs; ++j)
+      pairs[j] = rows_of(slices[2 * j]) + base * rows_of(slices[2 * j + 1]);
+    for (int i = 0; i < plan_.n_slices; ++i) {
+      const bool low = i / 2 < n_pairs && i % 2 == 0;
+      if (i / 2 < n_pairs && i % 2 == 1) continue;  // the high half of a pair: done with i - 1
+      for (int c = 0; c < n_cols; ++c)
+        for (int t = 0; t < n_tiles_; ++t) {
+          const int term = c * n_tiles_ + t;
+          const Column& col = columns_[static_cast<std::size_t>(c)];
+          MatrixF& P = psums[i * n_terms_per_slice + term];
+          double fs[2] = {0.0, 0.0};  // full scales of slice i (and i + 1 when packed)
+          if (low) {
+            partial_sum(ConstMapF(pairs[i / 2].data(), n, k_), c, t, (1.0 + base) * max_digit_all,
+                        P, &st.float_gemm_exact);
+            if (dynamic) packed_peaks(P, base, fs);
+          } else {
+            partial_sum(rows_of(slices[i]), c, t, max_digit[i], P, &st.float_gemm_exact);
+            if (dynamic) fs[0] = P.size() ? static_cast<double>(P.cwiseAbs().maxCoeff()) : 0.0;
+          }
+          for (int h = 0; h < (low ? 2 : 1); ++h) {
+            const int slice = i + h;
+            if (config_.adc.range == AdcRange::Static) fs[h] = config_.acc_full_scale[slice][term];
+            st.full_scale[slice][term] = fs[h];
+            AdcTerm& a = terms[slice * n_terms_per_slice + term];
+            a = {P.data(), fs[h], col.sign * std::ldexp(1.0, plan_.shifts[slice] + col.shift),
+                 stream_key(config_.noise_key, slice, t, c)};
+            if (low) {
+              a.packing = h == 0 ? PsumPacking::Low : PsumPacking::High;
+              a.base = base;
+            }
+          }
+        }
+    }
+    const AdcStats a = adc_convert_shift_add(
+        terms, n * M, config_.adc, qx.scale * scale_w_, bias, M, Y.data() + r0 * M,
+        offset_ != 0.0 ? row_offset.data() + r0 : nullptr, r0 * M);
+    st.conversions += a.conversions;
+    st.saturated += a.saturated;
+  }
   st.n_slices = plan_.n_slices;
   st.n_tiles = n_tiles_;
   st.n_columns = n_cols;
@@ -280,7 +302,8 @@ void BitSerialLinear::visit_partial_sums(
   for (int i = 0; i < plan_.n_slices; ++i)
     for (int c = 0; c < n_columns(); ++c)
       for (int t = 0; t < n_tiles_; ++t) {
-        partial_sum(slices[i], c, t, max_digit[i], P, nullptr);
+        partial_sum(ConstMapF(slices[i].data(), slices[i].rows(), slices[i].cols()), c, t,
+                    max_digit[i], P, nullptr);
         fn(i, c * n_tiles_ + t, P);
       }
 }

@@ -70,6 +70,9 @@ class BitSerialLinear {
   /// Y [N x M] for X [N x K]; bias may be nullptr. `stats` (optional) receives the counts.
   MatrixF forward(const MatrixF& X, const float* bias, BitSerialStats* stats = nullptr) const;
   /// The same into a caller's matrix (resized when needed), so a replay loop allocates nothing.
+  /// Without a dynamic ADC range the rows are converted in blocks of at most 64 MiB of partial
+  /// sums (same results: every output row depends on its input row alone); a dynamic range keeps
+  /// every partial sum of the call (its full scale is a max over the whole tensor).
   void forward_into(const MatrixF& X, const float* bias, MatrixF& Y,
                     BitSerialStats* stats = nullptr) const;
 
@@ -108,7 +111,7 @@ class BitSerialLinear {
   // The cells of weight column c [M x K].
   const MatrixF& cells(int column) const;
   // P = slice[:, tile] * D_c[:, tile]^T for weight column c, exactly.
-  void partial_sum(const MatrixF& slice, int column, int tile, double max_digit, MatrixF& P,
+  void partial_sum(const ConstMapF& slice, int column, int tile, double max_digit, MatrixF& P,
                    bool* float_exact) const;
 
   // One weight digit column: its cells [M x K] (integers held exactly in float), its

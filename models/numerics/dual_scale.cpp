@@ -1,5 +1,6 @@
 #include "models/numerics/dual_scale.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -9,18 +10,35 @@
 
 namespace cimba::numerics {
 
-DualScaleParams calibrate_dual_scale(const float* x, std::int64_t n, const DualScaleConfig& c) {
+namespace {
+
+const DualScaleConfig& checked(const DualScaleConfig& c) {
   if (c.value_bits < 2 || c.value_bits > 8)
     throw InvalidArgument("dual_scale value_bits must be in 2..8, got " +
                           std::to_string(c.value_bits));
   if (!(c.inlier_pct > 0.0 && c.inlier_pct <= 100.0))
     throw InvalidArgument("dual_scale inlier_pct must be in (0, 100]");
   if (c.fixed_k && !(*c.fixed_k >= 1.0)) throw InvalidArgument("dual_scale fixed k must be >= 1");
+  return c;
+}
+
+}  // namespace
+
+DualScaleCalibrator::DualScaleCalibrator(const DualScaleConfig& config, std::int64_t total)
+    : config_(checked(config)), tau_(total, config.inlier_pct / 100.0) {}
+
+void DualScaleCalibrator::observe(const float* x, std::int64_t n) {
+  tau_.observe(x, n);
+  for (std::int64_t i = 0; i < n; ++i) amax_ = std::max(amax_, std::fabs(x[i]));  // as absmax
+}
+
+DualScaleParams DualScaleCalibrator::finish() const {
+  const DualScaleConfig& c = config_;
   DualScaleParams p;
   p.value_bits = c.value_bits;
-  p.tau = abs_quantile(x, n, c.inlier_pct / 100.0);
+  p.tau = tau_.value();
   p.scale1 = scale_for_range(p.tau, c.value_bits);
-  const double amax = absmax(x, n);
+  const double amax = amax_;
   if (c.fixed_k) {
     p.k = *c.fixed_k;
   } else if (p.tau > 0.0 && amax > p.tau) {
@@ -35,6 +53,12 @@ DualScaleParams calibrate_dual_scale(const float* x, std::int64_t n, const DualS
   }
   p.scale2 = p.k * p.scale1;
   return p;
+}
+
+DualScaleParams calibrate_dual_scale(const float* x, std::int64_t n, const DualScaleConfig& c) {
+  DualScaleCalibrator calibrator(c, n);
+  calibrator.observe(x, n);
+  return calibrator.finish();
 }
 
 DualScaleStats dual_scale_encode(const float* x, std::int64_t n, const DualScaleParams& p,

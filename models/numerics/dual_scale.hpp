@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "models/numerics/observers.hpp"
+
 namespace cimba::numerics {
 
 enum class KRound { Pow2, None };
@@ -21,6 +23,23 @@ struct DualScaleParams {
 
 /// Calibrates tau, scale1 = tau / qmax(b) (1 for tau = 0), k and scale2 = k scale1 on x.
 DualScaleParams calibrate_dual_scale(const float* x, std::int64_t n, const DualScaleConfig& config);
+
+/// calibrate_dual_scale over batches of a stream whose total element count is known up front,
+/// holding only the magnitudes beyond the tau percentile (StreamingAbsQuantile) and the running
+/// max|x|: finish() equals calibrate_dual_scale on the concatenated batches bit for bit. Throws
+/// InvalidArgument as calibrate_dual_scale for bad settings, and for a stream that does not
+/// match `total`.
+class DualScaleCalibrator {
+ public:
+  DualScaleCalibrator(const DualScaleConfig& config, std::int64_t total);
+  void observe(const float* x, std::int64_t n);
+  DualScaleParams finish() const;
+
+ private:
+  DualScaleConfig config_;
+  StreamingAbsQuantile tau_;
+  float amax_ = 0.0f;
+};
 
 struct DualScaleStats {
   std::int64_t elements = 0;

@@ -33,6 +33,75 @@ double abs_quantile(const float* x, std::int64_t n, double q) {
   return sorted_quantile(mags, q);
 }
 
+StreamingAbsQuantile::StreamingAbsQuantile(std::int64_t total, double q) : total_(total), q_(q) {
+  if (!(q >= 0.0 && q <= 1.0)) throw InvalidArgument("quantile must be in [0, 1]");
+  if (total < 0) throw InvalidArgument("streaming quantile: negative element count");
+  if (total == 0) return;
+  // The ranks sorted_quantile reads: lo = floor(q (n - 1)), hi = min(lo + 1, n - 1).
+  lo_ = static_cast<std::int64_t>(std::floor(q * static_cast<double>(total - 1)));
+  hi_ = std::min(lo_ + 1, total - 1);
+  keep_top_ = total - lo_ <= hi_ + 1;
+  keep_ = static_cast<std::size_t>(keep_top_ ? total - lo_ : hi_ + 1);
+}
+
+void StreamingAbsQuantile::observe(const float* x, std::int64_t n) {
+  if (n < 0 || n > total_ - observed_)
+    throw InvalidArgument("streaming quantile: " + std::to_string(observed_ + n) +
+                          " elements observed, " + std::to_string(total_) + " announced");
+  observed_ += n;
+  // Room for a batch of candidates between prunes (amortised O(1) per element).
+  const std::size_t capacity = 2 * keep_ + 4096;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float m = std::fabs(x[i]);
+    // A value on the far side of the kept side's innermost one cannot change the kept values
+    // (an equal one only replaces an equal value).
+    if (pruned_ && (keep_top_ ? !(m > bound_) : !(m < bound_))) continue;
+    kept_.push_back(m);
+    if (kept_.size() >= capacity) prune();
+  }
+}
+
+void StreamingAbsQuantile::prune() {
+  if (kept_.size() <= keep_) return;
+  if (keep_top_) {
+    const auto nth = kept_.begin() + static_cast<std::ptrdiff_t>(kept_.size() - keep_);
+    std::nth_element(kept_.begin(), nth, kept_.end());
+    kept_.erase(kept_.begin(), nth);  // the keep_ largest remain, their minimum first
+    bound_ = kept_.front();
+  } else {
+    const auto nth = kept_.begin() + static_cast<std::ptrdiff_t>(keep_ - 1);
+    std::nth_element(kept_.begin(), nth, kept_.end());
+    kept_.resize(keep_);  // the keep_ smallest remain, their maximum last
+    bound_ = kept_.back();
+  }
+  pruned_ = true;
+}
+
+double StreamingAbsQuantile::value() const {
+  if (observed_ != total_)
+    throw InvalidArgument("streaming quantile: " + std::to_string(observed_) + " of " +
+                          std::to_string(total_) + " elements observed");
+  if (total_ == 0) return 0.0;
+  std::vector<float> side = kept_;
+  if (keep_top_) {
+    const auto nth = side.begin() + static_cast<std::ptrdiff_t>(side.size() - keep_);
+    std::nth_element(side.begin(), nth, side.end());
+    side.erase(side.begin(), nth);
+  } else {
+    std::nth_element(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(keep_ - 1),
+                     side.end());
+    side.resize(keep_);
+  }
+  std::sort(side.begin(), side.end());
+  // side[j] is rank j + offset of the whole sorted stream; the interpolation of sorted_quantile.
+  const std::int64_t offset = keep_top_ ? lo_ : 0;
+  const double at_lo = static_cast<double>(side[static_cast<std::size_t>(lo_ - offset)]);
+  const double at_hi = static_cast<double>(side[static_cast<std::size_t>(hi_ - offset)]);
+  const double pos = q_ * static_cast<double>(total_ - 1);
+  const double frac = pos - static_cast<double>(lo_);
+  return at_lo + frac * (at_hi - at_lo);
+}
+
 namespace {
 
 // Smooths a distribution so that empty bins get eps and the mass is taken evenly from the

@@ -17,6 +17,30 @@ double sorted_quantile(const std::vector<double>& sorted, double q);
 /// max |x| (0 for an empty input).
 double absmax(const float* x, std::int64_t n);
 
+/// abs_quantile over a stream of batches whose total element count is known up front, without
+/// holding them all: only the order statistics on the smaller side of the quantile are kept
+/// (about min(q, 1 - q) of the elements, e.g. 1% for q = 0.99). value() equals abs_quantile on
+/// the concatenated batches bit for bit. Throws InvalidArgument for q outside [0, 1], a negative
+/// total, more elements than announced, or value() before all of them were observed.
+class StreamingAbsQuantile {
+ public:
+  StreamingAbsQuantile(std::int64_t total, double q);
+  void observe(const float* x, std::int64_t n);
+  std::int64_t observed() const { return observed_; }
+  double value() const;
+
+ private:
+  void prune();
+  std::int64_t total_ = 0, observed_ = 0;
+  double q_ = 0.0;
+  std::int64_t lo_ = 0, hi_ = 0;  // ranks (ascending) the interpolation reads
+  bool keep_top_ = true;          // keep the largest (else the smallest) magnitudes
+  std::size_t keep_ = 0;          // how many: total - lo (top) or hi + 1 (bottom)
+  std::vector<float> kept_;       // |x| candidates; after a prune, the `keep_` extreme ones
+  bool pruned_ = false;
+  float bound_ = 0.0f;  // after a prune: the kept side's innermost value
+};
+
 /// TensorRT entropy calibration on one tensor: 2048-bin histogram of |x| on [0, absmax]; for each
 /// candidate i from 2^(bits-1) to 2048 the reference distribution is bins [0, i) with the
 /// outliers (bins >= i) folded into bin i-1, the candidate is that distribution quantized to

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "models/common/error.hpp"
+#include "models/numerics/adc.hpp"
 #include "models/numerics/bitserial.hpp"
 #include "models/numerics/metrics.hpp"
 #include "models/numerics/rng.hpp"
@@ -104,6 +107,68 @@ TEST(BitSerial, NoiseIsSeededAndReproducible) {
   EXPECT_NE(a, bitserial_linear(X, W, nullptr, cfg));
   cfg.adc.noise_lsb = 0.0;
   EXPECT_NE(a, bitserial_linear(X, W, nullptr, cfg));
+}
+
+TEST(BitSerial, RowBlocksWithoutDynamicRangeMatchTheWholeTensor) {
+  // Without a dynamic ADC range forward_into goes through the rows in blocks of bounded
+  // partial-sum memory (here several blocks); the dynamic range converts the whole tensor at
+  // once. Static full scales equal to the dynamic ones must give the same outputs bit for bit,
+  // bias and offset-weight correction included (the noise of a part:
+  // AdcConvert.PartsConvertLikeTheWhole).
+  for (const int weight_slice_bits : {0, 4}) {
+    const std::int64_t M = weight_slice_bits ? 512 : 1024;
+    const MatrixF X = gaussian(2600, 64, 1.0, 21), W = gaussian(M, 64, 0.05, 22);
+    const MatrixF bias = gaussian(1, M, 0.1, 23);
+    BitSerialConfig cfg;
+    cfg.rows_per_adc = 16;  // 4 row tiles: 8 (16 with digit columns) partial sums per block
+    cfg.weight_slice_bits = weight_slice_bits;
+    cfg.weight_encoding = WeightEncoding::Offset;
+    cfg.adc.range = AdcRange::Dynamic;
+    BitSerialStats dyn;
+    const MatrixF a = bitserial_linear(X, W, bias.data(), cfg, &dyn);
+    cfg.adc.range = AdcRange::Static;
+    cfg.acc_full_scale = dyn.full_scale;
+    BitSerialStats st;
+    const MatrixF b = bitserial_linear(X, W, bias.data(), cfg, &st);
+    EXPECT_EQ(a, b) << weight_slice_bits;
+    EXPECT_EQ(st.conversions, dyn.conversions);
+    EXPECT_EQ(st.saturated, dyn.saturated);
+    EXPECT_EQ(st.full_scale, dyn.full_scale);
+  }
+}
+
+TEST(AdcConvert, PartsConvertLikeTheWhole) {
+  // A tensor converted row block by row block (index0 = the block's first element) equals the
+  // whole conversion: the noise is keyed by the element's index in the whole.
+  const std::int64_t rows = 37, period = 23, n = rows * period;
+  const MatrixF p0 = gaussian(rows, period, 50.0, 31), p1 = gaussian(rows, period, 20.0, 32);
+  const MatrixF bias = gaussian(1, period, 1.0, 33);
+  std::vector<double> row_offset(rows);
+  for (std::int64_t r = 0; r < rows; ++r) row_offset[r] = 0.25 * static_cast<double>(r);
+  AdcConfig adc;
+  adc.bits = 6;
+  adc.noise_lsb = 0.7;
+  const std::vector<AdcTerm> whole_terms{{p0.data(), 120.0, 2.0, 5}, {p1.data(), 40.0, 1.0, 6}};
+  std::vector<float> whole(n), parts(n);
+  const AdcStats w = adc_convert_shift_add(whole_terms, n, adc, 0.01, bias.data(), period,
+                                           whole.data(), row_offset.data());
+  AdcStats sum;
+  for (std::int64_t r0 = 0; r0 < rows; r0 += 10) {
+    const std::int64_t nr = std::min<std::int64_t>(10, rows - r0), i0 = r0 * period;
+    const std::vector<AdcTerm> terms{{p0.data() + i0, 120.0, 2.0, 5},
+                                     {p1.data() + i0, 40.0, 1.0, 6}};
+    const AdcStats s = adc_convert_shift_add(terms, nr * period, adc, 0.01, bias.data(), period,
+                                             parts.data() + i0, row_offset.data() + r0, i0);
+    sum.conversions += s.conversions;
+    sum.saturated += s.saturated;
+  }
+  EXPECT_EQ(whole, parts);
+  EXPECT_EQ(sum.conversions, w.conversions);
+  EXPECT_EQ(sum.saturated, w.saturated);
+  EXPECT_GT(w.saturated, 0);
+  EXPECT_THROW(adc_convert_shift_add(whole_terms, period, adc, 0.01, nullptr, period, parts.data(),
+                                     nullptr, 5),
+               cimba::InvalidArgument);  // not a row start
 }
 
 TEST(BitSerial, EnobIsNoiseOfTheSpecifiedSigma) {

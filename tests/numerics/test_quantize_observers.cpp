@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -47,6 +48,32 @@ TEST(Observers, PercentileInterpolatesLinearly) {
   EXPECT_DOUBLE_EQ(abs_quantile(x.data(), 4, 0.5), 2.5);
   EXPECT_DOUBLE_EQ(abs_quantile(x.data(), 4, 1.0), 4.0);
   EXPECT_DOUBLE_EQ(abs_quantile(x.data(), 4, 0.0), 1.0);
+}
+
+TEST(Observers, StreamingQuantileEqualsTheSortedOne) {
+  // Gaussian values with many repeats (rounded to 1/64), fed in uneven batches: the same value
+  // as abs_quantile on the whole, for quantiles on either side (kept top or bottom) and the ends.
+  std::vector<float> x = gaussian(50000, 1.0, 11);
+  for (float& v : x) v = std::round(v * 64.0f) / 64.0f;
+  const auto n = static_cast<std::int64_t>(x.size());
+  for (double q : {0.0, 0.001, 0.25, 0.5, 0.75, 0.99, 0.9995, 1.0}) {
+    StreamingAbsQuantile s(n, q);
+    for (std::int64_t at = 0, step = 1; at < n; at += step, step = step * 3 + 1)
+      s.observe(x.data() + at, std::min(step, n - at));
+    EXPECT_EQ(s.value(), abs_quantile(x.data(), n, q)) << q;
+  }
+  for (std::int64_t small : {1, 2, 3}) {
+    StreamingAbsQuantile s(small, 0.99);
+    s.observe(x.data(), small);
+    EXPECT_EQ(s.value(), abs_quantile(x.data(), small, 0.99)) << small;
+  }
+  StreamingAbsQuantile empty(0, 0.5);
+  EXPECT_EQ(empty.value(), 0.0);
+  StreamingAbsQuantile s(10, 0.5);
+  s.observe(x.data(), 4);
+  EXPECT_THROW(s.value(), cimba::InvalidArgument);  // 4 of 10 observed
+  EXPECT_THROW(s.observe(x.data(), 7), cimba::InvalidArgument);
+  EXPECT_THROW(StreamingAbsQuantile(10, 1.5), cimba::InvalidArgument);
 }
 
 TEST(Observers, PercentileEmaFollowsTheRecurrence) {

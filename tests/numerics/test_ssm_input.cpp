@@ -52,6 +52,26 @@ TEST(DualScale, PowerOfTwoKAndFixedK) {
   EXPECT_THROW(calibrate_dual_scale(x.data(), 1000, cfg), cimba::InvalidArgument);
 }
 
+TEST(DualScale, StreamingCalibrationEqualsTheWholeTensor) {
+  std::vector<float> x(30000);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<float>(normal_at(5, i) * (i % 97 == 0 ? 8.0 : 1.0));  // heavy tail
+  for (const double pct : {99.0, 50.0, 100.0}) {
+    DualScaleConfig cfg;
+    cfg.inlier_pct = pct;
+    DualScaleCalibrator c(cfg, 30000);
+    for (int b = 0; b < 3; ++b) c.observe(x.data() + b * 10000, 10000);
+    const DualScaleParams s = c.finish(), w = calibrate_dual_scale(x.data(), 30000, cfg);
+    EXPECT_EQ(s.tau, w.tau) << pct;
+    EXPECT_EQ(s.k, w.k) << pct;
+    EXPECT_EQ(s.scale1, w.scale1) << pct;
+    EXPECT_EQ(s.scale2, w.scale2) << pct;
+  }
+  DualScaleConfig bad;
+  bad.inlier_pct = 0.0;
+  EXPECT_THROW(DualScaleCalibrator(bad, 10), cimba::InvalidArgument);
+}
+
 TEST(GroupScales, EqualSizeAndKMeansSplits) {
   const std::vector<double> v = {1, 1.1, 1.2, 5, 5.1, 9};
   EXPECT_EQ(split_sorted(v, 3, Grouping::EqualSize), (std::vector<std::int32_t>{2, 4, 6}));

@@ -25,6 +25,17 @@ TEST(CimbaBinary, HelpListsTheCommandsAndExitsZero) {
   EXPECT_EQ(help.err, "");
 }
 
+TEST(CimbaBinary, BenchListNamesTheSpeedAndMemoryBenchmarks) {
+  ScratchDir dir;
+  const Outcome list = run_cimba(dir, "bench --list");
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  for (const char* name : {"bitserial\t", "hw\t", "replay-rss\t"})
+    EXPECT_NE(list.out.find(name), std::string::npos) << name;
+  const Outcome unknown = run_cimba(dir, "bench no-such-bench");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("replay-rss"), std::string::npos) << unknown.err;
+}
+
 TEST(CimbaBinary, VersionPrintsTheVersion) {
   ScratchDir dir;
   const Outcome version = run_cimba(dir, "--version");

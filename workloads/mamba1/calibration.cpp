@@ -38,11 +38,13 @@ struct LinearObservers {
 /// Observers of the whole model; slot n_layers holds the lm_head.
 class CalibrationHooks : public MambaHooks {
  public:
+  /// `windows`: the calibration windows the forward passes will show (every SSM input is
+  /// observed once: the dual-scale percentile is taken over all of them).
   CalibrationHooks(const MambaModel& model, const MambaCalibrationOptions& options,
-                   std::int64_t window, bool observe_ranges, bool observe_acc,
+                   const TokenWindows& windows, bool observe_ranges, bool observe_acc,
                    const MambaCalibration* ranges)
       : options_(options),
-        window_(window),
+        window_(windows.window),
         observe_ranges_(observe_ranges),
         observe_acc_(observe_acc),
         ranges_(ranges) {
@@ -76,9 +78,11 @@ class CalibrationHooks : public MambaHooks {
       ssm_.resize(static_cast<std::size_t>(n_layers));
       numerics::ObserverConfig oc = options.observer;
       oc.bits = 8;
+      const std::int64_t values = windows.count * windows.window * Di;
       for (auto& s : ssm_) {
         s.int8 = std::make_unique<numerics::Observer>(oc);
         s.channel_absmax.assign(static_cast<std::size_t>(Di), 0.0);
+        s.dual = std::make_unique<numerics::DualScaleCalibrator>(options.dual, values);
       }
     }
   }
@@ -121,7 +125,7 @@ class CalibrationHooks : public MambaHooks {
         s.channel_absmax[static_cast<std::size_t>(c)] = std::max(
             s.channel_absmax[static_cast<std::size_t>(c)], static_cast<double>(std::abs(row[c])));
     }
-    s.values.insert(s.values.end(), u.data(), u.data() + u.size());
+    s.dual->observe(u.data(), u.size());
   }
 
   /// Writes what was observed into `out`.
@@ -146,8 +150,7 @@ class CalibrationHooks : public MambaHooks {
         SsmInputCalibration& c = out.layers[l].ssm_input;
         c.int8_range = s.int8->range();
         c.channel_absmax = s.channel_absmax;
-        c.dual = numerics::calibrate_dual_scale(
-            s.values.data(), static_cast<std::int64_t>(s.values.size()), options_.dual);
+        c.dual = s.dual->finish();
       }
     }
   }
@@ -156,7 +159,8 @@ class CalibrationHooks : public MambaHooks {
   struct SsmObservers {
     std::unique_ptr<numerics::Observer> int8;
     std::vector<double> channel_absmax;
-    std::vector<float> values;  // every u seen (the dual-scale percentile needs them all)
+    // The dual-scale percentile over every u seen, holding only the values beyond it.
+    std::unique_ptr<numerics::DualScaleCalibrator> dual;
   };
 
   static const MatrixF& weight(const MambaModel& model, int layer, LinearKind kind) {
@@ -246,15 +250,15 @@ MambaCalibration calibrate_mamba(const MambaModel& model, const TokenWindows& wi
   if (options.static_range_x) {
     // Pass 1: ranges; pass 2: ADC full scales on activations quantized with those ranges.
     {
-      CalibrationHooks ranges(model, options, windows.window, true, false, nullptr);
+      CalibrationHooks ranges(model, options, windows, true, false, nullptr);
       run_windows(model, windows, options.batch_windows, ranges);
       ranges.finish(out);
     }
-    CalibrationHooks acc(model, options, windows.window, false, true, &out);
+    CalibrationHooks acc(model, options, windows, false, true, &out);
     run_windows(model, windows, options.batch_windows, acc);
     acc.finish(out);
   } else {
-    CalibrationHooks both(model, options, windows.window, true, true, nullptr);
+    CalibrationHooks both(model, options, windows, true, true, nullptr);
     run_windows(model, windows, options.batch_windows, both);
     both.finish(out);
   }

@@ -97,14 +97,18 @@ void mamba_mixer_forward(const MambaModel& model, int layer, const MatrixF& mixe
   run_linear(options, layer, LinearKind::InProj, mixer_in, w.in_proj_weight, w.in_proj_bias, xz);
   observe(options, layer, "in_proj.out", xz);
 
-  // causal depthwise conv1d + SiLU on x, per sequence (zero history at each start)
-  const MatrixF x = xz.leftCols(Di);
+  // causal depthwise conv1d + SiLU on x, per sequence (zero history at each start); the
+  // contiguous copy of x lives only for the conv (buffers of [B*L, d_inner] are the mixer's
+  // memory)
   MatrixF u(T, Di);
-  const float* conv_bias = w.conv1d_bias.size() ? w.conv1d_bias.data() : nullptr;
-  for (std::int64_t b = 0; b < batch; ++b)
-    numerics::conv1d_causal_token_major(x.data() + b * length * Di, length, Di,
-                                        w.conv1d_weight.data(), K, conv_bias,
-                                        u.data() + b * length * Di, /*apply_silu=*/true);
+  {
+    const MatrixF x = xz.leftCols(Di);
+    const float* conv_bias = w.conv1d_bias.size() ? w.conv1d_bias.data() : nullptr;
+    for (std::int64_t b = 0; b < batch; ++b)
+      numerics::conv1d_causal_token_major(x.data() + b * length * Di, length, Di,
+                                          w.conv1d_weight.data(), K, conv_bias,
+                                          u.data() + b * length * Di, /*apply_silu=*/true);
+  }
   if (options.hooks) options.hooks->conv_output(layer, u);
   observe(options, layer, "conv1d.out", u);
 
@@ -117,8 +121,9 @@ void mamba_mixer_forward(const MambaModel& model, int layer, const MatrixF& mixe
   run_linear(options, layer, LinearKind::DtProj, dt_low, w.dt_proj_weight, w.dt_proj_bias, dt);
   observe(options, layer, "dt_proj.out", dt);
 
-  // selective scan per sequence over strided views of the token-major buffers
-  MatrixF y(T, Di), gated(T, Di);
+  // selective scan per sequence over strided views of the token-major buffers; y (before the
+  // gate) is kept only for an observer
+  MatrixF y(options.observer ? T : 0, Di), gated(T, Di);
   const numerics::ScanFunctions functions(options.scan);
   for (std::int64_t b = 0; b < batch; ++b) {
     const std::int64_t row0 = b * length;
@@ -135,7 +140,7 @@ void mamba_mixer_forward(const MambaModel& model, int layer, const MatrixF& mixe
     s.A_log = w.A_log.data();
     s.Dv = w.D.data();
     s.out = gated.data() + row0 * Di;
-    s.y_out = y.data() + row0 * Di;
+    s.y_out = options.observer ? y.data() + row0 * Di : nullptr;
     s.out_row_stride = 1;
     s.out_time_stride = Di;
     numerics::selective_scan(s, functions);

@@ -87,7 +87,6 @@ struct QuantReplayHooks::LinearState {
   std::int64_t elements = 0, conversions = 0, adc_saturated = 0, act_saturated = 0, mac_ops = 0;
   double max_range_x = 0.0;
   int n_slices = 0, n_tiles = 0;
-  MatrixF reference;  // FP32 result on the same input (isolated comparison)
 };
 
 struct QuantReplayHooks::SsmState {
@@ -98,7 +97,6 @@ struct QuantReplayHooks::SsmState {
   std::int64_t elements = 0, saturated = 0, outliers = 0;
   std::int64_t table_bytes = 0;
   int n_scales = 0;
-  MatrixF before;  // u before quantization
 };
 
 QuantReplayHooks::~QuantReplayHooks() = default;
@@ -231,17 +229,22 @@ void QuantReplayHooks::linear(int layer, LinearKind kind, const MatrixF& X, cons
   s.mac_ops += st.mac_ops;
   s.max_range_x = std::max(s.max_range_x, st.range_x);
   if (config_.measure_isolated) {
-    numerics::linear_fp32(X, W, bias, s.reference);
-    s.isolated.add(s.reference.data(), Y.data(), Y.size());
+    // The FP32 result on the same input, in a scratch buffer released at once: no layer keeps a
+    // whole-batch copy (replay memory stays that of one linear, whatever the window).
+    numerics::linear_fp32(X, W, bias, scratch_);
+    s.isolated.add(scratch_.data(), Y.data(), Y.size());
+    release_scratch();
   }
 }
+
+void QuantReplayHooks::release_scratch() { scratch_ = MatrixF(); }
 
 void QuantReplayHooks::conv_output(int layer, MatrixF& u) {
   SsmState& s = *ssm_.at(static_cast<std::size_t>(layer));
   const SsmInputQuantConfig& sc = config_.ssm_input;
   s.elements += u.size();
   if (sc.scheme == SsmInputScheme::Fp32) return;
-  if (config_.measure_isolated) s.before = u;
+  if (config_.measure_isolated) scratch_ = u;  // u before quantization
   const std::int64_t n = u.size();
   switch (sc.scheme) {
     case SsmInputScheme::Fp32:
@@ -278,7 +281,10 @@ void QuantReplayHooks::conv_output(int layer, MatrixF& u) {
       break;
     }
   }
-  if (config_.measure_isolated) s.isolated.add(s.before.data(), u.data(), n);
+  if (config_.measure_isolated) {
+    s.isolated.add(scratch_.data(), u.data(), n);
+    release_scratch();
+  }
 }
 
 const numerics::GroupTables* QuantReplayHooks::group_tables(int layer) const {

@@ -142,11 +142,15 @@ class QuantReplayHooks : public MambaHooks {
   struct LinearState;
   struct SsmState;
   LinearState& state(int layer, LinearKind kind);
+  void release_scratch();
 
   const MambaModel& model_;
   QuantReplayConfig config_;
   std::vector<std::unique_ptr<LinearState>> linears_;  // [(n_layers + 1) * kinds]
   std::vector<std::unique_ptr<SsmState>> ssm_;         // [n_layers]
+  /// The isolated comparisons' FP32 operand (a linear's FP32 result, or u before quantization),
+  /// held only during the call that compares it.
+  numerics::MatrixF scratch_;
   double bitserial_seconds_ = 0.0;
 };
 
