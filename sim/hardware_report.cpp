@@ -104,6 +104,29 @@ void add_unpriced_counts(const hw::HwReport& r, std::int64_t times,
   }
 }
 
+json layer_row_json(const hw::HwReport& r, std::int64_t layer, double leakage_pJ,
+                    const json& provenance, const json& adc_saturated) {
+  json units = json::array();
+  for (const hw::UnitReport& u : r.units) units.push_back(unit_json(u, r.clock_mhz));
+  json row = {{"layer", layer},
+              {"ops", static_cast<std::int64_t>(r.ops.size())},
+              {"latency_cycles", r.total_cycles},
+              {"latency_ns", r.latency_ns},
+              {"bounding_unit", r.bounding_unit},
+              {"dynamic_energy_pJ", r.energy.total_pJ},
+              {"leakage_energy_pJ", leakage_pJ},
+              {"energy_pJ", r.energy.total_pJ + leakage_pJ},
+              {"cim_weights_stationary", r.cim_weights_stationary},
+              {"cim_weight_tiles", r.cim_weight_tiles}};
+  for (const auto& [k, v] : provenance.items()) row[k] = v;
+  row["adc_saturated"] = adc_saturated;
+  row["units"] = units;
+  row["energy_by_component_pJ"] = energy_by_component_json(r);
+  row["buffers"] = buffers_json(r);
+  row["counts"] = action_counts_json(r);
+  return row;
+}
+
 json price_rows_json(const PricedEnergyTable& prices) {
   json rows = json::array();
   for (const EnergyPrice& p : prices.prices)

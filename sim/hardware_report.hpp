@@ -43,6 +43,13 @@ nlohmann::ordered_json buffers_json(const hw::HwReport& report);
 /// Adds `times` x the report's count of every unpriced action into `counts` (key action@unit).
 void add_unpriced_counts(const hw::HwReport& report, std::int64_t times,
                          std::map<std::string, std::int64_t>& counts);
+/// One row of the section's `layers`: the report's latency, energy (dynamic + `leakage_pJ`), CIM
+/// weight use, `provenance` (the family's keys saying how the row was obtained, e.g. "simulated"),
+/// `adc_saturated` (null where the layer's data was not played), units, energy by component,
+/// buffers and action counts.
+nlohmann::ordered_json layer_row_json(const hw::HwReport& report, std::int64_t layer,
+                                      double leakage_pJ, const nlohmann::ordered_json& provenance,
+                                      const nlohmann::ordered_json& adc_saturated);
 /// energy_table rows (action, pJ, source) and unpriced rows (action, count, reason).
 nlohmann::ordered_json price_rows_json(const PricedEnergyTable& prices);
 nlohmann::ordered_json unpriced_rows_json(const std::map<std::string, std::int64_t>& counts,

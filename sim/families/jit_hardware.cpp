@@ -7,8 +7,8 @@
 #include <sstream>
 #include <vector>
 
-#include "hw/timing.hpp"
 #include "hw/accelerator.hpp"
+#include "hw/timing.hpp"
 #include "models/cost/digital.hpp"
 #include "models/numerics/activations.hpp"
 #include "models/numerics/rng.hpp"
@@ -114,31 +114,12 @@ AreaRow mac_array_area(const hw::HwParams& hwp) {
 /// layers[]: block 0's figures for every block (all blocks have the same shape and program).
 json block_rows_json(const hw::HwReport& r, std::int64_t depth, double leakage_uW,
                      std::int64_t batch) {
-  json units = json::array();
-  for (const hw::UnitReport& u : r.units) units.push_back(unit_json(u, r.clock_mhz));
-  const json energy = energy_by_component_json(r);
-  const json counts = action_counts_json(r);
-  const json buffers = buffers_json(r);
   // uW x ns = 1e-3 pJ; the batch's images share the block's time
   const double block_leak_pJ = leakage_uW * r.latency_ns * 1e-3 / static_cast<double>(batch);
   json layers = json::array();
   for (std::int64_t b = 0; b < depth; ++b)
-    layers.push_back({{"layer", b},
-                      {"simulated_as_block", 0},
-                      {"ops", static_cast<std::int64_t>(r.ops.size())},
-                      {"latency_cycles", r.total_cycles},
-                      {"latency_ns", r.latency_ns},
-                      {"bounding_unit", r.bounding_unit},
-                      {"dynamic_energy_pJ", r.energy.total_pJ},
-                      {"leakage_energy_pJ", block_leak_pJ},
-                      {"energy_pJ", r.energy.total_pJ + block_leak_pJ},
-                      {"cim_weights_stationary", r.cim_weights_stationary},
-                      {"cim_weight_tiles", r.cim_weight_tiles},
-                      {"adc_saturated", r.adc_saturated},
-                      {"units", units},
-                      {"energy_by_component_pJ", energy},
-                      {"buffers", buffers},
-                      {"counts", counts}});
+    layers.push_back(
+        layer_row_json(r, b, block_leak_pJ, {{"simulated_as_block", 0}}, json(r.adc_saturated)));
   return layers;
 }
 

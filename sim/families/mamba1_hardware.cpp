@@ -7,8 +7,8 @@
 #include <sstream>
 #include <vector>
 
-#include "hw/timing.hpp"
 #include "hw/accelerator.hpp"
+#include "hw/timing.hpp"
 #include "models/common/error.hpp"
 #include "models/cost/cim.hpp"
 #include "models/numerics/group_scales.hpp"
@@ -193,9 +193,7 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
   std::vector<std::string> unit_order;
   for (std::size_t l = 0; l < run.reports.size(); ++l) {
     const hw::HwReport& r = run.reports[l];
-    json units = json::array();
     for (const hw::UnitReport& u : r.units) {
-      units.push_back(unit_json(u, r.clock_mhz));
       if (!busy_by_unit.count(u.name)) unit_order.push_back(u.name);
       ops_by_unit[u.name] += u.ops;
       busy_by_unit[u.name] += u.busy_cycles;
@@ -208,23 +206,10 @@ void layers_and_totals(const MambaHwRun& run, const hw::HwParams& hw, double lea
     // uW x ns = 1e-15 J = 1e-3 pJ; the batch's sequences share the layer's time
     const double leak_pJ = leakage_uW * r.latency_ns * 1e-3 / static_cast<double>(hw.batch);
     const bool simulated = run.played(static_cast<int>(l));
-    layers.push_back({{"layer", static_cast<int>(l)},
-                      {"ops", static_cast<std::int64_t>(r.ops.size())},
-                      {"latency_cycles", r.total_cycles},
-                      {"latency_ns", r.latency_ns},
-                      {"bounding_unit", r.bounding_unit},
-                      {"dynamic_energy_pJ", r.energy.total_pJ},
-                      {"leakage_energy_pJ", leak_pJ},
-                      {"energy_pJ", r.energy.total_pJ + leak_pJ},
-                      {"cim_weights_stationary", r.cim_weights_stationary},
-                      {"cim_weight_tiles", r.cim_weight_tiles},
-                      {"simulated", simulated},
-                      // Saturation depends on the layer's data: known only where it was played.
-                      {"adc_saturated", simulated ? json(r.adc_saturated) : json(nullptr)},
-                      {"units", units},
-                      {"energy_by_component_pJ", energy_by_component_json(r)},
-                      {"buffers", buffers_json(r)},
-                      {"counts", action_counts_json(r)}});
+    // Saturation depends on the layer's data: known only where it was played.
+    layers.push_back(layer_row_json(r, static_cast<std::int64_t>(l), leak_pJ,
+                                    {{"simulated", simulated}},
+                                    simulated ? json(r.adc_saturated) : json(nullptr)));
     total_cycles += r.total_cycles;
     total_ns += r.latency_ns;
     dynamic_pJ += r.energy.total_pJ;
@@ -355,14 +340,13 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
                              " rows per conversion (hw.cim.rows_per_adc 0), as the hardware"
                        : std::to_string(cfg.hw.cim.rows_per_adc) +
                              " rows per conversion (hw.cim.rows_per_adc), as the hardware"));
-  notes.push_back("ADC: " + cost::adc_model_name(mp.adc_model) + " model, " +
-                  std::to_string(mp.adc_bits) + " bits, " +
-                  fmt(hw.cycles_to_ns(hw::adc_conversion_cycles(hw)), 4) + " ns per conversion (" +
-                  (hw.cim.adc.conversion_ns > 0.0 ? std::string("hw.cim.adc.conversion_ns")
-                                                  : std::string("the model's own")) +
-                  "); priced at the rate the timing runs each ADC, " +
-                  fmt(mp.adc_sample_rate_Hz * 1e-6, 4) + " Msamples/s (ADC cycle time " +
-                  fmt(adc_latency_ns, 4) + " ns)");
+  notes.push_back(
+      "ADC: " + cost::adc_model_name(mp.adc_model) + " model, " + std::to_string(mp.adc_bits) +
+      " bits, " + fmt(hw.cycles_to_ns(hw::adc_conversion_cycles(hw)), 4) + " ns per conversion (" +
+      (hw.cim.adc.conversion_ns > 0.0 ? std::string("hw.cim.adc.conversion_ns")
+                                      : std::string("the model's own")) +
+      "); priced at the rate the timing runs each ADC, " + fmt(mp.adc_sample_rate_Hz * 1e-6, 4) +
+      " Msamples/s (ADC cycle time " + fmt(adc_latency_ns, 4) + " ns)");
   const auto& ql = cfg.quant.layers;
   bool per_type = false;
   for (const LinearTypeOverride* o : {&ql.in_proj, &ql.x_proj, &ql.dt_proj, &ql.out_proj})
