@@ -5,6 +5,7 @@
 #include <string>
 
 #include "models/common/error.hpp"
+#include "models/cost/dac.hpp"
 #include "models/cost/tech.hpp"
 
 namespace cimba::hw {
@@ -107,7 +108,7 @@ void CimParams::apply_to(numerics::BitSerialConfig& linear) const {
 bool CimParams::holds(const numerics::BitSerialLinear& linear) const {
   const numerics::BitSerialConfig& c = linear.config();
   return c.w_bits == w_bits && c.adc.bits == adc.bits && linear.rows_per_tile() <= rows &&
-         c.weight_slice_bits == weight_slice_bits &&
+         c.slice_bits <= slice_bits && c.weight_slice_bits == weight_slice_bits &&
          (c.weight_slice_bits == 0 || c.weight_encoding == weight_encoding);
 }
 
@@ -138,7 +139,8 @@ void HwParams::validate() const {
     throw ConfigError(
         "hw.cim.macros: 0 (as many macros as the model's weights need) goes with hw.cim.weights "
         "resident or auto; streamed weights need a macro count");
-  check_min(cim.input_cycles_per_slice, 1, "hw.cim.input_cycles_per_slice");
+  check_min(cim.input_cycles_per_slice, 0, "hw.cim.input_cycles_per_slice");
+  check_positive(cim.pulse_ns, "hw.cim.pulse_ns");
   check_min(cim.write_cycles_per_row, 1, "hw.cim.write_cycles_per_row");
   check_min(cim.shift_add_latency, 0, "hw.cim.shift_add_latency");
   check_int(cim.adc.bits, 1, 16, "hw.cim.adc.bits");
@@ -219,22 +221,112 @@ HwParams default_hw_params() {
   return p;
 }
 
-void check_adc_costable(const HwParams& hw) {
-  if (hw.cim.adc.model == cost::AdcModel::kSurvey && hw.cim.adc.bits < 4)
-    throw ConfigError("hw.cim.adc.bits: " + std::to_string(hw.cim.adc.bits) +
+const char* input_drive_name(InputDrive drive) {
+  switch (drive) {
+    case InputDrive::BitSerial:
+      return "bit_serial";
+    case InputDrive::PulseCount:
+      return "pulse_count";
+    case InputDrive::Amplitude:
+      return "amplitude";
+    case InputDrive::Auto:
+      break;
+  }
+  return "auto";
+}
+
+cost::InputEncoding CimParams::input_encoding() const {
+  switch (dac) {
+    case InputDrive::BitSerial:
+      return cost::InputEncoding::kBitSerial;
+    case InputDrive::PulseCount:
+      return cost::InputEncoding::kPulseCount;
+    case InputDrive::Amplitude:
+      return cost::InputEncoding::kAmplitude;
+    case InputDrive::Auto:
+      break;
+  }
+  if (slice_bits == 1) return cost::InputEncoding::kBitSerial;
+  return slice_bits <= cost::kMaxPulseCountBits ? cost::InputEncoding::kPulseCount
+                                                : cost::InputEncoding::kAmplitude;
+}
+
+cost::TechPoint tech_of(const HwParams& hw) {
+  return cost::TechPoint{hw.node_nm, hw.vdd_v, hw.clock_mhz / 1000.0};
+}
+
+// The cost model needs whole ADC groups: the used output columns (floor(cols / weight_cells)) are
+// rounded up to a multiple of cols_per_adc (a no-op for the defaults: 64 outputs, 8 per ADC).
+// Each output has digit_columns() ADC inputs of cells_per_conversion() cells (one input of
+// weight_cells cells when weights are not sliced). One numerics slice (quant.slice_bits) is one
+// activation of the array, driven as hw.cim.dac says.
+cost::CimMacroParams cim_macro_geometry(const HwParams& hw) {
+  cost::CimMacroParams m;
+  const int wc = hw.cim.weight_cells();
+  const int cpa = std::min(hw.cim.cols_per_adc, std::max(1, hw.cim.outputs_per_macro()));
+  const int outputs = (hw.cim.outputs_per_macro() + cpa - 1) / cpa * cpa;
+  m.rows = hw.cim.rows;
+  m.cols = outputs * wc;
+  m.cell = hw.cim.cell_type;
+  m.encoding = hw.cim.input_encoding();
+  m.input_bits = hw.cim.a_bits;
+  m.dac_bits = m.encoding == cost::InputEncoding::kBitSerial ? 1 : hw.cim.slice_bits;
+  m.pulse_width_ns = hw.cim.pulse_ns;
+  m.adc_model = hw.cim.adc.model;
+  m.adc_bits = hw.cim.adc.bits;
+  m.cols_per_conversion = hw.cim.cells_per_conversion();
+  m.conversions_per_adc = cpa;
+  m.tech = tech_of(hw);
+  return m;
+}
+
+void check_cim_costable(const HwParams& hw) {
+  const AdcParams& adc = hw.cim.adc;
+  if (adc.model == cost::AdcModel::kSurvey && adc.bits < 4)
+    throw ConfigError("hw.cim.adc.bits: " + std::to_string(adc.bits) +
                       " bits; the survey ADC model is fitted for 4 bits or more (hw.cim.adc.model "
                       "sar or flash model lower resolutions)");
-  {
-    const double fastest = cost::adc_conversion_ns(hw.cim.adc.model, hw.cim.adc.bits);
-    if (hw.cim.adc.conversion_ns > 0.0 && hw.cim.adc.model != cost::AdcModel::kSurvey &&
-        hw.cim.adc.conversion_ns < fastest)
-      throw ConfigError("hw.cim.adc.conversion_ns: " + std::to_string(hw.cim.adc.conversion_ns) +
-                        " ns is faster than the " + cost::adc_model_name(hw.cim.adc.model) +
-                        " model converts " + std::to_string(hw.cim.adc.bits) + " bits (" +
-                        std::to_string(fastest) + " ns); 0 takes the model's own");
-    if (hw.cim.adc.conversion_ns > 0.0 && hw.cim.adc.conversion_ns < 0.1)
-      throw ConfigError("hw.cim.adc.conversion_ns: " + std::to_string(hw.cim.adc.conversion_ns) +
-                        " ns is above the survey model's 1e10 conversions/s");
+  const double fastest = cost::adc_conversion_ns(adc.model, adc.bits);
+  if (adc.conversion_ns > 0.0 && adc.model != cost::AdcModel::kSurvey &&
+      adc.conversion_ns < fastest)
+    throw ConfigError("hw.cim.adc.conversion_ns: " + std::to_string(adc.conversion_ns) +
+                      " ns is faster than the " + cost::adc_model_name(adc.model) +
+                      " model converts " + std::to_string(adc.bits) + " bits (" +
+                      std::to_string(fastest) + " ns); 0 takes the model's own");
+  if (adc.conversion_ns > 0.0 && adc.conversion_ns < 0.1)
+    throw ConfigError("hw.cim.adc.conversion_ns: " + std::to_string(adc.conversion_ns) +
+                      " ns is above the survey model's 1e10 conversions/s");
+  const int b = hw.cim.slice_bits;
+  const std::string slices = "quant.slice_bits is " + std::to_string(b);
+  switch (hw.cim.input_encoding()) {
+    case cost::InputEncoding::kBitSerial:
+      if (b != 1)
+        throw ConfigError("hw.cim.dac: bit_serial drives 1-bit input slices, " + slices +
+                          " (set quant.slice_bits 1, or hw.cim.dac amplitude / pulse_count)");
+      break;
+    case cost::InputEncoding::kPulseCount:
+      if (b > cost::kMaxPulseCountBits)
+        throw ConfigError("hw.cim.dac: pulse_count drives at most " +
+                          std::to_string(cost::kMaxPulseCountBits) + "-bit slices (" +
+                          std::to_string((1 << cost::kMaxPulseCountBits) - 1) +
+                          " pulses; silicon with pulse-count inputs stops there), " + slices +
+                          " (use hw.cim.dac amplitude, or smaller slices)");
+      break;
+    case cost::InputEncoding::kAmplitude:
+      if (b > cost::kMaxAmplitudeDacBits)
+        throw ConfigError("hw.cim.dac: the amplitude DAC model drives at most " +
+                          std::to_string(cost::kMaxAmplitudeDacBits) + "-bit slices, " + slices);
+      break;
+  }
+  if (hw.cim.input_cycles_per_slice > 0) {
+    const double need_ns = cost::cim_input_drive_ns(cim_macro_geometry(hw));
+    const std::int64_t need = hw.ns_to_cycles(need_ns);
+    if (hw.cim.input_cycles_per_slice < need)
+      throw ConfigError(
+          "hw.cim.input_cycles_per_slice: " + std::to_string(hw.cim.input_cycles_per_slice) +
+          " cycles are shorter than the " + input_drive_name(hw.cim.dac) + " drive of a " +
+          std::to_string(b) + "-bit slice needs (" + std::to_string(need_ns) +
+          " ns = " + std::to_string(need) + " cycles); 0 takes the drive's own time");
   }
 }
 

@@ -31,6 +31,14 @@ struct AdcParams {
   }
 };
 
+/// hw.cim.dac: how an input slice of quant.slice_bits is driven onto the rows. bit_serial: one
+/// word-line pulse per 1-bit slice; pulse_count: 2^b - 1 pulses for a b-bit slice (b <= 4,
+/// cost::kMaxPulseCountBits); amplitude: one level from an R-2R voltage DAC per row (b <= 8,
+/// cost::amplitude_dac); auto: bit_serial for 1-bit slices, pulse_count up to 4 bits, else
+/// amplitude.
+enum class InputDrive { Auto, BitSerial, PulseCount, Amplitude };
+const char* input_drive_name(InputDrive drive);
+
 /// hw.cim.weights: where the model's CIM weights live. Resident: every macro tile of every layer
 /// (block) has a macro of its own, programmed once (the area counts them all). Streamed: the
 /// hw.cim.macros macros are reprogrammed from DRAM for every layer of every window. Auto:
@@ -52,15 +60,25 @@ struct CimParams {
   int cols_per_adc = 8;  // hw.cim.cols_per_adc >= 1 (output columns per ADC)
   int macros = 0;        // hw.cim.macros >= 0; 0: as many as residency needs
   WeightPlacement weights = WeightPlacement::Resident;  // hw.cim.weights
-  int input_cycles_per_slice = 1;  // hw.cim.input_cycles_per_slice >= 1: drive one input slice
-  int write_cycles_per_row = 1;    // hw.cim.write_cycles_per_row >= 1: program one cell row
-  int shift_add_latency = 1;       // hw.cim.shift_add_latency >= 0: digital shift-add pipeline
-  int weight_slice_bits = 0;       // quant.weight_slice_bits C, 0..w_bits (0: not sliced)
+  InputDrive dac = InputDrive::Auto;                    // hw.cim.dac
+  double pulse_ns = 1.0;  // hw.cim.pulse_ns > 0: one word-line pulse (bit_serial, pulse_count)
+  /// hw.cim.input_cycles_per_slice >= 0: drive one input slice; 0: the drive's own time
+  /// (cim_input_drive_ns of the priced macro, rounded up to cycles); else at least that.
+  int input_cycles_per_slice = 0;
+  int write_cycles_per_row = 1;  // hw.cim.write_cycles_per_row >= 1: program one cell row
+  int shift_add_latency = 1;     // hw.cim.shift_add_latency >= 0: digital shift-add pipeline
+  int weight_slice_bits = 0;     // quant.weight_slice_bits C, 0..w_bits (0: not sliced)
   numerics::WeightEncoding weight_encoding = numerics::WeightEncoding::TwosComplement;
   cost::CimCellType cell_type = cost::CimCellType::k8T;  // hw.cim.cell_type (priced cell)
-  int a_bits = 12;     // quant.a_bits: input bits the row drivers apply (priced input drive)
-  int slice_bits = 8;  // quant.slice_bits: input bits per activation (1: bit-serial, else DAC)
+  int a_bits = 12;  // quant.a_bits: input bits the row drivers apply (priced input drive)
+  /// quant.slice_bits: input bits per activation. Default 4: 4-bit slices of a 12-bit input as a
+  /// pulse train (3 slices; 8T cells with 4-bit pulse-count inputs, as Sinangil et al. JSSC 2021);
+  /// an 8-bit slice would need an 8-bit amplitude DAC on every row of every macro, which is
+  /// larger than the 256 x 256 array itself (cost::amplitude_dac).
+  int slice_bits = 4;
   AdcParams adc;
+  /// The drive hw.cim.dac resolves to (auto: bit-serial for 1-bit slices, else amplitude).
+  cost::InputEncoding input_encoding() const;
   /// ADC inputs (conversions per input slice and row tile) per output: 1 when weights are not
   /// sliced, else ceil(w_bits / C), twice that for differential weights.
   int digit_columns() const {
@@ -79,7 +97,8 @@ struct CimParams {
   /// (weight_slice_bits, weight_encoding), the ADC bits and the rows per conversion (rows).
   void apply_to(numerics::BitSerialConfig& linear) const;
   /// True when `linear` holds its weights as these macros do (apply_to's settings; its row tiles
-  /// may be shorter than a macro).
+  /// may be shorter than a macro) and its input slices are no wider than the drive timed and
+  /// priced for (slice_bits; a TaQ-DiT single-pass linear may use fewer bits).
   bool holds(const numerics::BitSerialLinear& linear) const;
 };
 
@@ -220,11 +239,20 @@ struct HwParams {
 /// The default parameters with the SSM state and parameter buffers widened to feed the lanes.
 HwParams default_hw_params();
 
-/// Checks that the ADC model can price and time hw.cim.adc (called where the hardware is run or
-/// priced, not at config load: the accuracy replay alone takes any 1..16 bits): the survey model
-/// needs >= 4 bits; an explicit conversion_ns no faster than the sar / flash model converts and
-/// within the survey's 1e10 S/s. Throws ConfigError naming the key.
-void check_adc_costable(const HwParams& hw);
+/// The cost model's view of one CIM macro (models/cost/cim.hpp) at these parameters: the geometry
+/// the cost model prices (the used output columns rounded up to whole ADC groups), cell, input
+/// drive (hw.cim.dac, pulse_ns), ADC model and bits, node; drive_ns and the ADC rate left 0
+/// (the timed values are set by sim::cim_macro_params).
+cost::CimMacroParams cim_macro_geometry(const HwParams& hw);
+cost::TechPoint tech_of(const HwParams& hw);
+
+/// Checks that the cost models can price and time the CIM (called where the hardware is run or
+/// priced, not at config load: the accuracy replay alone takes any 1..16 ADC bits): the survey
+/// model needs >= 4 bits; an explicit conversion_ns no faster than the sar / flash model converts
+/// and within the survey's 1e10 S/s; hw.cim.dac fits quant.slice_bits (bit_serial 1 bit,
+/// pulse_count <= 4, amplitude <= 8); an explicit hw.cim.input_cycles_per_slice no shorter than the
+/// drive needs. Throws ConfigError naming the key.
+void check_cim_costable(const HwParams& hw);
 
 numerics::ExpImpl parse_exp_impl(const std::string& name);  // ConfigError on hw.ssm.exp_impl
 IndexImpl parse_index_impl(const std::string& name);        // ConfigError on hw.index.impl

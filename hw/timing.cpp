@@ -25,14 +25,19 @@ std::int64_t adc_conversion_cycles(const HwParams& hw) {
   return hw.ns_to_cycles(hw.cim.adc.conversion_time_ns());
 }
 
+std::int64_t cim_drive_cycles(const HwParams& hw) {
+  if (hw.cim.input_cycles_per_slice > 0) return hw.cim.input_cycles_per_slice;
+  return std::max<std::int64_t>(1,
+                                hw.ns_to_cycles(cost::cim_input_drive_ns(cim_macro_geometry(hw))));
+}
+
 std::int64_t cim_step_cycles(const HwParams& hw) {
-  return std::max<std::int64_t>(hw.cim.input_cycles_per_slice,
+  return std::max<std::int64_t>(cim_drive_cycles(hw),
                                 std::int64_t{hw.cim.cols_per_adc} * adc_conversion_cycles(hw));
 }
 
 std::int64_t cim_round_compute_cycles(const HwParams& hw, std::int64_t n_vec, int n_slices) {
-  return hw.cim.input_cycles_per_slice + n_vec * n_slices * cim_step_cycles(hw) +
-         hw.cim.shift_add_latency;
+  return cim_drive_cycles(hw) + n_vec * n_slices * cim_step_cycles(hw) + hw.cim.shift_add_latency;
 }
 
 std::int64_t cim_program_cycles(const HwParams& hw, std::int64_t rows_max, std::int64_t bits,

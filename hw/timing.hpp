@@ -23,13 +23,18 @@ std::int64_t dram_cycles(std::int64_t bytes, double bandwidth_gbps, double laten
 /// One ADC conversion in cycles: ceil(conversion_ns x clock_MHz / 1000).
 std::int64_t adc_conversion_cycles(const HwParams& hw);
 
+/// Driving one input slice onto the rows: hw.cim.input_cycles_per_slice, or when 0 the drive's
+/// own time (cost::cim_input_drive_ns of cim_macro_geometry: one pulse bit-serial, 2^b - 1 pulses
+/// pulse count, the DAC's settling amplitude) in whole cycles (at least 1).
+std::int64_t cim_drive_cycles(const HwParams& hw);
+
 /// A CIM step (one input slice of one token on every macro of a round):
-///   step = max(input_cycles_per_slice, cols_per_adc x adc_conversion_cycles)
+///   step = max(cim_drive_cycles, cols_per_adc x adc_conversion_cycles)
 /// (the next slice is driven while the ADCs, sample-and-held, convert the previous one).
 std::int64_t cim_step_cycles(const HwParams& hw);
 
 /// Compute of one round of macros on n_vec tokens with n_slices input slices:
-///   round = input_cycles_per_slice + n_vec x n_slices x step + shift_add_latency
+///   round = cim_drive_cycles + n_vec x n_slices x step + shift_add_latency
 std::int64_t cim_round_compute_cycles(const HwParams& hw, std::int64_t n_vec, int n_slices);
 
 /// Programming a round whose largest tile has `rows_max` rows and whose tiles hold `bits` bits

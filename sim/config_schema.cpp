@@ -511,8 +511,21 @@ Schema build_schema() {
                "once (area counts them all); streamed: hw.cim.macros macros reprogrammed from "
                "DRAM for every layer in every window; auto: resident when hw.cim.macros holds "
                "the model, else streamed"),
-      int_key(CIMBA_KEY(hw.cim.input_cycles_per_slice), at_least(1),
-              "cycles to drive one input slice onto the rows"),
+      enum_key(CIMBA_KEY(hw.cim.dac),
+               {{"auto", hw::InputDrive::Auto},
+                {"bit_serial", hw::InputDrive::BitSerial},
+                {"pulse_count", hw::InputDrive::PulseCount},
+                {"amplitude", hw::InputDrive::Amplitude}},
+               "how a quant.slice_bits input slice is driven onto the rows: bit_serial one "
+               "word-line pulse (1-bit slices); pulse_count 2^b - 1 pulses (b <= 4); amplitude "
+               "one level from an R-2R voltage DAC per row (b <= 8, priced and timed by its "
+               "settling into the row line); auto: bit_serial for 1-bit slices, pulse_count up to 4 "
+               "bits, else amplitude"),
+      float_key(CIMBA_KEY(hw.cim.pulse_ns), left_open(0, 1000),
+                "one word-line pulse (bit_serial, pulse_count; the shortest amplitude drive)"),
+      int_key(CIMBA_KEY(hw.cim.input_cycles_per_slice), at_least(0),
+              "cycles to drive one input slice onto the rows; 0: the drive's own time "
+              "(hw.cim.dac), else at least that"),
       int_key(CIMBA_KEY(hw.cim.write_cycles_per_row), at_least(1),
               "cycles to program one row of cells"),
       int_key(CIMBA_KEY(hw.cim.shift_add_latency), at_least(0),

@@ -42,6 +42,8 @@ hw::HwParams to_hw_params(const RunConfig& c) {
   p.cim.cols_per_adc = c.hw.cim.cols_per_adc;
   p.cim.macros = c.hw.cim.macros;
   p.cim.weights = c.hw.cim.weights;
+  p.cim.dac = c.hw.cim.dac;
+  p.cim.pulse_ns = c.hw.cim.pulse_ns;
   p.cim.input_cycles_per_slice = c.hw.cim.input_cycles_per_slice;
   p.cim.write_cycles_per_row = c.hw.cim.write_cycles_per_row;
   p.cim.shift_add_latency = c.hw.cim.shift_add_latency;

@@ -41,38 +41,14 @@ cost::FunctionImpl function_impl(const hw::HwParams& hw) {
 
 }  // namespace
 
-cost::TechPoint tech_of(const hw::HwParams& hw) {
-  return cost::TechPoint{hw.node_nm, hw.vdd_v, hw.clock_mhz / 1000.0};
-}
-
-// The CIM macro as the cost model sees it. The model needs whole ADC groups: the used output
-// columns (floor(cols / weight_cells)) are rounded up to a multiple of cols_per_adc (a no-op for
-// the defaults: 64 outputs, 8 per ADC). Each output has digit_columns() ADC inputs of
-// cells_per_conversion() cells (one input of weight_cells cells when weights are not sliced).
-// Inputs: one numerics slice (quant.slice_bits) is one activation of the array: bit-serial for
-// 1-bit slices, else a pulse-count DAC of slice_bits (the cost model allows 1..8 bits; wider slices
-// are priced at 8 and flagged by the caller).
+// The CIM macro as the cost model sees it (hw::cim_macro_geometry), priced at the timed drive
+// time and ADC rate: one input slice is driven for cim_drive_cycles, and one ADC converts
+// cols_per_adc conversions per CIM step (hw/timing.hpp), so what is priced is what is timed.
 cost::CimMacroParams cim_macro_params(const hw::HwParams& hw) {
-  cost::CimMacroParams m;
-  const int wc = hw.cim.weight_cells();
-  const int cpa = std::min(hw.cim.cols_per_adc, std::max(1, hw.cim.outputs_per_macro()));
-  const int outputs = (hw.cim.outputs_per_macro() + cpa - 1) / cpa * cpa;
-  m.rows = hw.cim.rows;
-  m.cols = outputs * wc;
-  m.cell = hw.cim.cell_type;
-  m.encoding =
-      hw.cim.slice_bits == 1 ? cost::InputEncoding::kBitSerial : cost::InputEncoding::kPulseCount;
-  m.input_bits = hw.cim.a_bits;
-  m.dac_bits = std::min(hw.cim.slice_bits, 8);
-  m.adc_model = hw.cim.adc.model;
-  m.adc_bits = hw.cim.adc.bits;
-  m.cols_per_conversion = hw.cim.cells_per_conversion();
-  m.conversions_per_adc = cpa;
-  // The rate the timing runs one ADC at: cols_per_adc conversions per CIM step (hw/timing.hpp),
-  // so the conversion priced is the conversion timed.
+  cost::CimMacroParams m = hw::cim_macro_geometry(hw);
+  m.drive_ns = hw.cycles_to_ns(hw::cim_drive_cycles(hw));
   const double step_ns = hw.cycles_to_ns(hw::cim_step_cycles(hw));
   m.adc_sample_rate_Hz = 1e9 * hw.cim.cols_per_adc / step_ns;
-  m.tech = tech_of(hw);
   return m;
 }
 
@@ -149,17 +125,14 @@ void EnergyTableBuilder::price_cim() {
   guarded("cim_cell_mac", [&] {
     const cost::CimMacroCost m = cost::cim_macro_cost(mp);
     const double cells = double(mp.rows) * double(mp.cols);
-    if (hw.cim.slice_bits > 8) {
-      unpriced("cim_cell_mac", "quant.slice_bits " + std::to_string(hw.cim.slice_bits) +
-                                   " exceeds the 8-bit pulse-count DAC of cim_macro_cost");
-    } else {
-      // One cell in one activation (one input slice): the array energy (cell physics x
-      // Jia-fitted factor) plus the row drivers' share, per cell of the macro.
-      set("cim_cell_mac", (m.array_energy_pJ + m.driver_energy_pJ) / cells,
-          "cim_macro_cost: (array_energy_pJ + driver_energy_pJ) / (rows x cols), " +
-              cost::cim_cell_type_name(mp.cell) + " cells, input activity " +
-              fmt(mp.input_activity, 4) + " (cost-model default)");
-    }
+    // One cell in one activation (one input slice): the array energy (cell physics x
+    // Jia-fitted factor) plus the row drivers' share (input registers, pulse counters or
+    // amplitude DACs held for the timed drive), per cell of the macro.
+    set("cim_cell_mac", (m.array_energy_pJ + m.driver_energy_pJ) / cells,
+        "cim_macro_cost: (array_energy_pJ + driver_energy_pJ) / (rows x cols), " +
+            cost::cim_cell_type_name(mp.cell) + " cells, " + hw::input_drive_name(hw.cim.dac) +
+            " drive of " + std::to_string(mp.dac_bits) + "-bit slices for " + fmt(mp.drive_ns, 4) +
+            " ns, input activity " + fmt(mp.input_activity, 4) + " (cost-model default)");
     // One conversion: adc_cost x the Jia-fitted ADC energy factor, at the rate the macro sets.
     set("adc_conversion", m.adc.energy_pJ,
         "cim_macro_cost -> adc_cost(" + cost::adc_model_name(mp.adc_model) + ", " +
@@ -220,12 +193,64 @@ void EnergyTableBuilder::price_digital() {
   guarded("mux_select", [&] {
     set("mux_select", cost::mux(32, 2, tech).energy_pJ, "mux(32 b, 2 inputs): scale1 / scale2");
   });
-  unpriced("scale_lookup",
-           "no cost model for the index logic; the table reads it makes are priced as "
-           "sram_read_bit@sram.scale_tables");
-  unpriced("fp32_div", "models/cost has no FP32 divider");
-  unpriced("fp32_sqrt", "models/cost has no FP32 square root");
-  unpriced("fp32_silu", "models/cost has no SiLU unit (exp + add + divide + multiply; no divider)");
+  // The index logic of one scale lookup (hw.index.impl), from gate counts (logic_gates): its
+  // comparisons and table reads are booked and priced as their own actions.
+  //   parallel  : HG and DG compare results -> group ids (thermometer encoders), the table
+  //               address hg DG + dg (an adder of the id bits), and the pipeline registers of
+  //               its 3 stages (x and the ids: 2 x (32 + id bits));
+  //   sequential: the walker's FSM (3 states: head walk, dim walk, read) as 2 state flops and
+  //               ~8 gates, plus the address register loaded once; each walk step adds the
+  //               step counter's increment to its comparison (comparison@index);
+  //   lut       : the group id read from the table forms the scale address (a register of the
+  //               id bits); no comparisons.
+  guarded("scale_lookup", [&] {
+    const int hg = std::max(2, hw.index.head_groups), dg = std::max(2, hw.index.dim_groups);
+    const int id_bits = hw::lut_id_bits(hw.index.head_groups, hw.index.dim_groups);
+    double e = 0.0;
+    std::string what;
+    switch (hw.index.impl) {
+      case hw::IndexImpl::Parallel:
+        e = cost::thermometer_encoder(hg, tech).energy_pJ +
+            cost::thermometer_encoder(dg, tech).energy_pJ +
+            cost::int_adder(std::max(1, id_bits), tech).energy_pJ +
+            2.0 * cost::register_bits(32 + std::max(1, id_bits), tech).energy_pJ;
+        what =
+            "thermometer_encoder(HG) + thermometer_encoder(DG) + int_adder(id bits) + 2 x "
+            "register_bits(32 + id bits)";
+        break;
+      case hw::IndexImpl::Sequential:
+        e = cost::logic_gates(8, tech).energy_pJ + cost::register_bits(2, tech).energy_pJ +
+            cost::register_bits(std::max(1, id_bits), tech).energy_pJ;
+        what = "FSM: logic_gates(8) + register_bits(2) + register_bits(id bits)";
+        break;
+      case hw::IndexImpl::Lut:
+        e = cost::register_bits(std::max(1, id_bits), tech).energy_pJ;
+        what = "register_bits(id bits)";
+        break;
+    }
+    set("scale_lookup", e,
+        std::string(hw::index_impl_name(hw.index.impl)) + " index logic from gate counts: " + what);
+    if (hw.index.impl == hw::IndexImpl::Sequential) {
+      const int step_bits = std::max(1, id_bits);
+      set("comparison@index",
+          cost::comparator(32, tech).energy_pJ + cost::int_adder(step_bits, tech).energy_pJ +
+              cost::register_bits(step_bits, tech).energy_pJ,
+          "comparator(32) + the walk's step counter: int_adder(id bits) + register_bits(id "
+          "bits)");
+    }
+  });
+  guarded("fp32_div", [&] {
+    const cost::ComponentCost d = cost::fp32_divider(tech);
+    set("fp32_div", d.energy_pJ, "fp32_divider: " + d.action);
+  });
+  guarded("fp32_sqrt", [&] {
+    const cost::ComponentCost q = cost::fp32_sqrt_unit(tech);
+    set("fp32_sqrt", q.energy_pJ, "fp32_sqrt_unit: " + q.action);
+  });
+  guarded("fp32_silu", [&] {
+    const cost::ComponentCost f = cost::silu_unit(function_impl(hw), tech, cost_segments(hw));
+    set("fp32_silu", f.energy_pJ, "silu_unit: " + f.action);
+  });
 }
 
 void EnergyTableBuilder::price_buffers(const std::vector<wl::BufferUse>& buffers) {
@@ -285,6 +310,8 @@ cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw) {
   d.cim_encoding = mp.encoding;
   d.cim_input_bits = mp.input_bits;
   d.cim_dac_bits = mp.dac_bits;
+  d.cim_pulse_width_ns = mp.pulse_width_ns;
+  d.cim_drive_ns = mp.drive_ns;  // the timed drive
   d.cim_cols_per_conversion = mp.cols_per_conversion;
   d.cim_conversions_per_adc = mp.conversions_per_adc;
   d.adc_model = mp.adc_model;
@@ -298,6 +325,12 @@ cost::AcceleratorDesc accelerator_desc(const hw::HwParams& hw) {
   d.fp32_adders = 2 * hw.ssm.lanes + hw.vec.lanes + K * hw.conv.lanes;
   d.exp_units = hw.ssm.lanes;
   d.softplus_units = hw.ssm.lanes;
+  // SiLU on every lane of the units that book it (conv output, the vector unit's gate, the SSM
+  // core's z gate); one FP32 divider and square root in the vector unit (RMSNorm: one 1/sqrt
+  // per token row).
+  d.silu_units = hw.conv.lanes + hw.vec.lanes + hw.ssm.lanes;
+  d.fp32_dividers = 1;
+  d.fp32_sqrt_units = 1;
   d.sfu_impl = function_impl(hw);
   d.pwl_segments = cost_segments(hw);
   // Index unit comparators as 32-bit adders (cost model convention: a compare is a subtraction):
@@ -338,6 +371,10 @@ std::vector<AreaRow> area_breakdown(const hw::HwParams& hw,
       a.counted_as = lanes + " + mux " + std::to_string(hw.mux.lanes);
     else if (r.name == "FP32 adder")
       a.counted_as = lanes;
+    else if (r.name == "SiLU unit")
+      a.counted_as = "hw.conv.lanes + hw.vec.lanes + hw.ssm.lanes";
+    else if (r.name == "FP32 divider" || r.name == "FP32 sqrt unit")
+      a.counted_as = "one in the vector unit (RMSNorm: one per token row)";
     else if (r.name.rfind("INT", 0) == 0)
       a.counted_as =
           "index comparators: hw.index.units x (n_head_groups + n_dim_groups) "

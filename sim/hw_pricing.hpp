@@ -15,7 +15,7 @@
 namespace cimba::sim {
 
 /// The technology point (node, supply) of the cost models.
-cost::TechPoint tech_of(const hw::HwParams& hw);
+using hw::tech_of;  // node, supply and clock of the cost models (hw/params.hpp)
 
 /// The CIM macro as the cost model sees it (see hw_pricing.cpp).
 cost::CimMacroParams cim_macro_params(const hw::HwParams& hw);

@@ -144,7 +144,7 @@ struct QuantConfig {
   int a_bits = hw::CimParams{}.a_bits;  // 8..16
   RangeMode a_range = RangeMode::Static;
   int slice_bits = hw::CimParams{}.slice_bits;                           // 1..a_bits
-  int overlap_bits = 4;                                                  // 0..slice_bits-1
+  int overlap_bits = 0;  // 0..slice_bits-1 (default: plain 4-bit digits of a_bits 12)
   InputEncodingMode input_encoding = InputEncodingMode::TwosComplement;  // sign_magnitude: O = 0
   int weight_slice_bits = 0;  // 0..w_bits; 0: one signed analog weight (no digit columns)
   WeightEncodingMode weight_encoding = WeightEncodingMode::TwosComplement;
@@ -174,6 +174,8 @@ struct CimConfig {
   int cols_per_adc = hw::CimParams{}.cols_per_adc;  // output columns sharing one ADC
   int macros = hw::CimParams{}.macros;              // 0: as many as residency needs
   hw::WeightPlacement weights = hw::CimParams{}.weights;
+  hw::InputDrive dac = hw::CimParams{}.dac;
+  double pulse_ns = hw::CimParams{}.pulse_ns;
   int input_cycles_per_slice = hw::CimParams{}.input_cycles_per_slice;
   int write_cycles_per_row = hw::CimParams{}.write_cycles_per_row;
   int shift_add_latency = hw::CimParams{}.shift_add_latency;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "models/common/error.hpp"
+#include "models/cost/dac.hpp"
 #include "models/cost/digital.hpp"
 #include "models/cost/sram.hpp"
 
@@ -112,6 +113,36 @@ CimCellEnergy cim_cell_energy(CimCellType cell, const TechPoint& tech, double ma
   return e;
 }
 
+const char* input_encoding_name(InputEncoding encoding) {
+  switch (encoding) {
+    case InputEncoding::kBitSerial:
+      return "bit_serial";
+    case InputEncoding::kPulseCount:
+      return "pulse_count";
+    case InputEncoding::kAmplitude:
+      return "amplitude";
+  }
+  return "?";
+}
+
+double cim_row_line_cap_fF(CimCellType cell, const TechPoint& tech, int cols) {
+  const double v = tech.vdd_V;
+  return double(cols) * cim_cell_energy(cell, tech).row_line_fJ / (v * v);
+}
+
+double cim_input_drive_ns(const CimMacroParams& p) {
+  switch (p.encoding) {
+    case InputEncoding::kBitSerial:
+      return p.pulse_width_ns;
+    case InputEncoding::kPulseCount:
+      return (std::ldexp(1.0, p.dac_bits) - 1.0) * p.pulse_width_ns;
+    case InputEncoding::kAmplitude:
+      return std::max(p.pulse_width_ns,
+                      r2r_dac_settle_ns(p.dac_bits, cim_row_line_cap_fF(p.cell, p.tech, p.cols)));
+  }
+  return p.pulse_width_ns;
+}
+
 double cim_cell_energy_fJ(CimCellType cell, const TechPoint& tech, const CimCalibration& cal,
                           double max_pulses) {
   if (!(cal.array_energy_factor > 0.0))
@@ -141,10 +172,19 @@ CimMacroCost cim_macro_cost(const CimMacroParams& p) {
   if (!(p.cal.adc_energy_factor > 0.0 && p.cal.adc_area_factor > 0.0))
     throw InvalidArgument("cost: CIM ADC calibration factors must be > 0");
 
+  if (p.encoding == InputEncoding::kAmplitude)
+    check_int("amplitude DAC bits", p.dac_bits, 1, kMaxAmplitudeDacBits);
+  const double own_drive_ns = cim_input_drive_ns(p);
+  if (!(p.drive_ns == 0.0 || p.drive_ns >= own_drive_ns * (1.0 - 1e-12)))
+    throw InvalidArgument("cost: CIM drive time " + std::to_string(p.drive_ns) +
+                          " ns is shorter than the input encoding needs (" +
+                          std::to_string(own_drive_ns) + " ns)");
+  const double drive_ns = p.drive_ns > 0.0 ? p.drive_ns : own_drive_ns;
+
   CimMacroCost c;
   const double rows = p.rows, cols = p.cols;
   const double max_pulses =
-      p.encoding == InputEncoding::kBitSerial ? 1.0 : std::ldexp(1.0, p.dac_bits) - 1.0;
+      p.encoding == InputEncoding::kPulseCount ? std::ldexp(1.0, p.dac_bits) - 1.0 : 1.0;
   const double pulses = p.input_activity * max_pulses;
   const int slices = (p.input_bits + p.dac_bits - 1) / p.dac_bits;
 
@@ -155,8 +195,15 @@ CimMacroCost cim_macro_cost(const CimMacroParams& p) {
       rows * cols * pulses * cim_cell_energy_fJ(p.cell, p.tech, p.cal, max_pulses) * 1e-3;
 
   // Input drivers: bit-serial -> a 1-bit input register per row written once per activation;
-  // pulse count -> a dac_bits down-counter (register + adder) per row, stepped once per pulse.
-  if (p.encoding == InputEncoding::kBitSerial) {
+  // pulse count -> a dac_bits down-counter (register + adder) per row, stepped once per pulse;
+  // amplitude -> an amplitude DAC per row holding its level for the drive time.
+  if (p.encoding == InputEncoding::kAmplitude) {
+    const ComponentCost dac =
+        amplitude_dac(p.dac_bits, p.tech, cim_row_line_cap_fF(p.cell, p.tech, p.cols), drive_ns);
+    c.driver_energy_pJ = rows * dac.energy_pJ;
+    c.driver_area_um2 = rows * dac.area_um2;
+    c.leakage_uW += rows * dac.leakage_uW;
+  } else if (p.encoding == InputEncoding::kBitSerial) {
     const ComponentCost reg = register_bits(1, p.tech);
     c.driver_energy_pJ = rows * reg.energy_pJ;
     c.driver_area_um2 = rows * reg.area_um2;
@@ -172,16 +219,14 @@ CimMacroCost cim_macro_cost(const CimMacroParams& p) {
   // ADCs: one conversion per (combined) column per activation.
   c.conversions_per_activation = conversions;
   c.adc_count = conversions / p.conversions_per_adc;
-  const double drive_ns = max_pulses * p.pulse_width_ns;
   AdcParams ap;
   ap.bits = p.adc_bits;
   ap.node_nm = p.tech.node_nm;
   ap.vdd_V = p.tech.vdd_V;
   // The rate of one ADC: given (the timed conversion), or back to back at the model's own
   // conversion time (adc_conversion_ns).
-  ap.sample_rate_Hz = p.adc_sample_rate_Hz > 0.0
-                          ? p.adc_sample_rate_Hz
-                          : 1e9 / adc_conversion_ns(p.adc_model, p.adc_bits);
+  ap.sample_rate_Hz = p.adc_sample_rate_Hz > 0.0 ? p.adc_sample_rate_Hz
+                                                 : 1e9 / adc_conversion_ns(p.adc_model, p.adc_bits);
   c.adc = adc_cost(p.adc_model, ap);
   // The Jia-fitted ADC factors belong to the model they were fitted for (sar) only.
   if (p.adc_model == kCalibratedAdcModel) {

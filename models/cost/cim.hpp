@@ -11,8 +11,10 @@
 //                 capacitor C_cell V^2 + the column (compute) line share, per product = 1;
 //               read-port discharge (8T / 6T, Sinangil et al.): read word line share per pulse +
 //                 a partial read-bit-line discharge C_RBL V dV per pulse.
-//   drivers : per row, the input register (bit-serial) or a dac_bits down-counter stepped once per
-//             pulse (pulse-count DAC), from the digital models (digital.hpp).
+//   drivers : per row, the input register (bit-serial), a dac_bits down-counter stepped once per
+//             pulse (pulse-count DAC), from the digital models (digital.hpp), or an amplitude
+//             DAC held for the drive time (amplitude_dac, dac.hpp; the array then sees one
+//             level per activation: pulses = input_activity).
 //   ADC     : cols / cols_per_conversion conversions of the selected ADC model (adc.hpp), x the
 //             calibration factor for the sar model it was fitted for, on cols /
 //             cols_per_conversion / conversions_per_adc ADCs.
@@ -24,8 +26,8 @@
 // Calibration. array_energy_factor (measured / physics array energy) and the two ADC factors
 // (energy, area) are fitted on ONE published macro -- Jia et al., JSSC 2020 (65 nm) -- by
 // fit_calibration_on_jia() (validation.hpp) and then used unchanged for every other design and
-// every cell type; the ADC factors only for the sar model they were fitted with. The defaults below are that fit (a test keeps them equal).
-// docs/cost-models.md shows the arithmetic.
+// every cell type; the ADC factors only for the sar model they were fitted with. The defaults below
+// are that fit (a test keeps them equal). docs/cost-models.md shows the arithmetic.
 #include <string>
 
 #include "models/cost/adc.hpp"
@@ -93,7 +95,16 @@ CimCellEnergy cim_cell_energy(CimCellType cell, const TechPoint& tech, double ma
 enum class InputEncoding {
   kBitSerial,   ///< one bit per activation (dac_bits = 1): input_bits activations per input
   kPulseCount,  ///< dac_bits per activation as 0 .. 2^dac_bits - 1 word-line pulses
+  kAmplitude,   ///< dac_bits per activation as one word-line level from an amplitude DAC
+                ///< (amplitude_dac, dac.hpp) held for the drive time
 };
+
+/// "bit_serial" | "pulse_count" | "amplitude" (the hw.cim.dac names).
+const char* input_encoding_name(InputEncoding encoding);
+
+/// Capacitance one row driver charges: cols x (wire over one cell pitch + one gate), the row-line
+/// capacitance of cim_cell_energy (fF).
+double cim_row_line_cap_fF(CimCellType cell, const TechPoint& tech, int cols);
 
 /// The ADC model the ADC factors of CimCalibration are fitted for (Jia's 8-bit SAR ADCs); no
 /// other model is multiplied by them.
@@ -123,6 +134,9 @@ struct CimMacroParams {
   double adc_sample_rate_Hz = 0;  ///< rate of one ADC; 0: back to back at adc_conversion_ns
   int acc_bits = 24;              ///< shift-add accumulator width
   double pulse_width_ns = 1.0;    ///< word-line pulse (design parameter)
+  /// Time one input slice is driven (ns); 0: cim_input_drive_ns (the encoding's own). A given
+  /// drive time must be at least the encoding's own (the timing rounds it up to whole cycles).
+  double drive_ns = 0;
   TechPoint tech{};
   CimCalibration cal{};
 };
@@ -146,6 +160,10 @@ struct CimMacroCost {
 /// cal.array_energy_factor.
 double cim_cell_energy_fJ(CimCellType cell, const TechPoint& tech, const CimCalibration& cal,
                           double max_pulses = 1.0);
+
+/// The drive time of one input slice: bit-serial one pulse; pulse count 2^dac_bits - 1 pulses;
+/// amplitude max(one pulse, the DAC's settling into the row line, r2r_dac_settle_ns) (ns).
+double cim_input_drive_ns(const CimMacroParams& p);
 
 /// Cost of one CIM macro; throws cimba::InvalidArgument on out-of-range parameters.
 CimMacroCost cim_macro_cost(const CimMacroParams& p);

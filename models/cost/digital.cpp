@@ -114,6 +114,23 @@ ComponentCost mux(int bits, int inputs, const TechPoint& tech) {
                 "transistor count x Horowitz-derived per-transistor energy/area; Stillmaker-Baas");
 }
 
+ComponentCost logic_gates(int gates, const TechPoint& tech) {
+  check_range("logic gates", gates, 1, 1000000);
+  const double e45 = gates * 4.0 * kTransistorEnergy45_pJ;
+  const double a45 = gates * 4.0 * kTransistorArea45_um2;
+  return from45(e45, a45, 1.0, tech, std::to_string(gates) + " NAND2-equivalent gates",
+                "NAND2 = 4 transistors x Horowitz-derived per-transistor energy/area; "
+                "Stillmaker-Baas");
+}
+
+ComponentCost thermometer_encoder(int inputs, const TechPoint& tech) {
+  check_range("encoder inputs", inputs, 2, 4096);
+  const int out_bits = static_cast<int>(std::ceil(std::log2(static_cast<double>(inputs))));
+  ComponentCost c = logic_gates(inputs - 1 + out_bits * ((inputs + 1) / 2), tech);
+  c.action = "encode " + std::to_string(inputs) + " compare results";
+  return c;
+}
+
 ComponentCost register_bits(int bits, const TechPoint& tech) {
   check_range("register bits", bits, 1, 4096);
   const double e45 = bits * kDffTransistors * kTransistorEnergy45_pJ;
@@ -187,6 +204,59 @@ ComponentCost softplus_unit(FunctionImpl impl, const TechPoint& tech, int segmen
   c.latency_ns += 14.0 / tech.clock_GHz;
   c.action = "softplus (FP32 exact)";
   c.source = "composition of Horowitz ISSCC 2014 units (see digital.cpp); Stillmaker-Baas";
+  return c;
+}
+
+namespace {
+
+// The 8-bit seed of a Newton-Raphson iteration: a 256-entry x 8-bit table in flip-flops read
+// through an 8-bit 256:1 mux (storage written at configuration time, as the PWL coefficients).
+void add_seed_table(ComponentCost& c, const TechPoint& tech) {
+  const ComponentCost entry = register_bits(8, tech);
+  c.area_um2 += 256 * entry.area_um2;
+  c.leakage_uW += 256 * entry.leakage_uW;
+  add(c, mux(8, 256, tech), 1.0);
+}
+
+}  // namespace
+
+ComponentCost fp32_divider(const TechPoint& tech) {
+  ComponentCost c;
+  add_seed_table(c, tech);
+  add(c, fp32_multiplier(tech), 5.0);
+  add(c, fp32_adder(tech), 2.0);
+  c.latency_ns = 8.0 / tech.clock_GHz;  // seed, 2 x (mul, add, mul), final mul
+  c.action = "FP32 divide (Newton-Raphson, 2 iterations)";
+  c.source =
+      "Newton-Raphson reciprocal (Oberman & Flynn 1997) from Horowitz ISSCC 2014 FP32 units; "
+      "Stillmaker-Baas";
+  return c;
+}
+
+ComponentCost fp32_sqrt_unit(const TechPoint& tech) {
+  ComponentCost c;
+  add_seed_table(c, tech);
+  add(c, fp32_multiplier(tech), 7.0);
+  add(c, fp32_adder(tech), 2.0);
+  add(c, int_adder(8, tech), 2.0);
+  c.latency_ns = 10.0 / tech.clock_GHz;  // seed, 2 x (mul, mul, add, mul), final mul
+  c.action = "FP32 sqrt (Newton-Raphson on 1/sqrt, 2 iterations)";
+  c.source =
+      "Newton-Raphson reciprocal square root (Oberman & Flynn 1997) from Horowitz ISSCC 2014 "
+      "FP32 units; Stillmaker-Baas";
+  return c;
+}
+
+ComponentCost silu_unit(FunctionImpl impl, const TechPoint& tech, int segments) {
+  ComponentCost c = exp_unit(impl, tech, segments);
+  const double exp_latency = c.latency_ns;
+  add(c, fp32_adder(tech), 1.0);
+  const ComponentCost div = fp32_divider(tech);
+  add(c, div, 1.0);
+  c.latency_ns = exp_latency + 1.0 / tech.clock_GHz + div.latency_ns;
+  c.action = std::string("SiLU (exp ") + (impl == FunctionImpl::kPwlInt16 ? "PWL" : "FP32 exact") +
+             " + add + divide)";
+  c.source = "exp_unit + fp32_adder + fp32_divider (see digital.cpp); Stillmaker-Baas";
   return c;
 }
 

@@ -62,6 +62,15 @@ ComponentCost fp16_multiplier(const TechPoint& tech);
 ComponentCost comparator(int bits, const TechPoint& tech);
 /// `inputs`-to-1 multiplexer of `bits`-wide words (2 <= inputs <= 4096, 1 <= bits <= 1024).
 ComponentCost mux(int bits, int inputs, const TechPoint& tech);
+/// `gates` NAND2-equivalent gates (1..1e6) of random logic, every gate switching once per action:
+/// 4 transistors each at the Horowitz-derived per-transistor energy and area (at 45 nm,
+/// 0.54 fJ and 0.64 um^2 per gate; NeuroSim's 45 nm NAND2 is 0.52 fJ and 0.646 um^2,
+/// docs/notes/issue12-sources.md section 4).
+ComponentCost logic_gates(int gates, const TechPoint& tech);
+/// Thermometer-to-binary encoder of `inputs` (2..4096) compare results: the first 1-to-0
+/// transition (inputs - 1 gates) one-hot encoded into ceil(log2 inputs) bits by an OR tree
+/// (inputs / 2 gates per output bit).
+ComponentCost thermometer_encoder(int inputs, const TechPoint& tech);
 /// Edge-triggered register of `bits` flip-flops (1..4096); action = one clocked write.
 ComponentCost register_bits(int bits, const TechPoint& tech);
 
@@ -74,5 +83,15 @@ enum class FunctionImpl {
 ComponentCost exp_unit(FunctionImpl impl, const TechPoint& tech, int segments = 32);
 /// softplus(x) = log(1 + exp(x)). Same parameters as exp_unit.
 ComponentCost softplus_unit(FunctionImpl impl, const TechPoint& tech, int segments = 32);
+/// FP32 a / b by Newton-Raphson on the reciprocal (Oberman & Flynn, IEEE Trans. Computers
+/// 46(8):833-854, 1997, doi:10.1109/12.609274): an 8-bit seed from a 256-entry table, two
+/// iterations x' = x (2 - b x) (8 -> 16 -> 32 bits; 2 mul + 1 add each), then a x (1 mul).
+ComponentCost fp32_divider(const TechPoint& tech);
+/// FP32 sqrt(a) by Newton-Raphson on 1/sqrt(a) (same reference): an 8-bit seed table, two
+/// iterations y' = y (3 - a y^2) / 2 (3 mul + 1 add each; the halving is an exponent decrement,
+/// 1 INT8 add), then sqrt(a) = a y (1 mul).
+ComponentCost fp32_sqrt_unit(const TechPoint& tech);
+/// SiLU(x) = x / (1 + exp(-x)): exp_unit(impl) + 1 FP32 add + fp32_divider.
+ComponentCost silu_unit(FunctionImpl impl, const TechPoint& tech, int segments = 32);
 
 }  // namespace cimba::cost

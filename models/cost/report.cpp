@@ -27,7 +27,8 @@ CostRow from_mem(const std::string& name, const SramCost& s, int width_bits) {
 std::vector<CostRow> cost_table(const AcceleratorDesc& d) {
   check_tech(d.tech);
   if (d.cim_macros < 0 || d.fp32_adders < 0 || d.fp32_multipliers < 0 || d.int_adders < 0 ||
-      d.exp_units < 0 || d.softplus_units < 0)
+      d.exp_units < 0 || d.softplus_units < 0 || d.silu_units < 0 || d.fp32_dividers < 0 ||
+      d.fp32_sqrt_units < 0)
     throw InvalidArgument("cost: component counts must be >= 0");
   std::vector<CostRow> rows;
 
@@ -46,6 +47,7 @@ std::vector<CostRow> cost_table(const AcceleratorDesc& d) {
   m.conversions_per_adc = d.cim_conversions_per_adc;
   m.acc_bits = d.cim_acc_bits;
   m.pulse_width_ns = d.cim_pulse_width_ns;
+  m.drive_ns = d.cim_drive_ns;
   m.tech = d.tech;
   m.cal = d.cim_cal;
   const CimMacroCost c = cim_macro_cost(m);
@@ -60,9 +62,13 @@ std::vector<CostRow> cost_table(const AcceleratorDesc& d) {
                   (d.cim_cell == CimCellType::k8T1C ? ", 2 fF cell capacitor (CiMLoop's Jia model)"
                                                     : ", partial RBL discharge") +
                   " x Jia-fitted array factor; bitcells (sram.cpp); MC2-RAM 8T/8T1C"});
-  rows.push_back(CostRow{"CIM input drivers/DAC", n, c.driver_area_um2, c.driver_energy_pJ,
-                         "activation (all rows)", 0.0, 0.0,
-                         "24T DFF / counter from Horowitz-derived digital models"});
+  rows.push_back(CostRow{
+      "CIM input drivers/DAC", n, c.driver_area_um2, c.driver_energy_pJ, "activation (all rows)",
+      d.cim_drive_ns > 0.0 ? d.cim_drive_ns : cim_input_drive_ns(m), 0.0,
+      d.cim_encoding == InputEncoding::kAmplitude
+          ? "R-2R amplitude DAC per row (dac.hpp: Wang et al. JSSC 2023 organisation, CiMLoop "
+            "R_u, hwcomponents-library resistor density)"
+          : "24T DFF / counter from Horowitz-derived digital models"});
   rows.push_back(
       CostRow{"ADC (" + adc_model_name(d.adc_model) + ", " + std::to_string(d.adc_bits) + " b)",
               n * c.adc_count, c.adc.area_um2, c.adc.energy_pJ, "convert", c.adc.latency_ns,
@@ -94,6 +100,12 @@ std::vector<CostRow> cost_table(const AcceleratorDesc& d) {
   rows.push_back(from("exp unit", d.exp_units, exp_unit(d.sfu_impl, d.tech, d.pwl_segments)));
   rows.push_back(
       from("softplus unit", d.softplus_units, softplus_unit(d.sfu_impl, d.tech, d.pwl_segments)));
+  if (d.silu_units > 0)
+    rows.push_back(from("SiLU unit", d.silu_units, silu_unit(d.sfu_impl, d.tech, d.pwl_segments)));
+  if (d.fp32_dividers > 0)
+    rows.push_back(from("FP32 divider", d.fp32_dividers, fp32_divider(d.tech)));
+  if (d.fp32_sqrt_units > 0)
+    rows.push_back(from("FP32 sqrt unit", d.fp32_sqrt_units, fp32_sqrt_unit(d.tech)));
 
   const DramPreset dram = dram_preset(d.dram);
   rows.push_back(CostRow{"DRAM " + dram.name, 1, 0.0, dram_transfer_energy_pJ(dram, 64.0),

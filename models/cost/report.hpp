@@ -35,6 +35,7 @@ struct AcceleratorDesc {
   int cim_cols_per_conversion = 1;
   int cim_conversions_per_adc = 8;  ///< columns time-multiplexed per ADC
   double cim_pulse_width_ns = 1.0;
+  double cim_drive_ns = 0.0;  ///< one input slice's drive; 0: the encoding's own (CimMacroParams)
   int cim_acc_bits = 24;
   AdcModel adc_model = AdcModel::kSurvey;  ///< hw.cim.adc.model
   int adc_bits = 6;
@@ -56,6 +57,9 @@ struct AcceleratorDesc {
   int int_adder_bits = 32;
   int exp_units = 16;
   int softplus_units = 16;
+  int silu_units = 0;       ///< SiLU datapaths (silu_unit)
+  int fp32_dividers = 0;    ///< FP32 dividers (fp32_divider)
+  int fp32_sqrt_units = 0;  ///< FP32 square roots (fp32_sqrt_unit)
   FunctionImpl sfu_impl = FunctionImpl::kPwlInt16;
   int pwl_segments = 32;
 

@@ -179,6 +179,10 @@ json accelerator_json(const hw::HwParams& hw, const hw::HwReport& r, std::int64_
           {"outputs_per_macro", hw.cim.outputs_per_macro()},
           {"adc_bits", hw.cim.adc.bits},
           {"adc_conversion_ns", hw.cycles_to_ns(hw::adc_conversion_cycles(hw))},
+          // The input drive timed and priced: hw.cim.dac resolved, quant.slice_bits per drive.
+          {"input_dac", cost::input_encoding_name(hw.cim.input_encoding())},
+          {"input_slice_bits", hw.cim.slice_bits},
+          {"input_drive_ns", hw.cycles_to_ns(hw::cim_drive_cycles(hw))},
           {"mac_rows", hw.mac.rows},
           {"mac_cols", hw.mac.cols},
           {"dram_preset", hw.dram.preset},
@@ -257,7 +261,7 @@ json run_jit_hardware(const RunConfig& cfg, const JitHardwareInput& in) {
   const JitWorkloadConfig& jw = cfg.workload.jit;
   hw::HwParams hwp = to_hw_params(cfg);
   hwp.validate();
-  hw::check_adc_costable(hwp);
+  hw::check_cim_costable(hwp);
   JitHwRun run;
   const wl::JitQuantConfig hq = hw::apply_hw(in.quant, hwp);
   // The CIM planned over the whole model (hw.cim.weights, hw.cim.macros 0 = sized to it).

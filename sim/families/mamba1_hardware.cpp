@@ -277,6 +277,10 @@ json accelerator_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaH
           {"adc_bits", hw.cim.adc.bits},
           {"adcs_per_macro", mp.cols / mp.cols_per_conversion / mp.conversions_per_adc},
           {"adc_conversion_ns", hw.cycles_to_ns(hw::adc_conversion_cycles(hw))},
+          // The input drive timed and priced: hw.cim.dac resolved, quant.slice_bits per drive.
+          {"input_dac", cost::input_encoding_name(hw.cim.input_encoding())},
+          {"input_slice_bits", hw.cim.slice_bits},
+          {"input_drive_ns", hw.cycles_to_ns(hw::cim_drive_cycles(hw))},
           {"adc_cost_model_latency_ns", adc_latency_ns},
           {"dram_preset", hw.dram.preset},
           {"dram_bandwidth_gbps", hw.dram_bandwidth_gbps()},
@@ -347,6 +351,13 @@ json notes_json(const RunConfig& cfg, const hw::HwParams& hw, const MambaHwRun& 
                                       : std::string("the model's own")) +
       "); priced at the rate the timing runs each ADC, " + fmt(mp.adc_sample_rate_Hz * 1e-6, 4) +
       " Msamples/s (ADC cycle time " + fmt(adc_latency_ns, 4) + " ns)");
+  notes.push_back(
+      "input drive: " + std::string(cost::input_encoding_name(mp.encoding)) + " (hw.cim.dac " +
+      hw::input_drive_name(hw.cim.dac) + ") of " + std::to_string(mp.dac_bits) + "-bit slices, " +
+      fmt(mp.drive_ns, 4) + " ns per slice (" +
+      (hw.cim.input_cycles_per_slice > 0 ? std::string("hw.cim.input_cycles_per_slice")
+                                         : std::string("the drive's own time")) +
+      "), timed and priced alike; a CIM step is max(drive, hw.cim.cols_per_adc conversions)");
   const auto& ql = cfg.quant.layers;
   bool per_type = false;
   for (const LinearTypeOverride* o : {&ql.in_proj, &ql.x_proj, &ql.dt_proj, &ql.out_proj})
@@ -366,7 +377,7 @@ json run_mamba_hardware(const RunConfig& cfg, const wl::MambaModel& model,
                         const std::function<void(int)>& layer_done) {
   hw::HwParams hw = to_hw_params(cfg);
   hw.validate();
-  hw::check_adc_costable(hw);
+  hw::check_cim_costable(hw);
   // The CIM planned over the whole model (hw.cim.weights, hw.cim.macros 0 = sized to it).
   const wl::Mamba1LayerShape shape = layer_shape(model.config, windows.window);
   const hw::CimWeightPlan plan = hw::plan_cim_weights(

@@ -53,7 +53,8 @@ inline numerics::MatrixF random_input(std::int64_t rows, std::int64_t cols, std:
 }
 
 /// The hardware parameters of the small tests: 64 x 64 macros, 2-bit cells (4 per weight, 16
-/// outputs per macro), 2 outputs per ADC, 2 ns conversions at 1000 MHz, 16 macros, wide SRAMs.
+/// outputs per macro), 2 outputs per ADC, 2 ns conversions at 1000 MHz, 16 macros, wide SRAMs,
+/// 8-bit input slices.
 inline HwParams small_hw() {
   HwParams hw = default_hw_params();
   hw.clock_mhz = 1000.0;
@@ -66,6 +67,9 @@ inline HwParams small_hw() {
   hw.cim.weights = WeightPlacement::Auto;  // resident when the layer fits the 16 macros
   hw.cim.adc.bits = 10;
   hw.cim.adc.conversion_ns = 2.0;
+  // The numerics' default slices (2 overlapped 8-bit slices), driven by amplitude DACs: one
+  // cycle on a 64-column row line.
+  hw.cim.slice_bits = 8;
   hw.sram_default = SramParams{0, 1024, 2};
   hw.dram.bandwidth_gbps = 16.0;
   hw.dram.latency_ns = 50.0;

@@ -23,10 +23,12 @@ namespace cimba::hw {
 namespace {
 
 // The accelerator of these tests: the defaults with 16 macros, weights resident when the
-// block's tiles fit them (hw.cim.weights auto).
+// block's tiles fit them (hw.cim.weights auto), driven with the numerics' default input slices
+// (2 overlapped 8-bit slices: amplitude DACs).
 HwParams jit_test_hw() {
   HwParams p = default_hw_params();
   p.cim.macros = 16;
+  p.cim.slice_bits = 8;
   p.cim.weights = WeightPlacement::Auto;
   return p;
 }
@@ -317,8 +319,9 @@ TEST(HwMambaReal, Layer0L64BitIdenticalAndCycleExact) {
   EXPECT_TRUE(bit_identical(ex.output(), test::reference_block(model, ex.quant(), x)));
 
   // Latencies (default_hw_params: 1000 MHz; CIM 256 x 256, 2-bit cells -> 64 outputs per macro,
-  // 16 macros, step = max(1, 8 columns per ADC x 5 cycles) = 40, 2 slices: round compute
-  // 1 + 64 x 2 x 40 + 1 = 5122; SRAM 256 bits x 2 ports = 512 bits/cycle; DDR4-3200 25.6 GB/s
+  // 16 macros, step = max(drive 2, 8 columns per ADC x 5 cycles) = 40, 2 slices: round compute
+  // 2 + 64 x 2 x 40 + 1 = 5123 (the drive: 8-bit amplitude DACs settling into a 256-column row
+  // line, 1.25 ns -> 2 cycles); SRAM 256 bits x 2 ports = 512 bits/cycle; DDR4-3200 25.6 GB/s
   // + 41.25 ns):
   // load_x 196608 B: 41.25 + 7680 -> 7722; load_w.in_proj 3072 x 768 B: 41.25 + 92160 -> 92202
   EXPECT_EQ(latency_of(r, "load_x[t0:64]"), 7722);
@@ -326,35 +329,35 @@ TEST(HwMambaReal, Layer0L64BitIdenticalAndCycleExact) {
   // norm 64 x 768 = 49152: 2 x 3072 + 4 = 6148
   EXPECT_EQ(latency_of(r, "norm[t0:64]"), 6148);
   // in_proj: 3 row tiles x 48 column tiles = 144 tiles = 9 rounds of 16; each programs 16 tiles x
-  // 256 rows x 64 outputs x 4 cells x 2 bits = 2097152 bits / 512 = 4096 cycles, then 5122
-  EXPECT_EQ(latency_of(r, "in_proj[t0:64]"), 9 * (4096 + 5122));  // 82962
+  // 256 rows x 64 outputs x 4 cells x 2 bits = 2097152 bits / 512 = 4096 cycles, then 5123
+  EXPECT_EQ(latency_of(r, "in_proj[t0:64]"), 9 * (4096 + 5123));  // 82971
   // conv 64 x 1536 = 98304 / 16 + 8 = 6152
   EXPECT_EQ(latency_of(r, "conv1d[t0:64]"), 6152);
   // x_proj: 6 row tiles x 2 column tiles (64 + 16 outputs) = 12 tiles, 1 round: program
-  // 6 x 256 x (64 + 16) x 4 x 2 bits = 983040 / 512 = 1920; + 5122 = 7042
-  EXPECT_EQ(latency_of(r, "x_proj[t0:64]"), 7042);
+  // 6 x 256 x (64 + 16) x 4 x 2 bits = 983040 / 512 = 1920; + 5123 = 7043
+  EXPECT_EQ(latency_of(r, "x_proj[t0:64]"), 7043);
   // dt_proj: 1 row tile of 48 rows x 24 column tiles: rounds of 16 and 8 tiles:
-  // (16 x 48 x 64 x 8 bits / 512 = 768) + 5122 + (384 + 5122) = 11396
-  EXPECT_EQ(latency_of(r, "dt_proj[t0:64]"), 11396);
+  // (16 x 48 x 64 x 8 bits / 512 = 768) + 5123 + (384 + 5123) = 11398
+  EXPECT_EQ(latency_of(r, "dt_proj[t0:64]"), 11398);
   // scan of 256 channels: passes 256 x 16 / 16 + 256 / 16 = 272 > rec 13: 7 + 64 x 272 + 18
   EXPECT_EQ(latency_of(r, "scan[t0:64][d0:256]"), 17433);
   EXPECT_EQ(latency_of(r, "gate[t0:64][d0:256]"), 1028);  // 64 x 256 / 16 + 4
   // out_proj block j: 1 row tile x 12 column tiles, 1 round: program 12 x 256 x 64 x 8 bits / 512
-  // = 3072, + 5122 = 8194
-  EXPECT_EQ(latency_of(r, "out_proj[t0:64][k0:256]"), 8194);
+  // = 3072, + 5123 = 8195
+  EXPECT_EQ(latency_of(r, "out_proj[t0:64][k0:256]"), 8195);
   EXPECT_EQ(latency_of(r, "residual[t0:64]"), 3076);  // 49152 / 16 + 4
   EXPECT_EQ(latency_of(r, "store[t0:64]"), 7722);
   // Schedule: DRAM loads x then the in_proj weights (7722 + 92202 = 99924); the norm is long done,
   // so in_proj starts at 99924; then conv, x_proj, dt_proj in a chain (their weights arrived at
-  // 104766 and 107688): T0 = 99924 + 82962 + 6152 + 7042 + 11396 = 207476. The six scans run back
-  // to back (6 x 17433 = 104598); gate j + out_proj j (1028 + 8194 = 9222 < 17433) overlap the
-  // next scan, so only the last block's are exposed: 207476 + 104598 + 1028 + 8194 = 321296;
-  // residual 3076, store 7722: 332094.
-  EXPECT_EQ(r.total_cycles, 332094);
-  // Critical path: DRAM 7722 + 92202 + 7722 = 107646, CIM 82962 + 7042 + 11396 + 8194 = 109594,
+  // 104766 and 107688): T0 = 99924 + 82971 + 6152 + 7043 + 11398 = 207488. The six scans run back
+  // to back (6 x 17433 = 104598); gate j + out_proj j (1028 + 8195 = 9223 < 17433) overlap the
+  // next scan, so only the last block's are exposed: 207488 + 104598 + 1028 + 8195 = 321309;
+  // residual 3076, store 7722: 332107.
+  EXPECT_EQ(r.total_cycles, 332107);
+  // Critical path: DRAM 7722 + 92202 + 7722 = 107646, CIM 82971 + 7043 + 11398 + 8195 = 109607,
   // SSM 104598, conv 6152, vector 1028 + 3076 = 4104: the CIM bounds the layer (just ahead of
   // DRAM).
-  EXPECT_EQ(r.unit(UnitId::Cim).critical_path_cycles, 109594);
+  EXPECT_EQ(r.unit(UnitId::Cim).critical_path_cycles, 109607);
   EXPECT_EQ(r.unit(UnitId::Dram).critical_path_cycles, 107646);
   EXPECT_EQ(r.unit(UnitId::Ssm).critical_path_cycles, 104598);
   EXPECT_EQ(r.bounding_unit, "cim");

@@ -193,7 +193,8 @@ TEST(HwLayer, BatchSharesWeightLoadsAndMultipliesTheDataWork) {
 // mamba-130m-shaped layer (768, 1536, 16, 48, 4) on the default accelerator (28 nm, 1000 MHz,
 // 256 x 256 macros with 8 weight columns per ADC and 5 ns conversions, weights resident, SRAM
 // 256 b x 2 ports = 512 b/cycle, the state 1024 b/cycle, the parameters 512 b/cycle, LPDDR4
-// 17.064 GB/s + 52.9 ns), SSM input int8, W8A12 in 2 overlapped 8-bit slices. Every figure is
+// 17.064 GB/s + 52.9 ns), SSM input int8, W8A12 in 3 plain 4-bit slices driven as 15-pulse
+// trains (quant.slice_bits 4, hw.cim.dac auto -> pulse_count, 1 ns pulses). Every figure is
 // derived by hand below; the hardware model must agree to the cycle and the bit.
 TEST(HwLayer, WorkedExampleOneChunkOfTheDefaultLayer) {
   HwParams hw = default_hw_params();
@@ -205,6 +206,10 @@ TEST(HwLayer, WorkedExampleOneChunkOfTheDefaultLayer) {
   const numerics::MatrixF x = test::random_input(64, 768, 5);
   LayerQuant base;
   base.ssm_input = SsmInputScheme::Int8;
+  for (auto& l : base.linear) {  // the run's defaults (quant.slice_bits 4, overlap_bits 0)
+    l.slice_bits = hw.cim.slice_bits;
+    l.overlap_bits = 0;
+  }
   const LayerQuant q = calibrate_static(model.layers[0], shape, base, hw, x, 64);
   const auto program =
       workloads::build_mamba1_layer_program(shape, mamba1_program_options(hw, shape, q, 64, 4));
@@ -217,16 +222,16 @@ TEST(HwLayer, WorkedExampleOneChunkOfTheDefaultLayer) {
   EXPECT_EQ(latency_of(r, "norm[t0:64]"), 6148);
   EXPECT_EQ(r.ledger.count("sram.xn", Action::SramWriteBit), 49152 * 16);
   // in_proj: 3072 outputs / 64 per macro (256 cols / 4 cells of 2 bits) = 48 x 3 row tiles =
-  // 144 tiles, one round: 1 + 64 tokens x 2 slices x (8 columns x 5 cycles) + 1 = 5122; but xz
-  // is written in FP32: 64 x 3072 x 32 / 512 = 12288 cycles: memory-bound.
+  // 144 tiles, one round: drive 15 + 64 tokens x 3 slices x max(15, 8 columns x 5 cycles) + 1 =
+  // 7696; but xz is written in FP32: 64 x 3072 x 32 / 512 = 12288 cycles: memory-bound.
   EXPECT_EQ(latency_of(r, "in_proj[t0:64]"), 12288);
   // conv: 64 x 1536 = 98304 elements / 16 lanes + 8 = 6152 (xz read 6144, u written int8 1536).
   EXPECT_EQ(latency_of(r, "conv1d[t0:64]"), 6152);
-  // x_proj: 80 outputs -> 2 x 6 row tiles, one round: 5122 (u read 64 x 1536 x 8 / 512 = 1536).
-  EXPECT_EQ(latency_of(r, "x_proj[t0:64]"), 5122);
-  // dt_proj: 1536 outputs -> 24 tiles of K 48: 5122; delta written FP32 64 x 1536 x 32 / 512 =
-  // 6144: memory-bound.
-  EXPECT_EQ(latency_of(r, "dt_proj[t0:64]"), 6144);
+  // x_proj: 80 outputs -> 2 x 6 row tiles, one round: 7696 (u read 64 x 1536 x 8 / 512 = 1536).
+  EXPECT_EQ(latency_of(r, "x_proj[t0:64]"), 7696);
+  // dt_proj: 1536 outputs -> 24 tiles of K 48: 7696 > delta written FP32 64 x 1536 x 32 / 512 =
+  // 6144.
+  EXPECT_EQ(latency_of(r, "dt_proj[t0:64]"), 7696);
   // scan of a 256-channel block: passes 256 x 16 / 16 + 256 / 16 = 272 > recurrence 13, so
   // II 272; (4 + 3) + 64 x 272 + (3 + 4 x 3 + 3) = 17433. Its parameters (A per (d, n, t), D per
   // (d, t)): (64 x 256 x 16 + 64 x 256) x 32 / 512 = 17408 < 17433; the state read + write
@@ -235,10 +240,10 @@ TEST(HwLayer, WorkedExampleOneChunkOfTheDefaultLayer) {
   EXPECT_EQ(r.ledger.count("sram.ssm_state", Action::SramReadBit), 6 * 64 * 256 * 16 * 32);
   // gate of a block: 16384 elements / 16 + 4 = 1028 (y and xz read 1024 each, g 16-bit 512).
   EXPECT_EQ(latency_of(r, "gate[t0:64][d0:256]"), 1028);
-  // out_proj K-partial on block 0: 768 outputs -> 12 tiles of one row tile: 5122; mo written
-  // FP32 64 x 768 x 32 / 512 = 3072 (block 1 on also reads it back: 6144).
-  EXPECT_EQ(latency_of(r, "out_proj[t0:64][k0:256]"), 5122);
-  EXPECT_EQ(latency_of(r, "out_proj[t0:64][k256:512]"), 6144);
+  // out_proj K-partial on block 0: 768 outputs -> 12 tiles of one row tile: 7696; mo written
+  // FP32 64 x 768 x 32 / 512 = 3072 (block 1 on also reads it back: 6144 < 7696).
+  EXPECT_EQ(latency_of(r, "out_proj[t0:64][k0:256]"), 7696);
+  EXPECT_EQ(latency_of(r, "out_proj[t0:64][k256:512]"), 7696);
   // residual: 49152 / 16 + 4 = 3076 (x, mo read and out written FP32: 3072 each).
   EXPECT_EQ(latency_of(r, "residual[t0:64]"), 3076);
   EXPECT_EQ(latency_of(r, "store[t0:64]"), 11575);

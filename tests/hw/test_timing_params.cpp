@@ -5,6 +5,7 @@
 #include "hw/params.hpp"
 #include "hw/timing.hpp"
 #include "models/common/error.hpp"
+#include "models/cost/dac.hpp"
 
 namespace cimba::hw {
 namespace {
@@ -123,6 +124,64 @@ TEST(Timing, CimStepRoundAndProgram) {
   EXPECT_EQ(cim_program_cycles(hw, 64, 65536, SramParams{0, 256, 2}), 128);
   // narrow weight buffer: max(128, 65536 / 64) = 1024
   EXPECT_EQ(cim_program_cycles(hw, 64, 65536, SramParams{0, 64, 1}), 1024);
+}
+
+// The drive of one input slice comes from hw.cim.dac (auto: 1 bit bit-serial, 2..4 bits pulse
+// count, more amplitude): one 1 ns pulse, 2^b - 1 pulses, or the amplitude DAC's settling into
+// the row line; the step is bounded by it when the ADCs are fast, and an explicit
+// input_cycles_per_slice shorter than the drive is rejected.
+TEST(Timing, InputDriveFollowsTheDac) {
+  HwParams hw;
+  hw.clock_mhz = 1000.0;
+  hw.cim.cols_per_adc = 1;
+  hw.cim.adc.model = cost::AdcModel::kFlash;  // 1 ns conversions
+  hw.cim.adc.bits = 6;
+  hw.cim.slice_bits = 1;
+  EXPECT_EQ(hw.cim.input_encoding(), cost::InputEncoding::kBitSerial);
+  EXPECT_EQ(cim_drive_cycles(hw), 1);
+  hw.cim.slice_bits = 4;
+  EXPECT_EQ(hw.cim.input_encoding(), cost::InputEncoding::kPulseCount);
+  EXPECT_EQ(cim_drive_cycles(hw), 15);
+  EXPECT_EQ(cim_step_cycles(hw), 15);
+  hw.cim.pulse_ns = 0.5;
+  EXPECT_EQ(cim_drive_cycles(hw), 8);  // 7.5 ns
+  hw.cim.pulse_ns = 1.0;
+  hw.cim.slice_bits = 8;
+  EXPECT_EQ(hw.cim.input_encoding(), cost::InputEncoding::kAmplitude);
+  const cost::CimMacroParams g = cim_macro_geometry(hw);
+  const double settle =
+      cost::r2r_dac_settle_ns(8, cost::cim_row_line_cap_fF(g.cell, g.tech, g.cols));
+  EXPECT_EQ(cim_drive_cycles(hw), hw.ns_to_cycles(std::max(1.0, settle)));
+  EXPECT_NO_THROW(check_cim_costable(hw));
+  hw.cim.dac = InputDrive::PulseCount;
+  EXPECT_EQ(cim_drive_cycles(hw), 255);
+  try {
+    check_cim_costable(hw);
+    FAIL() << "pulse_count with 8-bit slices must be rejected";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("hw.cim.dac: pulse_count drives at most 4-bit slices"),
+              std::string::npos)
+        << e.what();
+  }
+  hw.cim.dac = InputDrive::BitSerial;
+  EXPECT_THROW(check_cim_costable(hw), ConfigError);
+  hw.cim.dac = InputDrive::Amplitude;
+  hw.cim.slice_bits = 9;
+  EXPECT_THROW(check_cim_costable(hw), ConfigError);
+  hw.cim.slice_bits = 4;
+  hw.cim.dac = InputDrive::PulseCount;
+  hw.cim.input_cycles_per_slice = 14;
+  try {
+    check_cim_costable(hw);
+    FAIL() << "a drive shorter than 15 pulses must be rejected";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("hw.cim.input_cycles_per_slice: 14 cycles are shorter"),
+              std::string::npos)
+        << e.what();
+  }
+  hw.cim.input_cycles_per_slice = 20;
+  EXPECT_NO_THROW(check_cim_costable(hw));
+  EXPECT_EQ(cim_drive_cycles(hw), 20);
 }
 
 TEST(Timing, ScanConvLookupMuxVec) {

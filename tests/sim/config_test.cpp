@@ -201,7 +201,8 @@ TEST(ConfigErrors, AdcBitsOutsideOneToSixteen) {
 
 TEST(ConfigErrors, CimEncodingCombinationsNameTheirKeys) {
   // NUMERICS.md 2.7: sign-magnitude inputs are plain digits.
-  EXPECT_EQ(config_error(kFile, {"quant.input_encoding=sign_magnitude"}),
+  EXPECT_EQ(config_error(kFile, {"quant.slice_bits=8", "quant.overlap_bits=4",
+                                 "quant.input_encoding=sign_magnitude"}),
             "--set: quant.input_encoding: sign_magnitude needs quant.overlap_bits 0 (plain digits "
             "of |x_q|), but quant.overlap_bits is 4");
   EXPECT_EQ(load_text(kFile, {"quant.input_encoding=sign_magnitude", "quant.overlap_bits=0"})
@@ -259,8 +260,8 @@ TEST(ConfigErrors, ValueWhereASectionBelongs) {
   EXPECT_EQ(
       config_error(kFile, {"hw.cim=8"}),
       "--set: hw.cim: expected a mapping (a section with keys adc, cell_bits, cell_type, cols, "
-      "cols_per_adc, input_cycles_per_slice, macros, rows, rows_per_adc, shift_add_latency, "
-      "weights, write_cycles_per_row), got a "
+      "cols_per_adc, dac, input_cycles_per_slice, macros, pulse_ns, rows, rows_per_adc, "
+      "shift_add_latency, weights, write_cycles_per_row), got a "
       "scalar '8'");
   EXPECT_EQ(config_error(kFile, {"hw.cim.adc.bits.msb=8"}),
             "--set: hw.cim.adc.bits: is a key of type int, not a section; it has no key 'msb'");
@@ -400,8 +401,9 @@ std::vector<std::string> non_default_overrides() {
     // run (workload.kind is mamba here) rows_per_adc is 0 or hw.cim.rows (8192 here).
     if (key.path == "hw.cim.cell_bits") text = "1";
     if (key.path == "hw.cim.rows_per_adc") text = "8192";
-    // Sign-magnitude inputs (the last enum value) need plain digits; weight digit columns are
-    // at most quant.w_bits (2 here) wide.
+    // Sign-magnitude inputs (the last enum value) need plain digits (quant.overlap_bits 0, its
+    // default, the one key left at its default); weight digit columns are at most quant.w_bits
+    // (2 here) wide.
     if (key.path == "quant.overlap_bits") text = "0";
     if (key.path == "quant.weight_slice_bits") text = "1";
     sets.push_back(key.path + "=" + text);
@@ -427,6 +429,7 @@ TEST(ConfigRender, NonDefaultOverridesReallyDifferFromTheDefaults) {
   const RunConfig defaults;
   for (const schema::KeySpec& key : schema::config_schema().keys) {
     if (key.type == schema::ValueType::Enum && key.enum_values.size() == 1) continue;
+    if (key.path == "quant.overlap_bits") continue;  // 0 for sign-magnitude inputs (see above)
     EXPECT_NE(key.get(config), key.get(defaults)) << key.path;
   }
 }

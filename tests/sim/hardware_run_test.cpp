@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "hw/params.hpp"
+#include "hw/timing.hpp"
+#include "models/cost/cim.hpp"
 #include "models/common/error.hpp"
 #include "sim/config.hpp"
 #include "sim/hardware_report.hpp"
@@ -220,11 +222,14 @@ TEST(HardwareRun, ResultHasLatencyEnergyAndAreaWithUnitsThatAddUp) {
     EXPECT_DOUBLE_EQ(l["latency_ns"].get<double>(),
                      double(l["latency_cycles"].get<std::int64_t>()) * 1000.0 / 1000.0);
 
-  // Unpriced actions are listed with a reason and a count, and have no price.
+  // Every action of the default run is priced; an unpriced one (the DDR4 preset has no energy
+  // in models/cost/dram.hpp) is listed with a reason and a count, and has no price.
+  EXPECT_TRUE(h["unpriced"].empty()) << h["unpriced"].dump();
+  const json& ddr4 = run_of(small_run({"hw.dram.preset=ddr4_3200"})).result["hardware"];
   std::set<std::string> priced;
-  for (const json& p : h["energy_table"]) priced.insert(p["action"].get<std::string>());
-  ASSERT_FALSE(h["unpriced"].empty());  // e.g. fp32_div: no divider in models/cost
-  for (const json& u : h["unpriced"]) {
+  for (const json& p : ddr4["energy_table"]) priced.insert(p["action"].get<std::string>());
+  ASSERT_FALSE(ddr4["unpriced"].empty());
+  for (const json& u : ddr4["unpriced"]) {
     const std::string key = u["action"].get<std::string>();
     EXPECT_GT(u["count"].get<std::int64_t>(), 0) << key;
     EXPECT_FALSE(u["reason"].get<std::string>().empty()) << key;
@@ -305,6 +310,58 @@ TEST(HardwareRun, MoreAdcBitsCostMoreAdcEnergyAndArea) {
     return 0.0;
   };
   EXPECT_LT(cim_busy(h6), cim_busy(h10));
+}
+
+// hw.cim.dac: the drive the timing waits for is the drive the cost model prices (one pulse,
+// 15 pulses, the amplitude DAC's settling), at the ADC rate the timing runs, and a whole run
+// reports it.
+TEST(HardwareRun, TheInputDriveTimedIsTheDrivePriced) {
+  struct Case {
+    int slice_bits;
+    cost::InputEncoding encoding;
+  };
+  for (const Case c : {Case{1, cost::InputEncoding::kBitSerial},
+                       Case{4, cost::InputEncoding::kPulseCount},
+                       Case{8, cost::InputEncoding::kAmplitude}}) {
+    const RunConfig config = load_run_config(
+        std::nullopt, {"quant.slice_bits=" + std::to_string(c.slice_bits), "quant.overlap_bits=0",
+                       "hw.cim.macros=16"});
+    const hw::HwParams hwp = to_hw_params(config);
+    EXPECT_NO_THROW(hw::check_cim_costable(hwp));
+    const cost::CimMacroParams mp = cim_macro_params(hwp);
+    EXPECT_EQ(mp.encoding, c.encoding) << c.slice_bits;
+    EXPECT_EQ(mp.dac_bits, c.slice_bits);
+    EXPECT_DOUBLE_EQ(mp.drive_ns, hwp.cycles_to_ns(hw::cim_drive_cycles(hwp)));
+    EXPECT_GE(mp.drive_ns, cost::cim_input_drive_ns(mp));
+    EXPECT_DOUBLE_EQ(mp.adc_sample_rate_Hz,
+                     1e9 * hwp.cim.cols_per_adc / hwp.cycles_to_ns(hw::cim_step_cycles(hwp)));
+    const cost::CimMacroCost m = cost::cim_macro_cost(mp);
+    EXPECT_GE(m.activation_latency_ns, mp.drive_ns);
+    if (c.encoding == cost::InputEncoding::kPulseCount) EXPECT_DOUBLE_EQ(mp.drive_ns, 15.0);
+  }
+  const json& h = run_of(small_run()).result["hardware"];
+  EXPECT_EQ(h["accelerator"]["input_dac"], "pulse_count");
+  EXPECT_EQ(h["accelerator"]["input_slice_bits"], 4);
+  EXPECT_EQ(h["accelerator"]["input_drive_ns"], 15.0);
+}
+
+// The two macro organisations of configs/: the default (4-bit pulse-count slices, analog
+// combination of each weight) and the NeuroSim / ISAAC style (1-bit slices, 2-bit digit columns
+// combined digitally) run end to end on the built-in model, and the conversions the hardware
+// books equal those the accuracy replay counted (every layer played; one window).
+TEST(HardwareRun, DefaultAndNeuroSimStyleBookTheReplaysConversions) {
+  for (const char* file : {"default-mamba.yaml", "neurosim-style.yaml"}) {
+    const RunConfig config = load_run_config(
+        std::filesystem::path(CIMBA_SOURCE_DIR) / "configs" / file,
+        small_run({"hw.simulate_layers=all", "workload.mamba.calib_windows=1"}));
+    const RunOutput out = execute_run(config);
+    const json& h = out.result["hardware"];
+    double booked = 0.0;
+    for (const json& l : h["layers"]) booked += l["counts"]["adc_conversion@cim"].get<double>();
+    EXPECT_GT(booked, 0.0) << file;
+    EXPECT_EQ(booked, out.result["metrics"]["adc_conversions"].get<double>()) << file;
+    EXPECT_TRUE(h["unpriced"].empty()) << file << ": " << h["unpriced"].dump();
+  }
 }
 
 TEST(HardwareRun, HigherClockGivesLowerLatencyForTheSameCycles) {

@@ -46,11 +46,11 @@ TEST(RunLinear, BuiltinLayerWritesBothResultFiles) {
   const double sqnr = result["metrics"]["sqnr_db"];
   EXPECT_GT(sqnr, 30.0);
   EXPECT_LT(sqnr, 80.0);
-  // 64 tokens x 80 outputs x 2 slices x 1 row tile = 10240 conversions.
-  EXPECT_EQ(result["metrics"]["adc_conversions"], 10240);
+  // 64 tokens x 80 outputs x 3 slices (12 bits in plain 4-bit digits) x 1 row tile = 15360.
+  EXPECT_EQ(result["metrics"]["adc_conversions"], 15360);
   const std::string csv = read_text(dir.path() / "out" / "layers.csv");
   EXPECT_EQ(csv.substr(0, csv.find(',')), "layer");
-  EXPECT_NE(csv.find("\nlinear,linear,linear_out,64,1536,80,2,1,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nlinear,linear,linear_out,64,1536,80,3,1,"), std::string::npos) << csv;
 }
 
 TEST(RunLinear, SameConfigAndSeedGiveByteIdenticalResults) {
@@ -83,8 +83,8 @@ TEST(RunLinear, StaticCalibrationIsRecordedAndUsed) {
        "hw.cim.rows_per_adc=512", "calib.observer=percentile_ema", "calib.batch_rows=16"}));
   const auto& cal = out.result["calibration"];
   ASSERT_TRUE(cal.contains("range_x"));
-  // 1536 rows in tiles of 512: 3 row tiles for each of the 2 slices.
-  ASSERT_EQ(cal["acc_full_scale"].size(), 2u);
+  // 1536 rows in tiles of 512: 3 row tiles for each of the 3 slices.
+  ASSERT_EQ(cal["acc_full_scale"].size(), 3u);
   EXPECT_EQ(cal["acc_full_scale"][0].size(), 3u);
   // percentile_ema (alpha 0.9995) clips: the calibrated range is below the input's absmax.
   const auto x =

@@ -399,7 +399,7 @@ ProgramNeeds LayerExecutor::prepare(const workloads::OpProgram& program, const H
     if (!hw.cim.holds(linear(static_cast<LinearKind>(k))))
       throw InvalidArgument(
           "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
-          "weight digit columns, adc.bits, rows)");
+          "weight digit columns, adc.bits, rows, slice_bits)");
   }
   if (q.scan.exp_impl != hw.ssm.exp_impl)
     throw InvalidArgument("run_on_hardware: the executor was built for another hw.ssm.exp_impl");
