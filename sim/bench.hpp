@@ -23,12 +23,15 @@ struct Benchmark {
   std::string description;
   std::string baseline_name, subject_name;
   double target = 1.0;  // pass when figure(median baseline, median subject) <= target
+  bool target_is_minimum = false;  // true: pass when the figure is >= target (a speed-up)
   /// The reported figure from the two medians; default: subject / baseline.
   std::function<double(double baseline_s, double subject_s)> figure;
   std::string figure_name = "ratio";
   /// Builds state and returns the two timed callables.
   std::function<std::pair<std::function<void()>, std::function<void()>>()> setup;
   std::function<BenchMeasurement()> measure;
+  /// What ran, printed after the figure (e.g. the kernel and its instruction set); optional.
+  std::function<std::string()> note;
 };
 
 /// Every registered benchmark, in execution order.
@@ -41,7 +44,9 @@ struct BenchResult {
   double target = 0.0;
   int repetitions = 0;
   std::string detail;  // a measured benchmark's line (empty for timed ones)
-  bool pass() const { return ratio <= target; }
+  std::string note;    // Benchmark::note after the run
+  bool target_is_minimum = false;
+  bool pass() const { return target_is_minimum ? ratio >= target : ratio <= target; }
 };
 
 /// Runs one benchmark with `repetitions` timed pairs (a measured one: once).

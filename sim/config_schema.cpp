@@ -288,6 +288,18 @@ Schema build_schema() {
   s.keys = {
       int_key(CIMBA_KEY(seed), at_least(0),
               "seed of every random draw (e.g. ADC noise); same config and seed, same results"),
+      int_key(CIMBA_KEY(threads), closed(0, 1024),
+              "threads inside one run (the bit-serial linears' slice products and conversions); "
+              "0: every CPU the process may use (1 in each point of cimba sweep); results do not "
+              "depend on it"),
+      enum_key(CIMBA_KEY(slice_kernel),
+               {{"auto", numerics::SliceKernel::Auto},
+                {"reference", numerics::SliceKernel::Reference},
+                {"avx2", numerics::SliceKernel::Avx2},
+                {"avx512_vnni", numerics::SliceKernel::Avx512Vnni}},
+               "kernel of the slice products (docs/numerics-kernels.md): auto, the fastest the "
+               "CPU has; or forced (an error when the CPU lacks it); every kernel gives the "
+               "same results"),
 
       enum_key(CIMBA_KEY(workload.kind),
                {{"linear", WorkloadKind::Linear},

@@ -1,5 +1,7 @@
 #include "sim/numerics_config.hpp"
 
+#include "models/numerics/parallel.hpp"
+
 namespace cimba::sim {
 
 numerics::AdcRange to_numerics(AdcRangeMode mode) {
@@ -61,6 +63,8 @@ numerics::BitSerialConfig cim_linear_config(const RunConfig& cfg, const LinearBi
   bs.adc.range = to_numerics(cfg.hw.cim.adc.range);
   bs.adc.noise_lsb = cfg.hw.cim.adc.noise_lsb;
   bs.adc.enob = cfg.hw.cim.adc.enob;
+  bs.kernel = cfg.slice_kernel;
+  bs.threads = cfg.threads > 0 ? cfg.threads : numerics::available_cpus();
   return bs;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hw/params.hpp"
+#include "models/numerics/slice_kernels.hpp"
 
 namespace cimba::sim {
 
@@ -283,6 +284,8 @@ struct SsmConfig {
 
 struct RunConfig {
   std::uint64_t seed = 1;
+  int threads = 0;  // threads inside one run; 0: every CPU the process may use
+  numerics::SliceKernel slice_kernel = numerics::SliceKernel::Auto;  // slice-product kernel
   WorkloadConfig workload;
   QuantConfig quant;
   HwConfig hw;

@@ -296,6 +296,12 @@ struct PointRunner {
         argv.push_back("--set");
         argv.push_back(s);
       }
+      // threads 0 (every CPU) in a point: the points share the CPUs, so each runs one thread (the
+      // same whatever -j, so that -j does not change result.json); a sweep may set threads.
+      if (job.point->config.threads == 0) {
+        argv.push_back("--set");
+        argv.push_back("threads=1");
+      }
       job.pid = spawn(program.path, argv, job.dir / "stderr.txt");
       running[job.pid] = j;
     } catch (const Error& e) {

@@ -51,6 +51,14 @@ struct AdcTerm {
   std::uint64_t noise_key = 0;
   PsumPacking packing = PsumPacking::Plain;
   float base = 1.0f;  // Low / High: the packing base (a power of two)
+  /// Exact integer partial sums of the integer slice kernels (slice_kernels.hpp), read instead
+  /// of `psum` when set (Plain packing). An int32 value v is read as float(v), the value the
+  /// reference float path holds (v itself below 2^24).
+  const std::int16_t* psum_i16 = nullptr;
+  const std::int32_t* psum_i32 = nullptr;
+  /// max |psum_i16| over the elements converted, when known (>= 0): a noiseless conversion of a
+  /// small range then reads each level from a table computed with the same formula (same bits).
+  std::int32_t psum_i16_peak = -1;
 };
 
 /// The partial sum a term holds at element e (unpacked; exact).

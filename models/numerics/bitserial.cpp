@@ -6,6 +6,7 @@
 
 #include "models/common/error.hpp"
 #include "models/numerics/observers.hpp"
+#include "models/numerics/parallel.hpp"
 #include "models/numerics/quantize.hpp"
 #include "models/numerics/rng.hpp"
 
@@ -18,6 +19,9 @@ constexpr double kFloatExactLimit = 16777216.0;  // 2^24
 // sums at once (all terms of a block), and at least kMinBlockRows rows per block.
 constexpr std::int64_t kPsumBlockBytes = std::int64_t{64} << 20;
 constexpr std::int64_t kMinBlockRows = 256;
+// Rows per work item of the integer slice products and of the conversions: small enough that the
+// items of one forward keep two cores busy, large enough to amortise the weight panel's reads.
+constexpr std::int64_t kItemRows = 128;
 }  // namespace
 
 BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config)
@@ -29,6 +33,8 @@ BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config
   if (!(config.w_clip_pct > 0.0 && config.w_clip_pct <= 100.0))
     throw InvalidArgument("w_clip_pct must be in (0, 100]");
   if (config.rows_per_adc < 0) throw InvalidArgument("rows_per_adc must be >= 0");
+  if (config.threads < 1)
+    throw InvalidArgument("threads must be >= 1, got " + std::to_string(config.threads));
   check_adc(config.adc);
   if (config.weight_slice_bits < 0 || config.weight_slice_bits > config.w_bits)
     throw InvalidArgument("weight_slice_bits must be in 0..w_bits (" +
@@ -62,6 +68,88 @@ BitSerialLinear::BitSerialLinear(const MatrixF& W, const BitSerialConfig& config
             " entries per slice (" + std::to_string(n_columns()) + " weight column(s) x " +
             std::to_string(n_tiles_) + " row tile(s)), got " + std::to_string(row.size()));
   }
+  choose_kernel();
+}
+
+void BitSerialLinear::choose_kernel() {
+  // The digit range of every slice over every activation the quantizer can give (a_bits <= 16).
+  const std::int64_t hi = qmax(plan_.a_bits);
+  const std::int64_t lo = plan_.sign_magnitude() ? -hi : qmin(plan_.a_bits);
+  slice_ranges_.assign(static_cast<std::size_t>(plan_.n_slices), DigitRange{0, 0});
+  std::int64_t digits[32];
+  for (std::int64_t x = lo; x <= hi; ++x) {
+    slice_value(plan_, x, digits);
+    for (int i = 0; i < plan_.n_slices; ++i) {
+      DigitRange& r = slice_ranges_[static_cast<std::size_t>(i)];
+      r.lo = std::min(r.lo, digits[i]);
+      r.hi = std::max(r.hi, digits[i]);
+    }
+  }
+  std::vector<DigitRange> cell_ranges;
+  for (int c = 0; c < n_columns(); ++c) {
+    const MatrixF& D = cells(c);
+    cell_ranges.push_back(
+        {static_cast<std::int64_t>(D.minCoeff()), static_cast<std::int64_t>(D.maxCoeff())});
+  }
+  std::vector<SliceKernel> candidates;
+  switch (config_.kernel) {
+    case SliceKernel::Auto:
+      candidates = supported_integer_kernels();
+      break;
+    case SliceKernel::Reference:
+      break;
+    default:
+      if (!slice_kernel_supported(config_.kernel))
+        throw InvalidArgument(std::string("slice kernel ") + to_string(config_.kernel) +
+                              ": this CPU does not have the instructions it needs");
+      candidates = {config_.kernel};
+  }
+  kernel_ = SliceKernel::Reference;
+  packed_.clear();
+  plans_.clear();
+  for (SliceKernel k : candidates) {
+    std::vector<SliceProductPlan> plans;
+    bool fits = true;
+    for (int i = 0; i < plan_.n_slices && fits; ++i)
+      for (int c = 0; c < n_columns() && fits; ++c) {
+        plans.push_back(plan_slice_product(k, slice_ranges_[static_cast<std::size_t>(i)],
+                                           cell_ranges[static_cast<std::size_t>(c)], rows_));
+        fits = plans.back().fits;
+      }
+    if (!fits) continue;
+    kernel_ = k;
+    plans_ = std::move(plans);
+    for (int c = 0; c < n_columns(); ++c)
+      packed_.push_back(pack_slice_weights(k, cells(c).data(), w_q_.rows(), k_, rows_,
+                                           plans_[static_cast<std::size_t>(c)].b_off));
+    break;
+  }
+}
+
+AdcStats BitSerialLinear::convert_rows(const std::vector<AdcTerm>& terms, std::int64_t r0,
+                                       std::int64_t n, double out_scale, const float* bias,
+                                       const double* row_offset, MatrixF& Y) const {
+  const std::int64_t M = w_q_.rows();
+  const std::int64_t items = (n + kItemRows - 1) / kItemRows;
+  std::vector<AdcStats> part(static_cast<std::size_t>(items));
+  parallel_for(config_.threads, items, [&](std::int64_t item) {
+    const std::int64_t a = item * kItemRows, len = std::min(kItemRows, n - a);
+    std::vector<AdcTerm> sub = terms;
+    for (AdcTerm& t : sub) {
+      if (t.psum) t.psum += a * M;
+      if (t.psum_i16) t.psum_i16 += a * M;
+      if (t.psum_i32) t.psum_i32 += a * M;
+    }
+    part[static_cast<std::size_t>(item)] = adc_convert_shift_add(
+        sub, len * M, config_.adc, out_scale, bias, M, Y.data() + (r0 + a) * M,
+        row_offset ? row_offset + r0 + a : nullptr, (r0 + a) * M);
+  });
+  AdcStats total;
+  for (const AdcStats& p : part) {
+    total.conversions += p.conversions;
+    total.saturated += p.saturated;
+  }
+  return total;
 }
 
 void BitSerialLinear::build_columns() {
@@ -185,6 +273,7 @@ void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF&
   if (X.cols() != k_)
     throw InvalidArgument("bitserial_linear: input has " + std::to_string(X.cols()) +
                           " columns, weights have " + std::to_string(k_));
+  if (kernel_ != SliceKernel::Reference) return forward_integer(X, bias, Y, stats);
   const double range_x = config_.range_x ? *config_.range_x : absmax(X.data(), X.size());
   const Quantizer qx = Quantizer::from_range(range_x, plan_.a_bits);
   // Buffers reused across calls on the same thread (a layer is replayed many times; allocating
@@ -274,9 +363,8 @@ void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF&
           }
         }
     }
-    const AdcStats a = adc_convert_shift_add(
-        terms, n * M, config_.adc, qx.scale * scale_w_, bias, M, Y.data() + r0 * M,
-        offset_ != 0.0 ? row_offset.data() + r0 : nullptr, r0 * M);
+    const AdcStats a = convert_rows(terms, r0, n, qx.scale * scale_w_, bias,
+                                    offset_ != 0.0 ? row_offset.data() : nullptr, Y);
     st.conversions += a.conversions;
     st.saturated += a.saturated;
   }
@@ -287,6 +375,148 @@ void BitSerialLinear::forward_into(const MatrixF& X, const float* bias, MatrixF&
   st.scale_x = qx.scale;
   st.scale_w = scale_w_;
   st.mac_ops = X.rows() * w_q_.rows() * k_ * plan_.n_slices * n_cols;
+  if (stats) *stats = std::move(st);
+}
+
+void BitSerialLinear::forward_integer(const MatrixF& X, const float* bias, MatrixF& Y,
+                                      BitSerialStats* stats) const {
+  const double range_x = config_.range_x ? *config_.range_x : absmax(X.data(), X.size());
+  const Quantizer qx = Quantizer::from_range(range_x, plan_.a_bits);
+  // Buffers reused across calls on the same thread, as in forward_into; named through references
+  // so that the worker threads of parallel_for use the calling thread's buffers (a thread_local
+  // named inside a lambda is the running thread's own).
+  thread_local std::vector<MatrixF> tl_slices;
+  thread_local std::vector<PackedOperand> tl_inputs;
+  thread_local std::vector<std::vector<std::uint8_t>> tl_psums;
+  thread_local std::vector<double> tl_row_offset;
+  std::vector<MatrixF>& slices = tl_slices;
+  std::vector<PackedOperand>& inputs = tl_inputs;
+  std::vector<std::vector<std::uint8_t>>& psums = tl_psums;
+  std::vector<double>& row_offset = tl_row_offset;
+  BitSerialStats st;
+  st.kernel = kernel_;
+  const std::vector<double> max_digit = quantize_and_slice(X, qx, slices, &st.act_saturated);
+  const int ns = plan_.n_slices, n_cols = n_columns(), per_slice = n_adc_terms();
+  const int n_terms = ns * per_slice;
+  const std::int64_t N = X.rows(), M = w_q_.rows();
+  const int threads = config_.threads;
+
+  // The reference's flag, as its float path would set it (packed pairs are always exact).
+  double max_digit_all = 0.0;
+  for (double m : max_digit) max_digit_all = std::max(max_digit_all, m);
+  const int n_pairs = packing_base(max_digit_all) > 0.0f ? ns / 2 : 0;
+  for (int i = 2 * n_pairs; i < ns; ++i)
+    for (int c = 0; c < n_cols; ++c)
+      for (int t = 0; t < n_tiles_; ++t) {
+        const double rows = static_cast<double>(
+            std::min<std::int64_t>(rows_, k_ - static_cast<std::int64_t>(t) * rows_));
+        if (!(rows * max_digit[static_cast<std::size_t>(i)] *
+                  columns_[static_cast<std::size_t>(c)].max_level <
+              kFloatExactLimit))
+          st.float_gemm_exact = false;
+      }
+
+  // The input planes, packed once per call for every weight column and tile.
+  if (static_cast<int>(inputs.size()) < ns) inputs.resize(static_cast<std::size_t>(ns));
+  for (int i = 0; i < ns; ++i)
+    prepare_slice_input(kernel_, N, k_, rows_, plans_[static_cast<std::size_t>(i * n_cols)].a_off,
+                        inputs[static_cast<std::size_t>(i)]);
+  const std::int64_t row_items = (N + kItemRows - 1) / kItemRows;
+  parallel_for(threads, ns * row_items, [&](std::int64_t item) {
+    const int i = static_cast<int>(item / row_items);
+    const std::int64_t a = item % row_items * kItemRows;
+    pack_slice_input(slices[static_cast<std::size_t>(i)].data(), k_, a, std::min(a + kItemRows, N),
+                     inputs[static_cast<std::size_t>(i)]);
+  });
+  // Offset weights: Y_int -= 2^(w_bits-1) sum_i 2^p_i rowsum(X_i), exactly (as forward_into).
+  if (offset_ != 0.0) {
+    row_offset.assign(static_cast<std::size_t>(N), 0.0);
+    for (int i = 0; i < ns; ++i) {
+      const double w = offset_ * std::ldexp(1.0, plan_.shifts[i]);
+      for (std::int64_t r = 0; r < N; ++r) {
+        double sum = 0.0;
+        const float* row = slices[static_cast<std::size_t>(i)].data() + r * k_;
+        for (std::int64_t k = 0; k < k_; ++k) sum += static_cast<double>(row[k]);
+        row_offset[static_cast<std::size_t>(r)] -= w * sum;
+      }
+    }
+  }
+
+  // Every (slice, weight column, row tile) partial sum as exact integers (int16 where they fit),
+  // then one convert + shift-add pass, in the reference's term order.
+  auto plan_of = [&](int term) -> const SliceProductPlan& {
+    return plans_[static_cast<std::size_t>(term / per_slice * n_cols +
+                                           term % per_slice / n_tiles_)];
+  };
+  std::int64_t row_bytes = 0;
+  for (int term = 0; term < n_terms; ++term) row_bytes += M * (plan_of(term).out_int16 ? 2 : 4);
+  const bool dynamic = config_.adc.range == AdcRange::Dynamic;
+  const std::int64_t block =
+      dynamic ? N
+              : std::max<std::int64_t>(kMinBlockRows,
+                                       kPsumBlockBytes / std::max<std::int64_t>(1, row_bytes));
+  if (static_cast<int>(psums.size()) < n_terms) psums.resize(static_cast<std::size_t>(n_terms));
+  std::vector<AdcTerm> terms(static_cast<std::size_t>(n_terms));
+  st.full_scale.assign(ns, std::vector<double>(per_slice, 0.0));
+  Y.resize(N, M);
+  for (std::int64_t r0 = 0; r0 == 0 || r0 < N; r0 += block) {
+    const std::int64_t n = std::min(block, N - r0);
+    const std::int64_t chunks = (n + kItemRows - 1) / kItemRows;
+    for (int term = 0; term < n_terms; ++term)
+      psums[static_cast<std::size_t>(term)].resize(
+          static_cast<std::size_t>(n * M * (plan_of(term).out_int16 ? 2 : 4)));
+    std::vector<std::int64_t> peaks(static_cast<std::size_t>(n_terms * chunks), 0);
+    parallel_for(threads, n_terms * chunks, [&](std::int64_t item) {
+      const int term = static_cast<int>(item / chunks);
+      const int i = term / per_slice, c = term % per_slice / n_tiles_, t = term % n_tiles_;
+      const SliceProductPlan& p = plan_of(term);
+      const std::int64_t a = item % chunks * kItemRows, b = std::min(a + kItemRows, n);
+      peaks[static_cast<std::size_t>(item)] = slice_product(
+          inputs[static_cast<std::size_t>(i)], packed_[static_cast<std::size_t>(c)], t, r0 + a,
+          r0 + b, psums[static_cast<std::size_t>(term)].data() + a * M * (p.out_int16 ? 2 : 4), M,
+          p.out_int16);
+    });
+    for (int term = 0; term < n_terms; ++term) {
+      const int i = term / per_slice, rem = term % per_slice;
+      const int c = rem / n_tiles_, t = rem % n_tiles_;
+      const SliceProductPlan& p = plan_of(term);
+      const Column& col = columns_[static_cast<std::size_t>(c)];
+      double fs = 0.0;
+      if (dynamic) {
+        std::int64_t peak = 0;
+        for (std::int64_t ch = 0; ch < chunks; ++ch)
+          peak = std::max(peak, peaks[static_cast<std::size_t>(term * chunks + ch)]);
+        // The reference holds a partial sum as a float (rounded above 2^24): so is its peak.
+        fs = static_cast<double>(static_cast<float>(peak));
+      } else if (config_.adc.range == AdcRange::Static) {
+        fs = config_.acc_full_scale[static_cast<std::size_t>(i)][static_cast<std::size_t>(rem)];
+      }
+      st.full_scale[static_cast<std::size_t>(i)][static_cast<std::size_t>(rem)] = fs;
+      AdcTerm& a = terms[static_cast<std::size_t>(term)];
+      a = {nullptr, fs, col.sign * std::ldexp(1.0, plan_.shifts[i] + col.shift),
+           stream_key(config_.noise_key, i, t, c)};
+      const void* data = psums[static_cast<std::size_t>(term)].data();
+      if (p.out_int16) {
+        a.psum_i16 = static_cast<const std::int16_t*>(data);
+        std::int64_t peak = 0;  // max |psum| of the block, whatever the ADC range
+        for (std::int64_t ch = 0; ch < chunks; ++ch)
+          peak = std::max(peak, peaks[static_cast<std::size_t>(term * chunks + ch)]);
+        a.psum_i16_peak = static_cast<std::int32_t>(peak);
+      } else
+        a.psum_i32 = static_cast<const std::int32_t*>(data);
+    }
+    const AdcStats a = convert_rows(terms, r0, n, qx.scale * scale_w_, bias,
+                                    offset_ != 0.0 ? row_offset.data() : nullptr, Y);
+    st.conversions += a.conversions;
+    st.saturated += a.saturated;
+  }
+  st.n_slices = ns;
+  st.n_tiles = n_tiles_;
+  st.n_columns = n_cols;
+  st.range_x = range_x;
+  st.scale_x = qx.scale;
+  st.scale_w = scale_w_;
+  st.mac_ops = X.rows() * w_q_.rows() * k_ * ns * n_cols;
   if (stats) *stats = std::move(st);
 }
 

@@ -11,6 +11,7 @@
 
 #include "models/numerics/adc.hpp"
 #include "models/numerics/quantize.hpp"
+#include "models/numerics/slice_kernels.hpp"
 #include "models/numerics/slicing.hpp"
 #include "models/numerics/types.hpp"
 
@@ -45,6 +46,10 @@ struct BitSerialConfig {
   std::vector<std::vector<double>> acc_full_scale;
   /// Key of the noise stream (see rng.hpp); each (slice, tile) derives its own sub-stream.
   std::uint64_t noise_key = 0;
+  /// Kernel of the slice products (slice_kernels.hpp); every kernel gives the same results.
+  SliceKernel kernel = SliceKernel::Auto;
+  /// Threads of one forward (slice products, packing, conversions); results do not depend on it.
+  int threads = 1;
 };
 
 /// What one forward did.
@@ -57,7 +62,8 @@ struct BitSerialStats {
   double range_x = 0.0, scale_x = 0.0, scale_w = 0.0;
   /// The ADC full scale used per [slice][column * n_tiles + tile].
   std::vector<std::vector<double>> full_scale;
-  bool float_gemm_exact = true;  // false: partial sums needed the double GEMM
+  bool float_gemm_exact = true;                 // false: the reference float GEMM would need double
+  SliceKernel kernel = SliceKernel::Reference;  // the kernel that computed the slice products
 };
 
 /// A linear layer programmed into the CIM array: the weights are quantized once at construction.
@@ -95,8 +101,21 @@ class BitSerialLinear {
   double scale_w() const { return scale_w_; }
   /// Integer weight levels [M x K] held exactly in float.
   const MatrixF& w_q() const { return w_q_; }
+  /// The kernel of the slice products (never Auto): chosen at construction among the kernels
+  /// the CPU has (config.kernel Auto) or forced, Reference when the digits do not fit it.
+  SliceKernel kernel() const { return kernel_; }
 
  private:
+  // The integer-kernel forward (kernel_ != Reference); same results as the float path.
+  void forward_integer(const MatrixF& X, const float* bias, MatrixF& Y,
+                       BitSerialStats* stats) const;
+  // Picks kernel_ and packs the weight columns for it (packed_, plans_).
+  void choose_kernel();
+  // Converts rows [0, n) of the terms (all pointing at row r0 of the tensor) into Y, in parallel
+  // row chunks; returns the conversion counts.
+  AdcStats convert_rows(const std::vector<AdcTerm>& terms, std::int64_t r0, std::int64_t n,
+                        double out_scale, const float* bias, const double* row_offset,
+                        MatrixF& Y) const;
   // Quantizes and slices X; returns the per-slice max |digit|.
   std::vector<double> quantize_and_slice(const MatrixF& X, const Quantizer& qx,
                                          std::vector<MatrixF>& slices,
@@ -131,6 +150,12 @@ class BitSerialLinear {
   double offset_ = 0.0;  // 2^(w_bits-1) for offset weights, removed digitally; else 0
   MatrixF w_q_;
   std::vector<Column> columns_;
+  // Integer kernels: the digit range of every input slice (over every possible x_q), the weight
+  // columns packed once, and how each (slice, column) product runs ([slice * n_columns + c]).
+  SliceKernel kernel_ = SliceKernel::Reference;
+  std::vector<DigitRange> slice_ranges_;
+  std::vector<PackedOperand> packed_;
+  std::vector<SliceProductPlan> plans_;
 };
 
 /// One-shot convenience: BitSerialLinear(W, config).forward(X, bias, stats).

@@ -143,7 +143,7 @@ TEST(ConfigErrors, UnknownSectionIsReportedOnceAtItsOwnLevel) {
   EXPECT_EQ(
       message,
       "config.yaml:4:1: hardware: unknown key (valid keys at the top level: calib, hw, quant, "
-      "seed, ssm, workload)");
+      "seed, slice_kernel, ssm, threads, workload)");
 }
 
 TEST(ConfigErrors, KeyInTheWrongSectionSuggestsItsFullPath) {
@@ -459,7 +459,8 @@ TEST(ConfigRender, JsonIsNestedInSchemaOrder) {
   const nlohmann::ordered_json json = config_to_json(config);
   std::vector<std::string> top;
   for (const auto& [name, value] : json.items()) top.push_back(name);
-  EXPECT_EQ(top, (std::vector<std::string>{"seed", "workload", "quant", "hw", "ssm", "calib"}));
+  EXPECT_EQ(top, (std::vector<std::string>{"seed", "threads", "slice_kernel", "workload", "quant",
+                                           "hw", "ssm", "calib"}));
   EXPECT_EQ(json["hw"]["cim"]["adc"]["bits"], 10);
   EXPECT_EQ(json["hw"]["cim"]["adc"]["range"], "bypass");
   EXPECT_EQ(json["quant"]["w_clip_pct"], 99.5);
