@@ -31,6 +31,18 @@ TEST(TextData, BuiltinTextsAreTheSplitOfInputTxt) {
   EXPECT_EQ(split.train.substr(0, 65536), builtin_calibration_text());
 }
 
+TEST(TextData, ADirectoryIsAnIoErrorNamingIt) {
+  // An ifstream opens a directory; its first read threw basic_filebuf::underflow from the
+  // standard library, reported as "internal error".
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  try {
+    read_text_file(dir);
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.string() + ": is a directory, not a text file");
+  }
+}
+
 TEST(TextData, SplitRejectsAnotherFile) {
   try {
     split_tinyshakespeare("hello", "x.txt");
