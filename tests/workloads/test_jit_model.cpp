@@ -11,10 +11,11 @@
 #include "models/common/error.hpp"
 #include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/hf_config.hpp"
+#include "workloads/io/safetensors.hpp"
 #include "workloads/jit/jit_forward.hpp"
 #include "workloads/jit/jit_model.hpp"
-#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {
@@ -65,7 +66,7 @@ bool same_weights(const JitModel& a, const JitModel& b) {
 }
 
 TEST(JitConfig, RealConfigParses) {
-  if (!std::filesystem::exists(kModelDir / "config.json")) GTEST_SKIP();
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kModelDir / "config.json");
   const JitConfig c = read_jit_config(kModelDir / "config.json");
   EXPECT_EQ(c, jit_mnist_tiny_config());
   EXPECT_EQ(c.num_patches(), 64);

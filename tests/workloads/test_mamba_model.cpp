@@ -12,10 +12,11 @@
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
 #include "test_mamba_test_util.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/hf_config.hpp"
+#include "workloads/io/safetensors.hpp"
 #include "workloads/mamba1/mamba_forward.hpp"
 #include "workloads/mamba1/mamba_model.hpp"
-#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {
@@ -58,7 +59,7 @@ TEST(MambaConfig, ParsesMamba130mHfConfig) {
 
 TEST(MambaConfig, ParsesTheSharedModelConfig) {
   const auto path = kShared / "mamba-bytes-4l/config.json";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(path);
   const MambaConfig c = read_mamba_config(path);
   EXPECT_EQ(c.num_hidden_layers, 4);
   EXPECT_EQ(c.vocab_size, 256);
@@ -247,7 +248,7 @@ TEST(MambaSaveLoad, WriteRandomMambaRoundsToTheFileDtype) {
 
 TEST(MambaSaveLoad, LoadsTheSharedShardedF16Model) {
   const auto dir = kShared / "mamba-bytes-4l";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(dir / "config.json");
   EXPECT_EQ(hf_weight_files(dir).size(), 3u);
   const MambaModel m = load_mamba(dir);
   EXPECT_EQ(m.layers.size(), 4u);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "models/common/error.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/text_data.hpp"
 
 namespace cimba::workloads {
@@ -23,7 +24,7 @@ TEST(TextData, BuiltinTextsEqualTheShippedFiles) {
 
 TEST(TextData, BuiltinTextsAreTheSplitOfInputTxt) {
   const auto input = kShared / "tinyshakespeare/input.txt";
-  if (!std::filesystem::exists(input)) GTEST_SKIP() << input << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(input);
   const TextSplit split = split_tinyshakespeare(read_text_file(input), input.string());
   EXPECT_EQ(split.train.size(), 1003854u);
   EXPECT_EQ(split.validation.size(), 111540u);
