@@ -91,6 +91,9 @@ RawKind kind_of(const YAML::Node& node) {
   return RawKind::Null;
 }
 
+// Far beyond any config or sweep file (the largest in configs/ is under 2 KB).
+constexpr std::size_t kMaxConfigBytes = std::size_t{16} << 20;
+
 // Deeper than any config section: a mapping nested this deep is a recursive alias
 // (`a: &x {b: *x}`), which would otherwise recurse without end.
 constexpr int kMaxNesting = 16;
@@ -166,11 +169,55 @@ std::string unknown_key_message(const std::string& path, const std::string& pare
   return message;
 }
 
+/// The byte offset of the first byte that does not belong to well-formed UTF-8 (RFC 3629: no
+/// overlong forms, no surrogates, nothing above U+10FFFF), or npos.
+std::size_t invalid_utf8_at(const std::string& text) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const auto continuation = [&](std::size_t i) {
+    return i < text.size() && (byte(i) & 0xc0) == 0x80;
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char b = byte(i);
+    std::size_t length = 0;
+    unsigned char second_lo = 0x80, second_hi = 0xbf;
+    if (b < 0x80) {
+      length = 1;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      length = 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      if (b == 0xe0) second_lo = 0xa0;  // overlong
+      if (b == 0xed) second_hi = 0x9f;  // UTF-16 surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      if (b == 0xf0) second_lo = 0x90;  // overlong
+      if (b == 0xf4) second_hi = 0x8f;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (length > 1 &&
+        !(continuation(i + 1) && byte(i + 1) >= second_lo && byte(i + 1) <= second_hi))
+      return i;
+    for (std::size_t k = 2; k < length; ++k)
+      if (!continuation(i + k)) return i;
+    i += length;
+  }
+  return std::string::npos;
+}
+
 /// Checks one leaf entry and copies its value into `config`. Returns the error, if any.
 std::optional<std::string> apply_leaf(const KeySpec& key, const RawEntry& entry,
                                       RunConfig& config) {
   switch (entry.kind) {
     case RawKind::Scalar: {
+      // result.json holds the resolved config and JSON text is UTF-8: a value that is not
+      // would pass here and fail only when the finished run is written.
+      if (const std::size_t bad = invalid_utf8_at(entry.text); bad != std::string::npos) {
+        return located(entry.value_at, key.path + ": the value is not valid UTF-8 (byte " +
+                                           std::to_string(bad + 1) + " of " +
+                                           std::to_string(entry.text.size()) + ")");
+      }
       auto parsed = schema::parse_value(key, entry.text);
       if (auto* reason = std::get_if<std::string>(&parsed)) {
         return located(entry.value_at, key.path + ": " + *reason);
@@ -375,10 +422,19 @@ RawConfig read_yaml_file(const std::filesystem::path& yaml) {
     throw ConfigError("config file is a directory: " + yaml.string());
   }
   std::ifstream in(yaml, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in || in.bad()) throw ConfigError("cannot read config file: " + yaml.string());
-  return parse_yaml_text(text.str(), yaml.string());
+  if (!in) throw ConfigError("cannot read config file: " + yaml.string());
+  // Bounded: a config names no file it reads whole without a limit (`base: /dev/zero` in a
+  // sweep, or a device given as the config, would grow memory forever); pipes still work.
+  std::string text;
+  char chunk[65536];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes)
+      throw ConfigError(yaml.string() + ": larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                        " MiB; not a config file");
+  }
+  if (in.bad()) throw ConfigError("cannot read config file: " + yaml.string());
+  return parse_yaml_text(text, yaml.string());
 }
 
 RawEntry parse_set_override(const std::string& assignment) {

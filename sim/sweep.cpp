@@ -3,7 +3,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +12,7 @@
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -64,22 +65,59 @@ std::string exit_text(int status) {
 }
 
 /// Starts the program `path` with `argv`, stdin and stdout on /dev/null and stderr into
-/// `stderr_file`. Throws IoError when it cannot be started.
+/// `stderr_file`. The child gets SIGTERM when this process ends, however it ends (even by
+/// SIGKILL): orphaned points went on running and, on an immediate restart, ran twice. Throws
+/// IoError when it cannot be started.
 pid_t spawn(const std::string& path, const std::vector<std::string>& argv,
             const fs::path& stderr_file) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = -1;
-  const int error = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (error != 0) throw IoError("cannot start " + path + ": " + std::strerror(error));
+  const char* const stderr_path = stderr_file.c_str();
+  // posix_spawn cannot set the parent-death signal, so fork and exec; the child reports a
+  // failure before exec (its errno) through a close-on-exec pipe, which exec closes unwritten.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    throw IoError(std::string("cannot start ") + path + ": pipe: " + std::strerror(errno));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int error = errno;
+    ::close(report[0]);
+    ::close(report[1]);
+    throw IoError("cannot start " + path + ": fork: " + std::strerror(error));
+  }
+  if (pid == 0) {  // only async-signal-safe calls until exec
+    int error = 0;
+    const auto redirect = [&](int target, const char* file, int flags) {
+      const int fd = ::open(file, flags, 0644);
+      if (fd < 0 || ::dup2(fd, target) < 0) error = errno;
+      if (fd >= 0 && fd != target) ::close(fd);
+    };
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) error = errno;
+    if (error == 0 && ::getppid() != parent) error = ESRCH;  // the sweep died before prctl
+    if (error == 0) redirect(0, "/dev/null", O_RDONLY);
+    if (error == 0) redirect(1, "/dev/null", O_WRONLY);
+    if (error == 0) redirect(2, stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (error == 0) {
+      ::execve(path.c_str(), args.data(), environ);
+      error = errno;
+    }
+    [[maybe_unused]] const ssize_t written = ::write(report[1], &error, sizeof error);
+    ::_exit(127);
+  }
+  ::close(report[1]);
+  int error = 0;
+  ssize_t got;
+  do {
+    got = ::read(report[0], &error, sizeof error);
+  } while (got < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof error)) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    throw IoError("cannot start " + path + ": " + std::strerror(error));
+  }
   return pid;
 }
 

@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include "models/common/error.hpp"
 #include "sim/config.hpp"
@@ -470,6 +471,9 @@ SweepPlan parse_sweep(const std::string& text, const fs::path& source_path) {
 }
 
 SweepPlan load_sweep_file(const fs::path& sweep_file) {
+  std::error_code error;
+  if (fs::is_directory(sweep_file, error))
+    throw ConfigError("sweep file is a directory: " + sweep_file.string());
   std::ifstream in(sweep_file, std::ios::binary);
   if (!in) throw ConfigError("sweep file not found or unreadable: " + sweep_file.string());
   std::ostringstream text;

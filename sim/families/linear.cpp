@@ -44,7 +44,12 @@ nm::MatrixF load_matrix(const wl::SafetensorsFile& file, const std::string& name
                       wl::shape_string(t.shape) + "; " + key + " needs a matrix [rows, features]");
   const std::int64_t cols = t.shape.back();
   const std::int64_t rows = cols ? t.numel() / cols : 0;
+  if (rows == 0 || cols == 0)
+    throw FormatError(file.path().string() + ": tensor '" + name + "' has shape " +
+                      wl::shape_string(t.shape) + " with no values; " + key +
+                      " needs a matrix with rows and features");
   const std::vector<float> v = t.to_f32();
+  wl::require_finite(v, t, file.path());
   return nm::ConstMapF(v.data(), rows, cols);
 }
 
@@ -73,6 +78,7 @@ class LinearRun final : public FamilyRun {
                         "' has " + std::to_string(W_.cols()) + " columns");
     if (!lw.bias.empty()) {
       bias_ = file.f32(lw.bias);
+      wl::require_finite(bias_, file.at(lw.bias), file.path());
       if (static_cast<std::int64_t>(bias_.size()) != W_.rows())
         throw FormatError(file.path().string() + ": bias '" + lw.bias + "' has " +
                           std::to_string(bias_.size()) + " values for " +

@@ -11,6 +11,7 @@
 #include "hw_test_util.hpp"
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/mnist.hpp"
 #include "workloads/io/safetensors.hpp"
 #include "workloads/jit/block_executor.hpp"
@@ -148,12 +149,15 @@ void expect_block0_identical(const workloads::JitQuantConfig& q,
 // op, so per-op dynamic ranges are the replay's per-tensor ranges), default hardware (49 weight
 // tiles on 16 macros: loaded from DRAM and re-programmed per round).
 TEST(HwJitBlock, RealBlock0IsBitIdenticalToTheReplay) {
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kData / "jit-mnist-tiny" / "golden_dit.safetensors");
   const HwParams hw = jit_test_hw();
   expect_block0_identical(apply_hw(workloads::JitQuantConfig{}, hw), nullptr, hw);
 }
 
 // The same with TaQ-DiT (4 buckets, static ranges and ADC full scales, the w3 shift folded).
 TEST(HwJitBlock, RealBlock0WithTaqIsBitIdenticalToTheReplay) {
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kData / "jit-mnist-tiny" / "golden_dit.safetensors");
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kData / "mnist" / "t10k-images-idx3-ubyte.gz");
   const HwParams hw = jit_test_hw();
   workloads::JitQuantConfig q;
   q.taq.enabled = true;
@@ -287,6 +291,7 @@ TEST(HwJitBlock, RejectsInconsistentSetups) {
 // golden input, default hardware.
 TEST(HwMambaReal, Layer0L64BitIdenticalAndCycleExact) {
   const auto dir = kData / "mamba-bytes-4l";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(dir / "golden_mamba.safetensors");
   const workloads::MambaModel model = workloads::load_mamba(dir);
   const auto g = workloads::SafetensorsFile::read(dir / "golden_mamba.safetensors");
   const std::vector<float> block_in = g.f32("layers.0.block.in", {1, 64, 768});

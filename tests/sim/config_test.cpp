@@ -168,6 +168,24 @@ TEST(ConfigErrors, HostileYamlFailsFastWithAMessage) {
   EXPECT_NO_THROW(load_text(""));  // empty: every default
 }
 
+TEST(ConfigErrors, InvalidUtf8ValueIsRejectedAtValidationNamingTheKey) {
+  // It passed validation, the whole run was computed, then writing result.json (UTF-8 JSON)
+  // failed with "internal error".
+  EXPECT_EQ(config_error("workload:\n  kind: linear\n  linear: {file: \"a\xff.safetensors\"}\n"),
+            "config.yaml:3:18: workload.linear.file: the value is not valid UTF-8 (byte 2 of 14)");
+  EXPECT_NE(config_error(kFile, {"workload.linear.weight=w\xc3"})
+                .find("--set: workload.linear.weight: the value is not valid UTF-8 (byte 2 of 2)"),
+            std::string::npos);
+  // Overlong forms and surrogates are not UTF-8 either; real multi-byte text is.
+  EXPECT_NE(config_error(kFile, {"workload.linear.weight=\xc0\xaf"}).find("not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(config_error(kFile, {"workload.linear.weight=\xed\xa0\x80"}).find("not valid UTF-8"),
+            std::string::npos);
+  EXPECT_EQ(load_text(kFile, {"workload.linear.weight=gewicht_\xc3\xa4_\xf0\x9f\x99\x82"})
+                .workload.linear.weight,
+            "gewicht_\xc3\xa4_\xf0\x9f\x99\x82");
+}
+
 TEST(ConfigErrors, SeveralProblemsAreReportedTogether) {
   const std::string message = config_error(kFile + "seeed: 3\nquant:\n  w_bits: 9\n");
   EXPECT_NE(message.find("config.yaml:4:1: seeed: unknown key; did you mean 'seed'?"),
@@ -347,6 +365,12 @@ TEST(ConfigFiles, MissingFileIsAConfigError) {
   const auto missing = dir.path() / "nope.yaml";
   EXPECT_EQ(error_message<ConfigError>([&] { load_run_config(missing, {}); }),
             "config file not found: " + missing.string());
+}
+
+TEST(ConfigFiles, AnEndlessFileIsRefusedAtABound) {
+  // /dev/zero as a config (or as a sweep's base:) was read whole: memory grew without end.
+  EXPECT_EQ(error_message<ConfigError>([&] { load_run_config("/dev/zero", {}); }),
+            "/dev/zero: larger than 16 MiB; not a config file");
 }
 
 TEST(ConfigFiles, ErrorsNameTheFileAsGiven) {

@@ -28,7 +28,7 @@ const std::string kMnist = (kData / "mnist").string();
 #define REQUIRE_JIT_DATA()                                                                   \
   if (!std::filesystem::exists(std::filesystem::path(kModel) / "config.json") ||             \
       !std::filesystem::exists(std::filesystem::path(kMnist) / "t10k-labels-idx1-ubyte.gz")) \
-  GTEST_SKIP() << kModel << " or " << kMnist << " not present"
+  GTEST_SKIP() << "needs " << kModel << " and " << kMnist << " (shared data, not in the repository)"
 
 /// A short jit run: 2 images x 2 timesteps, 1 sample of 3 steps, static ranges and ADC
 /// calibrated on 8 images (so the calibration path runs), 256-row tiles as the hardware.

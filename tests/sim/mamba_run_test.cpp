@@ -25,7 +25,7 @@ const std::string kModel =
 
 #define REQUIRE_MODEL()                                                        \
   if (!std::filesystem::exists(std::filesystem::path(kModel) / "config.json")) \
-  GTEST_SKIP() << kModel << " not present"
+  GTEST_SKIP() << "needs " << kModel << " (shared data, not in the repository)"
 
 /// A short mamba run: 2 windows of 256 bytes, 2 calibration windows.
 RunConfig mamba_config(const std::vector<std::string>& extra = {}) {

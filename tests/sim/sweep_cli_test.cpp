@@ -1,12 +1,17 @@
 // `cimba sweep` end to end on the linear workload (about 10 ms per point): parallel child runs,
 // validation before anything runs, shards + merge, resume, failing points, -j independence.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sim/config.hpp"
@@ -207,6 +212,58 @@ TEST(CimbaSweep, ParallelismDoesNotChangeTheResults) {
   EXPECT_EQ(read_text(dir.path() / "j4" / "sweep.csv"), j1);
   EXPECT_EQ(read_text(dir.path() / "j1" / "points" / "p0005-bits=6-range=static" / "result.json"),
             read_text(dir.path() / "j4" / "points" / "p0005-bits=6-range=static" / "result.json"));
+}
+
+// The pid of a child of `parent` (0 when it has none yet), from /proc.
+pid_t child_of(pid_t parent) {
+  std::ifstream in("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) +
+                   "/children");
+  pid_t child = 0;
+  in >> child;
+  return child;
+}
+
+// True while `pid` exists and is not a zombie (a process reparented to init waits there).
+bool running(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+TEST(CimbaSweep, ItsChildrenDieWithAKilledSweep) {
+  // A killed sweep left its `cimba run` children running; a restart then ran their points twice.
+  ScratchDir dir;
+  // Points of the built-in Mamba run over all 435 validation windows: minutes, if left alone.
+  const fs::path file =
+      dir.write("slow.yaml", "base: {workload: {mamba: {windows: 0}}}\ngrid:\n  seed: [1, 2]\n");
+  const fs::path out = dir.path() / "out";
+  const pid_t sweep = ::fork();
+  ASSERT_GE(sweep, 0);
+  if (sweep == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execl(CIMBA_BINARY, "cimba", "sweep", file.c_str(), "--out", out.c_str(), "-j", "1",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  pid_t point = 0;
+  for (int i = 0; i < 300 && point == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    point = child_of(sweep);
+  }
+  ::kill(sweep, SIGKILL);
+  int status = 0;
+  ::waitpid(sweep, &status, 0);
+  ASSERT_GT(point, 0) << "the sweep started no point within 30 s";
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = !running(point);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(gone) << "point process " << point << " outlived its sweep by 10 s";
+  if (!gone) ::kill(point, SIGKILL);
 }
 
 TEST(CimbaSweep, UsageErrorsExitTwoAndMergeNeedsASweepDirectory) {

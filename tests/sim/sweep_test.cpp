@@ -60,6 +60,12 @@ TEST(SweepSpec, AStrayCommaIsNotAOnePointSweep) {
   EXPECT_NE(message.find("expected one YAML document"), std::string::npos) << message;
 }
 
+TEST(SweepSpec, ADirectoryIsAConfigErrorNamingIt) {
+  ScratchDir dir;
+  const std::string message = error_message<ConfigError>([&] { load_sweep_file(dir.path()); });
+  EXPECT_EQ(message, "sweep file is a directory: " + dir.path().string());
+}
+
 TEST(SweepSpec, GridIsTheCartesianProductLastKeyFastest) {
   ScratchDir dir;
   const SweepPlan plan = parse_sweep(

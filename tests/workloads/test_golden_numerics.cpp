@@ -17,11 +17,11 @@ const fs::path kGoldenDir = fs::path(CIMBA_SHARED_DATA_DIR) / "golden-numerics";
 
 // The golden cases come with the shared data (../shared/data), which a clone of the repository
 // alone does not have: skip, saying what is missing.
-#define REQUIRE_GOLDEN()                                          \
-  if (!fs::exists(kGoldenDir / "INDEX.json"))                     \
-  GTEST_SKIP() << kGoldenDir                                      \
-               << " not present (golden cases of an independent " \
-                  "implementation of NUMERICS.md, in ../shared/data)"
+#define REQUIRE_GOLDEN()                                             \
+  if (!fs::exists(kGoldenDir / "INDEX.json"))                        \
+  GTEST_SKIP() << "needs " << kGoldenDir.string()                    \
+               << " (golden cases of an independent implementation " \
+                  "of NUMERICS.md: shared data, not in the repository)"
 
 fs::path temp_dir(const std::string& name) {
   fs::path d = fs::temp_directory_path() / ("cimba_test_" + name);

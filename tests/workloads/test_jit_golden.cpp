@@ -8,8 +8,9 @@
 #include "models/common/error.hpp"
 #include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/jit/jit_eval.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/safetensors.hpp"
+#include "workloads/jit/jit_eval.hpp"
 
 namespace cimba::workloads {
 namespace {
@@ -30,7 +31,7 @@ std::string kind_of(const std::string& name) {
 
 TEST(JitGolden, EveryTensorOfTheRealModelWithin1e4Relative) {
   const auto golden = kModelDir / "golden_dit.safetensors";
-  if (!std::filesystem::exists(golden)) GTEST_SKIP() << golden << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(golden);
   const std::vector<GoldenRow> rows = verify_jit_golden(kModelDir, golden, 1e-4);
   // Every tensor of the file except the five inputs: 7 model-level + 6 blocks x 10.
   ASSERT_EQ(rows.size(), 7u + 6u * 10u);

@@ -11,10 +11,11 @@
 #include "models/common/error.hpp"
 #include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/hf_config.hpp"
+#include "workloads/io/safetensors.hpp"
 #include "workloads/jit/jit_forward.hpp"
 #include "workloads/jit/jit_model.hpp"
-#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {
@@ -65,7 +66,7 @@ bool same_weights(const JitModel& a, const JitModel& b) {
 }
 
 TEST(JitConfig, RealConfigParses) {
-  if (!std::filesystem::exists(kModelDir / "config.json")) GTEST_SKIP();
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kModelDir / "config.json");
   const JitConfig c = read_jit_config(kModelDir / "config.json");
   EXPECT_EQ(c, jit_mnist_tiny_config());
   EXPECT_EQ(c.num_patches(), 64);
@@ -244,6 +245,52 @@ TEST_F(JitLoaderErrors, ConfigErrorsNameTheFile) {
   expect_contains(msg, "'depth'");
   std::filesystem::remove(dir_.path() / "config.json");
   expect_contains(load_error(dir_.path()), "config.json");
+}
+
+// Findings of the fuzzers and hostile inputs (issue 15).
+TEST(JitConfigHostile, SizesAreBoundedBeforeAnyProduct) {
+  const std::string good = jit_config_json(tiny_jit_config());
+  const auto with = [&](const std::string& field, const nlohmann::json& value) {
+    nlohmann::json j = nlohmann::json::parse(good);
+    j.erase("param_count");
+    j.erase("num_patches");
+    j[field] = value;
+    return j.dump();
+  };
+  expect_contains(config_error(with("depth", 100000000)),
+                  "dir/config.json: field 'depth' must be at most 16777216 (found 100000000)");
+  // in_channels x patch_size^2 and depth x hidden_size^2 overflowed int64 in param_count().
+  nlohmann::json j = nlohmann::json::parse(with("depth", 16777216));
+  j["hidden_size"] = 16777216;
+  j["num_heads"] = 4;
+  expect_contains(config_error(j.dump()), "more than 2^40 weights");
+  std::string overflow = with("ffn_hidden", 24);  // 1e999 overflows a double
+  overflow.replace(overflow.find("\"ffn_hidden\":24"), 15, "\"ffn_hidden\":1e999");
+  expect_contains(config_error(overflow), "dir/config.json: not valid JSON");
+}
+
+TEST_F(JitLoaderErrors, SizesBeyondTheWeightFilesFailBeforeAllocating) {
+  JitConfig edited = tiny_jit_config();
+  edited.depth = 20000;  // 2.4e8 weights: 1 GB of zeros was allocated before reading a tensor
+  std::ofstream(dir_.path() / "config.json", std::ios::trunc) << jit_config_json(edited);
+  const std::string msg = load_error(dir_.path());
+  expect_contains(msg, (dir_.path() / "config.json").string() + ": image_size 8,");
+  expect_contains(msg, "depth 20000,");
+  expect_contains(msg, "weight files hold");
+}
+
+TEST_F(JitLoaderErrors, NonFiniteWeightIsNamed) {
+  edit_weights([](std::vector<Tensor>& t) {
+    for (auto& x : t)
+      if (x.name == "blocks.1.attn.proj.weight") {
+        std::vector<float> v = x.to_f32();
+        v[0] = INFINITY;
+        x = make_tensor_f32(x.name, x.shape, v);
+      }
+  });
+  expect_contains(load_error(dir_.path()),
+                  (dir_.path() / "model.safetensors").string() +
+                      ": tensor 'blocks.1.attn.proj.weight' holds +inf at element 0");
 }
 
 }  // namespace

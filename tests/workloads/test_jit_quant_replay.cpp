@@ -12,6 +12,7 @@
 #include "models/common/error.hpp"
 #include "models/numerics/quantize.hpp"
 #include "models/numerics/rng.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/jit/jit_calibration.hpp"
 #include "workloads/jit/jit_eval.hpp"
 #include "workloads/jit/jit_quant_replay.hpp"
@@ -34,6 +35,9 @@ const MnistSet& mnist() {
   static const MnistSet s = read_mnist_test(kMnist);
   return s;
 }
+#define REQUIRE_REAL_JIT_AND_MNIST()                            \
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kModel / "model.safetensors"); \
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kMnist / "t10k-images-idx3-ubyte.gz")
 
 MatrixF random_matrix(std::int64_t r, std::int64_t c, std::uint64_t seed, float scale = 1.0f) {
   MatrixF m(r, c);
@@ -122,6 +126,7 @@ void print_rows(const JitQuantEvalResult& r, double t) {
 
 // Defaults: qkv, proj, w12, w3 at W8A12 (2 overlapped slices), ADC 10 bits dynamic, rows = K.
 TEST(JitQuant, RealModelDefaultsPerLinearAccuracy) {
+  REQUIRE_REAL_JIT_AND_MNIST();
   JitQuantConfig cfg;
   JitQuantEvalOptions eo;
   eo.timesteps = {0.1f, 0.5f, 0.9f};
@@ -153,6 +158,7 @@ TEST(JitQuant, RealModelDefaultsPerLinearAccuracy) {
 }
 
 TEST(JitQuant, DeterministicAndFp32WhenNothingIsQuantized) {
+  REQUIRE_REAL_JIT_AND_MNIST();
   const MatrixF x = mnist_to_model_images(mnist().images, 0, 2);
   const std::vector<std::int32_t> y = {7, 2};
   const std::vector<float> t = {0.3f, 0.8f};
@@ -178,6 +184,7 @@ TEST(JitQuant, DeterministicAndFp32WhenNothingIsQuantized) {
 // and static ADC; the table holds a bit width per (bucket, block, linear), the w3 shifts follow
 // the EMA, and the file round trip is exact.
 TEST(JitQuant, TaqCalibrationSaveLoadAndReplay) {
+  REQUIRE_REAL_JIT_AND_MNIST();
   JitQuantConfig cfg;
   cfg.taq.enabled = true;
   cfg.taq.buckets = 4;

@@ -13,9 +13,10 @@
 #include "models/common/error.hpp"
 #include "test_jit_util.hpp"
 #include "test_mamba_test_util.hpp"
+#include "tests/shared_data.hpp"
+#include "workloads/io/mnist.hpp"
 #include "workloads/jit/jit_eval.hpp"
 #include "workloads/jit/jit_sampler.hpp"
-#include "workloads/io/mnist.hpp"
 
 namespace cimba::workloads {
 namespace {
@@ -35,7 +36,7 @@ std::vector<std::uint8_t> file_bytes(const std::filesystem::path& p) {
 }
 
 TEST(JitSampler, RealModelFewStepsInRangeAndFinite) {
-  if (!std::filesystem::exists(kModelDir / "model.safetensors")) GTEST_SKIP();
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kModelDir / "model.safetensors");
   JitSamplerOptions o;
   o.steps = 8;
   const MatrixF x = jit_sample(real_model(), {3, 7}, /*seed=*/11, o);

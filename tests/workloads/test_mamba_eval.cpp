@@ -25,7 +25,7 @@ const MambaModel& real_model() {
 
 #define REQUIRE_REAL_MODEL()                               \
   if (!std::filesystem::exists(kModelDir / "config.json")) \
-  GTEST_SKIP() << kModelDir << " not present"
+  GTEST_SKIP() << "needs " << kModelDir.string() << " (shared data, not in the repository)"
 
 TEST(MambaEval, TokenNllIsLogSoftmaxInDouble) {
   const float logits[3] = {1.0f, 2.0f, 3.0f};

@@ -7,8 +7,9 @@
 
 #include "models/common/error.hpp"
 #include "test_mamba_test_util.hpp"
-#include "workloads/mamba1/mamba_eval.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/safetensors.hpp"
+#include "workloads/mamba1/mamba_eval.hpp"
 
 namespace cimba::workloads {
 namespace {
@@ -18,7 +19,7 @@ const std::filesystem::path kModelDir =
 
 TEST(MambaGolden, EveryActivationOfTheRealModelWithin1e5Relative) {
   const auto golden = kModelDir / "golden_mamba.safetensors";
-  if (!std::filesystem::exists(golden)) GTEST_SKIP() << golden << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(golden);
   const std::vector<GoldenRow> rows = verify_mamba_golden(kModelDir, golden, 1e-5);
   ASSERT_EQ(rows.size(), 4u * 10u + 2u);  // every tensor of the file except input_ids
   std::map<std::string, std::pair<double, double>> worst;  // point -> (rel, abs)

@@ -12,10 +12,11 @@
 #include "models/common/error.hpp"
 #include "models/numerics/activations.hpp"
 #include "test_mamba_test_util.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/hf_config.hpp"
+#include "workloads/io/safetensors.hpp"
 #include "workloads/mamba1/mamba_forward.hpp"
 #include "workloads/mamba1/mamba_model.hpp"
-#include "workloads/io/safetensors.hpp"
 
 namespace cimba::workloads {
 namespace {
@@ -58,7 +59,7 @@ TEST(MambaConfig, ParsesMamba130mHfConfig) {
 
 TEST(MambaConfig, ParsesTheSharedModelConfig) {
   const auto path = kShared / "mamba-bytes-4l/config.json";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(path);
   const MambaConfig c = read_mamba_config(path);
   EXPECT_EQ(c.num_hidden_layers, 4);
   EXPECT_EQ(c.vocab_size, 256);
@@ -247,7 +248,7 @@ TEST(MambaSaveLoad, WriteRandomMambaRoundsToTheFileDtype) {
 
 TEST(MambaSaveLoad, LoadsTheSharedShardedF16Model) {
   const auto dir = kShared / "mamba-bytes-4l";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(dir / "config.json");
   EXPECT_EQ(hf_weight_files(dir).size(), 3u);
   const MambaModel m = load_mamba(dir);
   EXPECT_EQ(m.layers.size(), 4u);
@@ -394,6 +395,122 @@ TEST(MambaLoader, ShardIndexErrors) {
   expect_error<FormatError>([&] { load_mamba(dir.path()); }, {"backbone.embeddings.weight"});
   std::filesystem::remove(index_path);
   expect_error<FormatError>([&] { load_mamba(dir.path()); }, {"model.safetensors.index.json"});
+}
+
+// Findings of the fuzzers and hostile inputs (issue 15).
+std::string mamba_config_error(const std::string& field, const std::string& value) {
+  std::string text = kMamba130mConfig;
+  const std::string key = "\"" + field + "\": ";
+  const auto at = text.find(key);
+  if (at == std::string::npos) {
+    text.insert(1, key + value + ", ");
+  } else {
+    const auto end = text.find_first_of(",}", at);
+    text.replace(at + key.size(), end - at - key.size(), value);
+  }
+  try {
+    parse_mamba_config(HfConfig::parse(text, "c.json"));
+  } catch (const FormatError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(MambaConfigHostile, HugeExpandIsAnErrorNamingExpand) {
+  // expand x hidden_size was cast from double to int64 unchecked (undefined for 1e300), and the
+  // error named intermediate_size, which the file does not have.
+  std::string text = kMamba130mConfig;
+  text.replace(text.find("\"intermediate_size\": 1536, "), 27, "");
+  text.replace(text.find("\"expand\": 2"), 11, "\"expand\": 1e300");
+  expect_error<FormatError>([&] { parse_mamba_config(HfConfig::parse(text, "c.json")); },
+                            {"c.json: field 'expand' (1e+300) times 'hidden_size' "
+                             "(768) must give an intermediate size from 1 to 16777216"});
+  text.replace(text.find("1e300"), 5, "0.001");  // 0.768: no channel
+  expect_error<FormatError>([&] { parse_mamba_config(HfConfig::parse(text, "c.json")); },
+                            {"field 'expand' (0.001) times"});
+  text.replace(text.find("0.001"), 5, "2.5");
+  EXPECT_EQ(parse_mamba_config(HfConfig::parse(text, "c.json")).intermediate_size, 1920);
+}
+
+TEST(MambaConfigHostile, SizesAreBoundedAndNamed) {
+  EXPECT_NE(mamba_config_error("hidden_size", "100000000")
+                .find("c.json: field 'hidden_size' must be positive and at most 16777216 (found "
+                      "100000000)"),
+            std::string::npos);
+  std::string only_n_layer = kMamba130mConfig;  // the message names the field the file has
+  only_n_layer.replace(only_n_layer.find("\"num_hidden_layers\": 24, "), 25, "");
+  only_n_layer.replace(only_n_layer.find("\"n_layer\": 24"), 13, "\"n_layer\": 0");
+  expect_error<FormatError>([&] { parse_mamba_config(HfConfig::parse(only_n_layer, "c.json")); },
+                            {"field 'n_layer' must be positive"});
+  EXPECT_NE(mamba_config_error("hidden_size", "9223372036854775808")
+                .find("field 'hidden_size' must be an integer below 2^63"),
+            std::string::npos);
+  // Every size within bounds, but 2^24 layers of 2^24-wide linears: beyond 2^40 weights.
+  std::string text = kMamba130mConfig;
+  text.replace(text.find("\"num_hidden_layers\": 24"), 23, "\"num_hidden_layers\": 16777216");
+  expect_error<FormatError>([&] { parse_mamba_config(HfConfig::parse(text, "c.json")); },
+                            {"c.json: the sizes describe", "more than 2^40 weights"});
+}
+
+TEST(MambaConfigHostile, NumberBeyondADoubleOrARepeatedFieldNamesTheFile) {
+  // 1e999 made nlohmann::json throw out_of_range, which escaped as "internal error".
+  EXPECT_NE(mamba_config_error("layer_norm_epsilon", "1e999").find("c.json: not valid JSON"),
+            std::string::npos);
+  expect_error<FormatError>(
+      [] { HfConfig::parse(R"({"hidden_size": 8, "hidden_size": 9000000})", "c.json"); },
+      {"c.json: field 'hidden_size' given twice"});
+}
+
+TEST(MambaLoaderHostile, SizesBeyondTheWeightFilesFailBeforeAllocating) {
+  // num_hidden_layers: 100000 (or hidden_size: 10000000) made the loader allocate and zero
+  // gigabytes before reading a tensor, then die in bad_alloc.
+  const MambaModel m = make_random_mamba(tiny_mamba_config());
+  TempDir dir;
+  save_mamba(m, dir.path());
+  MambaConfig edited = tiny_mamba_config();
+  edited.num_hidden_layers = 10000;
+  std::ofstream(dir.path() / "config.json", std::ios::trunc) << mamba_config_json(edited);
+  expect_error<FormatError>(
+      [&] { load_mamba(dir.path()); },
+      {(dir.path() / "config.json").string() + ": hidden_size 16, ", "num_hidden_layers 10000,",
+       "weights, more than the", "bytes of " + dir.path().string() + "'s weight files hold"});
+  // The shard index and shards count too.
+  TempDir sharded;
+  save_mamba(m, sharded.path(), {DType::F16, 4000});
+  EXPECT_EQ(load_mamba(sharded.path()).config, m.config);
+  std::ofstream(sharded.path() / "config.json", std::ios::trunc) << mamba_config_json(edited);
+  expect_error<FormatError>([&] { load_mamba(sharded.path()); }, {"weight files hold"});
+}
+
+TEST(MambaLoaderHostile, NonFiniteWeightIsNamedWithFileAndTensor) {
+  // A NaN out_proj was accepted in silence (a plausible quantized loss, SQNR null).
+  const MambaModel m = make_random_mamba(tiny_mamba_config());
+  for (const float bad : {std::nanf(""), -INFINITY}) {
+    TempDir dir;
+    write_edited(m, dir.path(), [&](std::vector<Tensor>& t) {
+      for (auto& x : t)
+        if (x.name == "backbone.layers.1.mixer.out_proj.weight") {
+          std::vector<float> v = x.to_f32();
+          v[5] = bad;
+          x = make_tensor_f32(x.name, x.shape, v);
+        }
+    });
+    expect_error<FormatError>(
+        [&] { load_mamba(dir.path()); },
+        {(dir.path() / "model.safetensors").string() +
+             ": tensor 'backbone.layers.1.mixer.out_proj.weight' holds ",
+         std::isnan(bad) ? "NaN at element 5 of 512" : "-inf at element 5 of 512"});
+  }
+}
+
+TEST(MambaLoaderHostile, IndexWithANumberBeyondADoubleNamesTheIndex) {
+  const MambaModel m = make_random_mamba(tiny_mamba_config());
+  TempDir dir;
+  save_mamba(m, dir.path(), {DType::F16, 4000});
+  const auto index_path = dir.path() / "model.safetensors.index.json";
+  std::ofstream(index_path, std::ios::trunc) << R"({"metadata": {"total_size": 1e999}})";
+  expect_error<FormatError>([&] { load_mamba(dir.path()); },
+                            {index_path.string() + ": not valid JSON"});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "models/common/error.hpp"
 #include "test_mamba_test_util.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/mnist.hpp"
 #include "workloads/io/safetensors.hpp"
 
@@ -51,7 +52,7 @@ void expect_contains(const std::string& text, const std::string& part) {
 }
 
 TEST(Mnist, RealTestSet) {
-  if (!std::filesystem::exists(kImages)) GTEST_SKIP() << kImages << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kImages);
   const MnistSet set = read_mnist_test(kMnistDir);
   EXPECT_EQ(set.images.count, 10000);
   EXPECT_EQ(set.images.rows, 28);
@@ -72,7 +73,8 @@ TEST(Mnist, RealTestSet) {
 TEST(Mnist, PreprocessingMatchesTheGoldenCleanImage) {
   const auto golden =
       std::filesystem::path(CIMBA_SHARED_DATA_DIR) / "jit-mnist-tiny" / "golden_dit.safetensors";
-  if (!std::filesystem::exists(kImages) || !std::filesystem::exists(golden)) GTEST_SKIP();
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kImages);
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(golden);
   const MnistSet set = read_mnist_test(kMnistDir);
   const numerics::MatrixF x = mnist_to_model_images(set.images, 18, 1);
   ASSERT_EQ(x.cols(), 1024);
@@ -143,7 +145,7 @@ TEST(Mnist, CorruptedFilesNameTheFileAndTheProblem) {
 }
 
 TEST(Mnist, CorruptedGzipOfTheRealFile) {
-  if (!std::filesystem::exists(kLabels)) GTEST_SKIP();
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(kLabels);
   test::TempDir dir;
   std::ifstream in(kLabels, std::ios::binary);
   std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -47,6 +47,7 @@ inline MambaCalibrationOptions calibration_options(const QuantReplayConfig& rc) 
 }
 
 #define REQUIRE_REPLAY_MODEL() \
-  if (!replay_model_present()) GTEST_SKIP() << replay_model_dir() << " not present"
+  if (!replay_model_present()) \
+  GTEST_SKIP() << "needs " << replay_model_dir().string() << " (shared data, not in the repository)"
 
 }  // namespace cimba::workloads

@@ -107,3 +107,99 @@ TEST(Safetensors, RejectsMalformedFilesWithTheReason) {
   EXPECT_NE(error_of(p).find(p.string()), std::string::npos);  // every message names the file
   EXPECT_THROW(SafetensorsFile::read(tmp("does-not-exist")), cimba::IoError);
 }
+
+// Findings of the fuzzers and hostile inputs (issue 15): each of these was accepted, crashed or
+// escaped as an untyped error before.
+TEST(SafetensorsHostile, ShapeWhoseByteSizeWrapsAround2To64IsRejected) {
+  // [2^62, 2] x 4 bytes = 2^65 = 0 modulo 2^64: the byte-size check matched empty data, and
+  // Tensor::numel() overflowed int64 on its 2^63 elements.
+  const fs::path p = tmp("wrap.safetensors");
+  raw_file(p, R"({"a":{"dtype":"F32","shape":[4611686018427387904,2],"data_offsets":[0,0]}})", 0);
+  EXPECT_NE(error_of(p).find("tensor 'a': shape has more elements than fit in 64 bits"),
+            std::string::npos)
+      << error_of(p);
+  // [2^61, 2]: 2^62 elements fit an int64, but x 4 bytes is 0 modulo 2^64 again.
+  raw_file(p, R"({"a":{"dtype":"F32","shape":[2305843009213693952,2],"data_offsets":[0,0]}})", 0);
+  EXPECT_NE(error_of(p).find("tensor 'a': byte size 0 does not match shape "
+                             "[2305843009213693952, 2] x 4 bytes"),
+            std::string::npos)
+      << error_of(p);
+  // A dimension of 2^63 does not fit the int64 shape.
+  raw_file(p, R"({"a":{"dtype":"U8","shape":[9223372036854775808],"data_offsets":[0,0]}})", 0);
+  EXPECT_NE(error_of(p).find("not a non-negative 64-bit integer"), std::string::npos)
+      << error_of(p);
+  // Empty, but its other dimensions multiply past 2^63: any consumer's product would overflow.
+  raw_file(p, R"({"a":{"dtype":"U8","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})", 0);
+  EXPECT_NE(error_of(p).find("more elements than fit in 64 bits"), std::string::npos)
+      << error_of(p);
+}
+
+TEST(SafetensorsHostile, NumberThatOverflowsADoubleNamesTheFile) {
+  // nlohmann::json throws out_of_range (not parse_error) here; it escaped as "internal error".
+  const fs::path p = tmp("overflow.safetensors");
+  raw_file(p, R"({"a":{"dtype":"U8","shape":[1e999],"data_offsets":[0,1]}})", 1);
+  const std::string message = error_of(p);
+  EXPECT_NE(message.find(p.string() + ": not a valid safetensors file: header is not JSON"),
+            std::string::npos)
+      << message;
+}
+
+TEST(SafetensorsHostile, DuplicateTensorNamesAreRejected) {
+  const fs::path p = tmp("dup.safetensors");
+  raw_file(p,
+           R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
+           R"("a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
+           2);
+  EXPECT_NE(error_of(p).find("header names 'a' twice"), std::string::npos) << error_of(p);
+}
+
+TEST(SafetensorsHostile, DirectoryIsAnIoErrorNamingIt) {
+  const fs::path d = tmp("a-directory.safetensors");
+  fs::create_directories(d);
+  try {
+    SafetensorsFile::read(d);
+    ADD_FAILURE() << "no exception";
+  } catch (const cimba::IoError& e) {
+    EXPECT_NE(std::string(e.what()).find(d.string() + ": is a directory"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(SafetensorsHostile, EmptyTensorsReadAndConvert) {
+  // to_f32 of an empty F32 tensor memcpy'd from a null pointer (undefined; UBSan reports it).
+  const fs::path p = tmp("empty.safetensors");
+  write_safetensors(p, {make_tensor_f32("e", {0, 3}, {}), make_tensor_f32("x", {1}, {2.0f})});
+  const SafetensorsFile f = SafetensorsFile::read(p);
+  EXPECT_TRUE(f.at("e").to_f32().empty());
+  EXPECT_EQ(f.at("e").numel(), 0);
+  EXPECT_EQ(f.f32("x"), std::vector<float>{2.0f});
+}
+
+TEST(SafetensorsHostile, NumelChecksOverflowAndNegativeDimensions) {
+  // The product of the dimensions was a signed overflow (undefined) for a hand-built shape.
+  Tensor t;
+  t.name = "big";
+  t.shape = {std::int64_t{1} << 62, 4};
+  EXPECT_THROW(t.numel(), cimba::InvalidArgument);
+  t.shape = {3, -1};
+  EXPECT_THROW(t.numel(), cimba::InvalidArgument);
+  t.shape = {2, 3};
+  EXPECT_EQ(t.numel(), 6);
+  EXPECT_THROW(t.to_f32(), cimba::InvalidArgument);  // 6 values and no bytes
+}
+
+TEST(SafetensorsHostile, NonFiniteValuesAreNamedWithFileAndTensor) {
+  const Tensor ok = make_tensor_f32("w", {2}, {1.0f, -2.0f});
+  EXPECT_NO_THROW(require_finite(ok.to_f32(), ok, "m.safetensors"));
+  const Tensor nan = make_tensor_f32("w", {3}, {1.0f, 0.0f, std::nanf("")});
+  try {
+    require_finite(nan.to_f32(), nan, "m.safetensors");
+    ADD_FAILURE() << "no exception";
+  } catch (const cimba::FormatError& e) {
+    EXPECT_STREQ(e.what(),
+                 "m.safetensors: tensor 'w' holds NaN at element 2 of 3; values must be finite");
+  }
+  // An F64 value beyond float32's range becomes infinite on conversion.
+  const Tensor big = make_tensor_f64("d", {1}, {1e300});
+  EXPECT_THROW(require_finite(big.to_f32(), big, "m.safetensors"), cimba::FormatError);
+}

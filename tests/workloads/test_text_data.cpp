@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "models/common/error.hpp"
+#include "tests/shared_data.hpp"
 #include "workloads/io/text_data.hpp"
 
 namespace cimba::workloads {
@@ -23,12 +24,24 @@ TEST(TextData, BuiltinTextsEqualTheShippedFiles) {
 
 TEST(TextData, BuiltinTextsAreTheSplitOfInputTxt) {
   const auto input = kShared / "tinyshakespeare/input.txt";
-  if (!std::filesystem::exists(input)) GTEST_SKIP() << input << " not present";
+  CIMBA_SKIP_WITHOUT_SHARED_DATA(input);
   const TextSplit split = split_tinyshakespeare(read_text_file(input), input.string());
   EXPECT_EQ(split.train.size(), 1003854u);
   EXPECT_EQ(split.validation.size(), 111540u);
   EXPECT_EQ(split.validation, builtin_validation_text());
   EXPECT_EQ(split.train.substr(0, 65536), builtin_calibration_text());
+}
+
+TEST(TextData, ADirectoryIsAnIoErrorNamingIt) {
+  // An ifstream opens a directory; its first read threw basic_filebuf::underflow from the
+  // standard library, reported as "internal error".
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  try {
+    read_text_file(dir);
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.string() + ": is a directory, not a text file");
+  }
 }
 
 TEST(TextData, SplitRejectsAnotherFile) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <system_error>
 
 #include "models/common/error.hpp"
 #include "models/numerics/bitserial.hpp"
@@ -487,14 +488,15 @@ GoldenCaseResult run_golden_case(const std::filesystem::path& file, const std::s
 
 std::vector<GoldenCaseResult> run_golden_dir(const std::filesystem::path& dir) {
   const std::filesystem::path index = dir / "INDEX.json";
+  std::error_code error;
   std::ifstream in(index);
-  if (!in)
+  if (!in || std::filesystem::is_directory(index, error))
     throw IoError(index.string() + ": cannot open (is " + dir.string() +
                   " a golden-case directory?)");
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, out_of_range (a number such as 1e999)
     throw FormatError(index.string() + ": not valid JSON: " + e.what());
   }
   if (!j.is_object() || !j.contains("cases") || !j["cases"].is_array())

@@ -1,13 +1,17 @@
 #include "workloads/io/hf_config.hpp"
 
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <system_error>
 
 #include "models/common/error.hpp"
+#include "workloads/io/json_text.hpp"
 
 namespace cimba::workloads {
 
@@ -28,11 +32,30 @@ struct HfConfig::Impl {
 
 namespace {
 std::string read_all(const std::filesystem::path& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw IoError(path.string() + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path.string() + ": cannot open for reading");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw IoError(path.string() + ": read error");
   return text;
+}
+
+// The JSON of a file: FormatError naming `origin` for malformed text, a number that overflows a
+// double (1e999) or a key given twice in one object.
+nlohmann::json parse_json_file_text(const std::string& text, const std::string& origin) {
+  nlohmann::json json;
+  std::string duplicate;
+  try {
+    json = parse_json_text(text, duplicate);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(origin + ": not valid JSON: " + e.what());
+  }
+  if (!duplicate.empty())
+    throw FormatError(origin + ": field '" + duplicate +
+                      "' given twice (which value is meant is ambiguous)");
+  return json;
 }
 }  // namespace
 
@@ -43,11 +66,7 @@ HfConfig HfConfig::read(const std::filesystem::path& path) {
 HfConfig HfConfig::parse(const std::string& text, const std::string& origin) {
   auto impl = std::make_shared<Impl>();
   impl->origin = origin;
-  try {
-    impl->json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw FormatError(origin + ": not valid JSON: " + e.what());
-  }
+  impl->json = parse_json_file_text(text, origin);
   if (!impl->json.is_object()) throw FormatError(origin + ": not a JSON object");
   HfConfig config;
   config.impl_ = std::move(impl);
@@ -63,6 +82,8 @@ bool HfConfig::is_string(const std::string& field) const {
 std::int64_t HfConfig::get_int(const std::string& field) const {
   const auto& v = impl_->field(field);
   if (!v.is_number_integer()) impl_->wrong_type(field, "an integer");
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    impl_->wrong_type(field, "an integer below 2^63");
   return v.get<std::int64_t>();
 }
 double HfConfig::get_double(const std::string& field) const {
@@ -101,16 +122,12 @@ constexpr const char* kIndexFile = "model.safetensors.index.json";
 // weight_map of the index: tensor name -> shard file name.
 std::map<std::string, std::string> read_weight_map(const std::filesystem::path& index_path) {
   const std::string origin = index_path.string();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_all(index_path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw FormatError(origin + ": not valid JSON: " + e.what());
-  }
-  if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
+  const nlohmann::json j = parse_json_file_text(read_all(index_path), origin);
+  if (!j.is_object() || !j.contains("weight_map") || !j.at("weight_map").is_object())
     throw FormatError(origin + ": missing object 'weight_map'");
   std::map<std::string, std::string> map;
-  for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
+  const nlohmann::json& weight_map = j.at("weight_map");
+  for (auto it = weight_map.begin(); it != weight_map.end(); ++it) {
     if (!it.value().is_string())
       throw FormatError(origin + ": weight_map entry '" + it.key() + "' is not a file name");
     const std::string file = it.value().get<std::string>();
@@ -139,6 +156,25 @@ std::vector<std::filesystem::path> hf_weight_files(const std::filesystem::path& 
   std::vector<std::filesystem::path> paths;
   for (const auto& f : files) paths.push_back(model_dir / f);
   return paths;
+}
+
+void check_weights_can_hold(const std::filesystem::path& model_dir,
+                            const std::filesystem::path& config_path, double parameters,
+                            const std::string& sizes) {
+  std::uintmax_t bytes = 0;
+  for (const auto& file : hf_weight_files(model_dir)) {
+    std::error_code error;
+    const std::uintmax_t size = std::filesystem::file_size(file, error);
+    if (error) throw IoError(file.string() + ": cannot read its size: " + error.message());
+    bytes += size;
+  }
+  if (parameters * 2.0 > static_cast<double>(bytes)) {
+    char count[32];
+    std::snprintf(count, sizeof count, "%.4g", parameters);
+    throw FormatError(config_path.string() + ": " + sizes + " describe " + count +
+                      " weights, more than the " + std::to_string(bytes) + " bytes of " +
+                      model_dir.string() + "'s weight files hold (2 bytes a weight at least)");
+  }
 }
 
 void for_each_hf_tensor(
@@ -209,7 +245,8 @@ void load_hf_weights(
       throw FormatError(file.string() + ": tensor '" + t.name + "' has dtype " +
                         dtype_name(t.dtype) + "; expected F32, F16 or BF16");
     const std::vector<float> values = t.to_f32();
-    std::memcpy(slot.data, values.data(), values.size() * sizeof(float));
+    require_finite(values, t, file);
+    if (!values.empty()) std::memcpy(slot.data, values.data(), values.size() * sizeof(float));
     loaded[it->second] = true;
   });
   const std::string where = model_dir.string() + ": ";

@@ -48,6 +48,21 @@ class HfConfig {
 /// in sorted order. Throws FormatError when the folder has neither, or the index is malformed.
 std::vector<std::filesystem::path> hf_weight_files(const std::filesystem::path& model_dir);
 
+/// The largest size field (hidden size, layer count, vocabulary...) and the most parameters a
+/// config.json may describe: beyond any real model, and small enough that every product of
+/// sizes the loaders form fits in an int64.
+inline constexpr std::int64_t kMaxModelDimension = std::int64_t{1} << 24;
+inline constexpr double kMaxModelParameters = 1099511627776.0;  // 2^40
+
+/// Before a loader allocates the `parameters` weights that `config_path` describes: throws
+/// FormatError naming the config file unless the folder's weight files (hf_weight_files) are
+/// large enough to hold them at 2 bytes a weight (F16 / BF16, the narrowest float type loaded).
+/// A config whose sizes were edited (hidden_size: 10000000) then fails in milliseconds instead
+/// of allocating gigabytes. `sizes` describes the sizes for the message.
+void check_weights_can_hold(const std::filesystem::path& model_dir,
+                            const std::filesystem::path& config_path, double parameters,
+                            const std::string& sizes);
+
 /// Calls `visit(tensor, file)` for every tensor of the folder's weights, one file at a time (a
 /// shard's memory is released before the next is read). For a sharded folder, checks that every
 /// tensor is in the shard the index names, that every indexed tensor exists, and that no

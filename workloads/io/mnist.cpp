@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <system_error>
 
 #include "models/common/error.hpp"
 
@@ -23,6 +24,9 @@ constexpr std::int64_t kMaxBytes = std::int64_t{1} << 30;
 class GzReader {
  public:
   explicit GzReader(const std::filesystem::path& path) : path_(path) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error))
+      throw IoError(path.string() + ": is a directory, not an MNIST file");
     file_ = gzopen(path.string().c_str(), "rb");
     if (!file_) throw IoError(path.string() + ": cannot open for reading");
   }

@@ -7,8 +7,10 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <system_error>
 
 #include "models/common/error.hpp"
+#include "workloads/io/json_text.hpp"
 
 namespace cimba::workloads {
 namespace {
@@ -95,17 +97,36 @@ std::string shape_string(const std::vector<std::int64_t>& shape) {
 
 std::int64_t Tensor::numel() const {
   std::int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (const std::int64_t d : shape) {
+    if (d < 0)
+      throw InvalidArgument("tensor '" + name + "': shape " + shape_string(shape) +
+                            " has a negative dimension");
+    if (__builtin_mul_overflow(n, d, &n))
+      throw InvalidArgument("tensor '" + name + "': shape " + shape_string(shape) +
+                            " has more elements than a 64-bit count holds");
+  }
   return n;
 }
 
+namespace {
+// The element count of `t`, checked against its bytes (a Tensor built by hand may disagree).
+std::size_t checked_count(const Tensor& t) {
+  const auto n = static_cast<std::size_t>(t.numel());
+  if (t.bytes.size() / dtype_size(t.dtype) != n || t.bytes.size() % dtype_size(t.dtype) != 0)
+    throw InvalidArgument("tensor '" + t.name + "': " + std::to_string(t.bytes.size()) +
+                          " bytes for shape " + shape_string(t.shape) + " of " +
+                          dtype_name(t.dtype));
+  return n;
+}
+}  // namespace
+
 std::vector<float> Tensor::to_f32() const {
-  const std::size_t n = static_cast<std::size_t>(numel());
+  const std::size_t n = checked_count(*this);
   std::vector<float> out(n);
   const std::uint8_t* p = bytes.data();
   switch (dtype) {
     case DType::F32:
-      std::memcpy(out.data(), p, n * 4);
+      if (n != 0) std::memcpy(out.data(), p, n * 4);  // an empty vector's data() may be null
       break;
     case DType::F16:
       for (std::size_t i = 0; i < n; ++i) out[i] = half_to_float(load<std::uint16_t>(p + 2 * i));
@@ -139,7 +160,7 @@ std::vector<float> Tensor::to_f32() const {
 }
 
 std::vector<std::int64_t> Tensor::to_i64() const {
-  const std::size_t n = static_cast<std::size_t>(numel());
+  const std::size_t n = checked_count(*this);
   std::vector<std::int64_t> out(n);
   const std::uint8_t* p = bytes.data();
   switch (dtype) {
@@ -201,11 +222,14 @@ std::string read_header(std::ifstream& in, const std::filesystem::path& path,
 // Parses the header text as a JSON object.
 nlohmann::json parse_header(const std::filesystem::path& path, const std::string& header) {
   nlohmann::json j;
+  std::string duplicate;
   try {
-    j = nlohmann::json::parse(header);
-  } catch (const nlohmann::json::parse_error& e) {
+    j = parse_json_text(header, duplicate);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e999), ...
     fail(path, std::string("header is not JSON: ") + e.what());
   }
+  if (!duplicate.empty())
+    fail(path, "header names '" + duplicate + "' twice (which one is meant is ambiguous)");
   if (!j.is_object()) fail(path, "header is not a JSON object");
   return j;
 }
@@ -234,18 +258,27 @@ const DTypeInfo& entry_dtype(const std::filesystem::path& path, const std::strin
   return *info;
 }
 
-// The shape of a tensor entry into t.shape; returns its element count (overflow checked).
+// The shape of a tensor entry into t.shape; returns its element count. The product of the
+// non-zero dimensions must fit in an int64 too, so that no product of dimensions a consumer forms
+// overflows, even for an empty tensor such as [0, 2^62, 2^62].
 std::uint64_t entry_shape(const std::filesystem::path& path, const std::string& where,
                           const nlohmann::json& v, Tensor& t) {
   if (!v["shape"].is_array()) fail(path, where + "shape is not an array");
-  std::uint64_t numel = 1;
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t numel = 1, nonzero_product = 1;
   for (const auto& d : v["shape"]) {
-    if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
-      fail(path, where + "shape has an entry that is not a non-negative integer");
+    if (!d.is_number_integer() || (d.is_number_unsigned() && d.get<std::uint64_t>() > kMax) ||
+        d.get<std::int64_t>() < 0)
+      fail(path, where + "shape has an entry that is not a non-negative 64-bit integer");
     t.shape.push_back(d.get<std::int64_t>());
     const auto dim = static_cast<std::uint64_t>(t.shape.back());
-    if (dim != 0 && numel > std::numeric_limits<std::uint64_t>::max() / dim)
-      fail(path, where + "shape overflows");
+    if (dim == 0) {
+      numel = 0;
+      continue;
+    }
+    if (nonzero_product > kMax / dim)
+      fail(path, where + "shape has more elements than fit in 64 bits");
+    nonzero_product *= dim;
     numel *= dim;
   }
   return numel;
@@ -275,7 +308,9 @@ Tensor parse_tensor_entry(const std::filesystem::path& path, const std::string& 
     fail(path, where + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                    ") past the end of the data (" + std::to_string(data_size) +
                    " bytes): file truncated?");
-  if (end - begin != numel * info->size)
+  // The division first: numel x dtype size can wrap around 2^64 ([2^62, 2] x 4 bytes is 0
+  // modulo 2^64) and made an absurd shape match empty data.
+  if (numel > (end - begin) / info->size || end - begin != numel * info->size)
     fail(path, where + "byte size " + std::to_string(end - begin) + " does not match shape " +
                    shape_string(t.shape) + " x " + std::to_string(info->size) + " bytes");
   span = {begin, end, name};
@@ -295,6 +330,9 @@ void check_overlaps(const std::filesystem::path& path, std::vector<Span>& spans)
 }  // namespace
 
 SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw IoError(path.string() + ": is a directory, not a safetensors file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path.string() + ": cannot open for reading");
   std::uint64_t file_size = 0, header_len = 0;
@@ -328,6 +366,18 @@ SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
     file.names_.push_back(s.name);
   }
   return file;
+}
+
+void require_finite(const std::vector<float>& values, const Tensor& tensor,
+                    const std::filesystem::path& file) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (std::isfinite(values[i])) continue;
+    const char* what = std::isnan(values[i]) ? "NaN" : values[i] > 0 ? "+inf" : "-inf";
+    throw FormatError(file.string() + ": tensor '" + tensor.name + "' holds " + what +
+                      " at element " + std::to_string(i) + " of " + std::to_string(values.size()) +
+                      (tensor.dtype == DType::F64 ? " (or a value beyond float32's range)" : "") +
+                      "; values must be finite");
+  }
 }
 
 const Tensor& SafetensorsFile::at(const std::string& name) const {
@@ -371,9 +421,7 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::uint64_t offset = 0;
   for (const auto& t : tensors) {
-    if (t.bytes.size() != static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype))
-      throw InvalidArgument("write_safetensors: tensor '" + t.name +
-                            "' byte size does not match its shape");
+    checked_count(t);  // the byte size matches the shape
     header[t.name] = {{"dtype", dtype_name(t.dtype)},
                       {"shape", t.shape},
                       {"data_offsets", {offset, offset + t.bytes.size()}}};

@@ -81,6 +81,12 @@ Tensor make_tensor_i32(const std::string& name, const std::vector<std::int64_t>&
 Tensor make_tensor_u8(const std::string& name, const std::vector<std::int64_t>& shape,
                       const std::vector<std::uint8_t>& values);
 
+/// Throws FormatError naming `file`, the tensor and the first offending element unless every
+/// value is finite: a NaN or infinite weight or activation would otherwise flow through
+/// quantization silently (NaN ranges, "null" SQNRs) or fail far from its cause.
+void require_finite(const std::vector<float>& values, const Tensor& tensor,
+                    const std::filesystem::path& file);
+
 /// IEEE binary16 / bfloat16 of a float, round to nearest even (overflow to infinity, NaN quiet).
 std::uint16_t float_to_f16(float f);
 std::uint16_t float_to_bf16(float f);

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <system_error>
 
 #include "models/common/error.hpp"
 
@@ -32,6 +33,10 @@ std::string_view builtin_calibration_text() {
 }
 
 std::string read_text_file(const std::filesystem::path& path) {
+  // An ifstream opens a directory, then its first read throws from inside the standard library.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw IoError(path.string() + ": is a directory, not a text file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path.string() + ": cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

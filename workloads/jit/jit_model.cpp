@@ -75,6 +75,21 @@ std::string config_problem(const JitConfig& c) {
     if (value <= 0)
       return std::string("field '") + field + "' must be positive (found " + std::to_string(value) +
              ")";
+  // Bounded before any product of sizes is formed in int64 (param_count, patch_dim...).
+  for (const auto& [field, value] : sizes)
+    if (value > kMaxModelDimension)
+      return std::string("field '") + field + "' must be at most " +
+             std::to_string(kMaxModelDimension) + " (found " + std::to_string(value) + ")";
+  const double H = static_cast<double>(c.hidden_size), F = static_cast<double>(c.ffn_hidden),
+               C = static_cast<double>(c.in_channels), p = static_cast<double>(c.patch_size),
+               S = static_cast<double>(c.image_size), P = C * p * p;
+  const double per_block = 2 * H + 3 * H * H + H * H + 2 * F * H + H * F + 6 * H * H + 6 * H;
+  const double parameters = H * P + H + H * static_cast<double>(c.t_freq_dim) + H + H * H + H +
+                            (static_cast<double>(c.num_classes) + 1) * H +
+                            static_cast<double>(c.depth) * per_block + H + 2 * H * H + 2 * H +
+                            P * H + P;
+  if (parameters > kMaxModelParameters || C * S * S > kMaxModelParameters)
+    return "the sizes describe more than 2^40 weights or image values";
   if (c.image_size % c.patch_size != 0)
     return "field 'patch_size' (" + std::to_string(c.patch_size) + ") must divide 'image_size' (" +
            std::to_string(c.image_size) + ")";
@@ -219,7 +234,16 @@ void for_each_jit_tensor(
 
 JitModel load_jit(const std::filesystem::path& model_dir) {
   const auto config_path = model_dir / "config.json";
-  JitModel m = make_empty_jit(read_jit_config(config_path));
+  const JitConfig config = read_jit_config(config_path);
+  check_weights_can_hold(
+      model_dir, config_path, static_cast<double>(config.param_count()),
+      "image_size " + std::to_string(config.image_size) + ", in_channels " +
+          std::to_string(config.in_channels) + ", patch_size " + std::to_string(config.patch_size) +
+          ", hidden_size " + std::to_string(config.hidden_size) + ", depth " +
+          std::to_string(config.depth) + ", ffn_hidden " + std::to_string(config.ffn_hidden) +
+          ", num_classes " + std::to_string(config.num_classes) + ", t_freq_dim " +
+          std::to_string(config.t_freq_dim));
+  JitModel m = make_empty_jit(config);
   std::vector<WeightSlot> slots;
   visit_tensors(m, [&](const std::string& name, const std::vector<std::int64_t>& shape, auto& t) {
     slots.push_back({name, shape, t.data()});

@@ -35,6 +35,28 @@ MambaConfig mamba_130m_config() {
   return c;
 }
 
+double mamba_parameter_count(const MambaConfig& c) {
+  const double H = static_cast<double>(c.hidden_size),
+               Di = static_cast<double>(c.intermediate_size), N = static_cast<double>(c.state_size),
+               R = static_cast<double>(c.time_step_rank), K = static_cast<double>(c.conv_kernel),
+               V = static_cast<double>(c.vocab_size), L = static_cast<double>(c.num_hidden_layers);
+  const double per_layer = H + 2 * Di * H + (c.use_bias ? 2 * Di + H : 0) + Di * K +
+                           (c.use_conv_bias ? Di : 0) + (R + 2 * N) * Di + Di * R + Di + Di * N +
+                           Di + H * Di;
+  return V * H * (c.tie_word_embeddings ? 1 : 2) + L * per_layer + H;
+}
+
+namespace {
+// "hidden_size 768, intermediate_size 1536, ..." for messages about the sizes as a whole.
+std::string mamba_sizes_text(const MambaConfig& c) {
+  return "hidden_size " + std::to_string(c.hidden_size) + ", intermediate_size " +
+         std::to_string(c.intermediate_size) + ", state_size " + std::to_string(c.state_size) +
+         ", time_step_rank " + std::to_string(c.time_step_rank) + ", conv_kernel " +
+         std::to_string(c.conv_kernel) + ", num_hidden_layers " +
+         std::to_string(c.num_hidden_layers) + ", vocab_size " + std::to_string(c.vocab_size);
+}
+}  // namespace
+
 MambaConfig parse_mamba_config(const HfConfig& hf) {
   const std::string& origin = hf.origin();
   if (hf.has("model_type") && hf.get_string("model_type") != "mamba")
@@ -43,14 +65,24 @@ MambaConfig parse_mamba_config(const HfConfig& hf) {
   if (hf.has("hidden_act") && hf.get_string("hidden_act") != "silu")
     throw FormatError(origin + ": field 'hidden_act' is '" + hf.get_string("hidden_act") +
                       "'; only \"silu\" is supported");
+  // Sizes are checked as they are read, against [1, kMaxModelDimension], so that a message names
+  // the field the file has and no product of sizes below overflows.
+  const std::string max_text = std::to_string(kMaxModelDimension);
+  const auto size_field = [&](const char* field) {
+    const std::int64_t value = hf.get_int(field);
+    if (value <= 0 || value > kMaxModelDimension)
+      throw FormatError(origin + ": field '" + field + "' must be positive and at most " +
+                        max_text + " (found " + std::to_string(value) + ")");
+    return value;
+  };
   MambaConfig c;
-  c.hidden_size = hf.get_int("hidden_size");
-  c.state_size = hf.get_int("state_size");
+  c.hidden_size = size_field("hidden_size");
+  c.state_size = size_field("state_size");
   c.num_hidden_layers = hf.has("num_hidden_layers") || !hf.has("n_layer")
-                            ? hf.get_int("num_hidden_layers")
-                            : hf.get_int("n_layer");
-  c.vocab_size = hf.get_int("vocab_size");
-  c.conv_kernel = hf.get_int("conv_kernel");
+                            ? size_field("num_hidden_layers")
+                            : size_field("n_layer");
+  c.vocab_size = size_field("vocab_size");
+  c.conv_kernel = size_field("conv_kernel");
   if (hf.is_string("time_step_rank")) {
     if (hf.get_string("time_step_rank") != "auto")
       throw FormatError(origin +
@@ -58,13 +90,22 @@ MambaConfig parse_mamba_config(const HfConfig& hf) {
                         hf.get_string("time_step_rank") + "\")");
     c.time_step_rank = (c.hidden_size + 15) / 16;
   } else {
-    c.time_step_rank = hf.get_int("time_step_rank");
+    c.time_step_rank = size_field("time_step_rank");
   }
   if (hf.has("intermediate_size")) {
-    c.intermediate_size = hf.get_int("intermediate_size");
+    c.intermediate_size = size_field("intermediate_size");
   } else {
+    // transformers: intermediate_size = int(expand * hidden_size). The product is checked in
+    // double before the cast (a float -> int conversion out of range is undefined behaviour),
+    // and the message names 'expand', the field in the file.
     const double expand = hf.get_double("expand", 2.0);
-    c.intermediate_size = static_cast<std::int64_t>(expand * static_cast<double>(c.hidden_size));
+    const double intermediate = expand * static_cast<double>(c.hidden_size);
+    if (!(intermediate >= 1.0 && intermediate < static_cast<double>(kMaxModelDimension) + 1.0)) {
+      throw FormatError(origin + ": field 'expand' (" + nlohmann::json(expand).dump() +
+                        ") times 'hidden_size' (" + std::to_string(c.hidden_size) +
+                        ") must give an intermediate size from 1 to " + max_text);
+    }
+    c.intermediate_size = static_cast<std::int64_t>(intermediate);
   }
   c.use_bias = hf.get_bool("use_bias", false);
   c.use_conv_bias = hf.get_bool("use_conv_bias", true);
@@ -73,15 +114,9 @@ MambaConfig parse_mamba_config(const HfConfig& hf) {
   c.tie_word_embeddings = hf.get_bool("tie_word_embeddings", true);
   c.rescale_prenorm_residual = hf.get_bool("rescale_prenorm_residual", false);
 
-  const std::pair<const char*, std::int64_t> sizes[] = {
-      {"hidden_size", c.hidden_size}, {"intermediate_size", c.intermediate_size},
-      {"state_size", c.state_size},   {"time_step_rank", c.time_step_rank},
-      {"conv_kernel", c.conv_kernel}, {"num_hidden_layers", c.num_hidden_layers},
-      {"vocab_size", c.vocab_size}};
-  for (const auto& [field, value] : sizes)
-    if (value <= 0)
-      throw FormatError(origin + ": field '" + field + "' must be positive (found " +
-                        std::to_string(value) + ")");
+  if (mamba_parameter_count(c) > kMaxModelParameters)
+    throw FormatError(origin + ": the sizes describe " + mamba_sizes_text(c) +
+                      ", more than 2^40 weights");
   if (!(c.layer_norm_epsilon > 0.0))
     throw FormatError(origin + ": field 'layer_norm_epsilon' must be positive");
   return c;
@@ -217,7 +252,10 @@ void for_each_mamba_tensor(
 
 MambaModel load_mamba(const std::filesystem::path& model_dir, const MambaLoadOptions& options) {
   const auto config_path = model_dir / "config.json";
-  MambaModel m = make_empty_mamba(read_mamba_config(config_path));
+  const MambaConfig config = read_mamba_config(config_path);
+  check_weights_can_hold(model_dir, config_path, mamba_parameter_count(config),
+                         mamba_sizes_text(config));
+  MambaModel m = make_empty_mamba(config);
   std::vector<WeightSlot> slots;
   visit_tensors(m, [&](const std::string& name, const std::vector<std::int64_t>& shape, auto& t) {
     slots.push_back({name, shape, t.data()});

@@ -52,10 +52,15 @@ MambaConfig mamba_130m_config();
 /// intermediate_size defaults to expand (default 2) x hidden_size. Optional with transformers'
 /// defaults: use_bias false, use_conv_bias true, residual_in_fp32 true, layer_norm_epsilon 1e-5,
 /// tie_word_embeddings true, rescale_prenorm_residual false. `model_type` (when present) must be
-/// "mamba" and `hidden_act` "silu". Sizes must be positive and the epsilon > 0.
+/// "mamba" and `hidden_act` "silu". Sizes must be in [1, kMaxModelDimension], the weights at
+/// most kMaxModelParameters, and the epsilon > 0.
 MambaConfig parse_mamba_config(const HfConfig& config);
 /// Reads `config.json`. Throws IoError or FormatError.
 MambaConfig read_mamba_config(const std::filesystem::path& config_json);
+
+/// Number of stored weights of a model of this configuration (an lm_head only when untied), in
+/// double so that it is defined for any sizes.
+double mamba_parameter_count(const MambaConfig& config);
 /// The config.json text transformers writes for this configuration (MambaForCausalLM).
 std::string mamba_config_json(const MambaConfig& config);
 
