@@ -19,7 +19,7 @@ BUILD="${BUILD:-$ROOT/build}"
 CIMBA="$BUILD/cimba"
 JOBS="${JOBS:-$(nproc)}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
-SWEEPS=(fig1-adc-bits fig1-jit-adc-bits fig2-index-overhead fig3-ssm-input)
+SWEEPS=(fig1-adc-bits fig1-jit-adc-bits fig2-index-overhead fig3-ssm-input fig1-neurosim-adc-bits)
 # Sweeps over configs/default-jit.yaml: they read these (relative to the repository root).
 JIT_MODEL="../shared/data/jit-mnist-tiny"
 JIT_MNIST="../shared/data/mnist"

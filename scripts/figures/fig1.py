@@ -1,5 +1,6 @@
-"""Figure 1 of scripts/make_figures.py: accuracy, energy and area vs ADC bits, for Mamba
-(configs/sweeps/fig1-adc-bits.yaml) and, when that sweep was run, JiT
+"""Figure 1 of scripts/make_figures.py: accuracy, energy, area and latency vs ADC bits, for Mamba
+on the default macro organisation (configs/sweeps/fig1-adc-bits.yaml) and, when those sweeps were
+run, on the NeuroSim-style organisation (configs/sweeps/fig1-neurosim-adc-bits.yaml) and for JiT
 (configs/sweeps/fig1-jit-adc-bits.yaml)."""
 import math
 import os
@@ -106,7 +107,8 @@ def jit_label(res):
             f"timesteps, {w.get('samples')} samples x {w.get('sample_steps')} steps")
 
 
-MODEL_STYLE = {"mamba": "-", "jit": "--"}   # line style per model, in every panel
+# line style per series, in every panel
+MODEL_STYLE = {"mamba": "-", "jit": "--", "mamba, neurosim-style": ":"}
 
 
 def col(k, d):
@@ -131,22 +133,40 @@ def load_fig1(sweeps):
     return rows, data, jrows, jdata
 
 
-def write_fig1_csv(out, data, jdata):
-    """fig1_adc_bits.csv: one row per point of either model, the union of their columns."""
+def load_neurosim(sweeps):
+    """(rows, data) of the NeuroSim-style Mamba sweep, or (None, []) when it was not run."""
+    nd = os.path.join(sweeps, "fig1-neurosim-adc-bits")
+    if not os.path.exists(os.path.join(nd, "sweep.csv")):
+        print(f"make_figures: fig1: {nd}/sweep.csv absent: NeuroSim-style lines left out "
+              "(configs/sweeps/fig1-neurosim-adc-bits.yaml not run)", file=sys.stderr)
+        return None, []
+    nrows = load_sweep(nd)
+    ndata = fig1_mamba_rows(nrows)
+    for r in ndata:
+        r["model"] = "mamba, neurosim-style"
+    return nrows, ndata
+
+
+def write_fig1_csv(out, data, jdata, ndata=()):
+    """fig1_adc_bits.csv: one row per point of every series, the union of their columns."""
+    rows = list(data) + list(ndata) + list(jdata)
     cols = []
-    for r in data + jdata:
+    for r in rows:
         for k in r:
             if k not in cols:
                 cols.append(k)
-    return write_csv(os.path.join(out, "fig1_adc_bits.csv"), data + jdata, cols)
+    return write_csv(os.path.join(out, "fig1_adc_bits.csv"), rows, cols)
 
 
-def fig1_title(res0, h0, jrows):
+def fig1_title(res0, h0, jrows, nrows=None):
     acc = h0["accelerator"]
     title = (f"ADC resolution sweep on {acc['node_nm']} nm, {acc['cim_macros']} CIM macros "
              f"{acc['cim_rows']}x{acc['cim_cols']}, {acc['adc_model']} ADC (static full scale)\n"
              f"Mamba (solid): {model_label(res0)}, W{acc['w_bits']}"
              f"A{res0['config']['quant']['a_bits']}  [configs/sweeps/fig1-adc-bits.yaml]")
+    if nrows:
+        title += ("\nMamba, NeuroSim style (dotted): 1-bit input slices, 2-bit weight digit columns "
+                  "combined digitally  [configs/sweeps/fig1-neurosim-adc-bits.yaml]")
     if jrows:
         rj = jrows[0]["result"]
         title += (f"\nJiT (dashed): {jit_label(rj)}, W{rj['config']['quant']['w_bits']}"
@@ -156,14 +176,19 @@ def fig1_title(res0, h0, jrows):
     return title
 
 
-def accuracy_panels(axs, data, x, jrows, jdata, xj):
+def accuracy_panels(axs, data, x, jrows, jdata, xj, ndata=(), xn=()):
     """Panels (a) Mamba loss delta, (b) Mamba SQNR, (c) JiT PSNR."""
     ax = axs[0, 0]
     fp32 = data[0]["loss_fp32_nats_per_byte"]
     ax.plot(x, col("loss_delta_nats_per_byte", data), "o-", color="C0",
             label="Mamba: quantized - FP32")
     ax.axhline(0.0, color="k", ls=":", lw=1, label=f"Mamba FP32 (loss {fp32:.4f} nats/byte)")
-    set_loss_delta_scale(ax, col("loss_delta_nats_per_byte", data))
+    deltas = col("loss_delta_nats_per_byte", data)
+    if ndata:
+        ax.plot(xn, col("loss_delta_nats_per_byte", ndata), "o:", color="C0",
+                label="Mamba NeuroSim style: quantized - FP32")
+        deltas = np.concatenate([deltas, col("loss_delta_nats_per_byte", ndata)])
+    set_loss_delta_scale(ax, deltas)
     ax.set_ylabel("Mamba loss delta vs FP32 (nats/byte)")
     ax.set_title("(a) Mamba accuracy: loss delta")
     ax.legend(fontsize=8)
@@ -172,6 +197,9 @@ def accuracy_panels(axs, data, x, jrows, jdata, xj):
     ax.plot(x, col("logits_sqnr_db", data), "o-", color="C1", label="Mamba: logits (end to end)")
     ax.plot(x, col("linear_isolated_sqnr_db_mean", data), "s-", color="C2",
             label="Mamba: linears (mean isolated, in/x/dt/out_proj)")
+    if ndata:
+        ax.plot(xn, col("logits_sqnr_db", ndata), "o:", color="C1",
+                label="Mamba NeuroSim style: logits")
     ax.set_ylabel("Mamba SQNR vs FP32 (dB)")
     ax.set_title("(b) Mamba accuracy: SQNR")
     ax.legend(fontsize=8)
@@ -206,9 +234,10 @@ def cost_lines(ax, models, total_key, adc_key, scale, tot_label, adc_label):
     ax.legend(fontsize=8, loc="center right")
 
 
-def cost_panels(axs, data, x, jrows, jdata, xj):
-    """Panels (d) energy per token, (e) area, (f) ADC share of energy and area."""
-    models = (("Mamba", data, x, "o"), ("JiT", jdata, xj, "s"))
+def cost_panels(axs, data, x, jrows, jdata, xj, ndata=(), xn=()):
+    """Panels (d) energy per token, (e) area, (f) ADC share of energy and area, (g) latency."""
+    models = (("Mamba", data, x, "o"), ("Mamba, NeuroSim-style", ndata, xn, "D"),
+              ("JiT", jdata, xj, "s"))
     ax = axs[1, 0]
     cost_lines(ax, models, "energy_pJ_per_token", "adc_energy_pJ_per_token", 1e-3,
                "total (on-chip)", "ADCs (conversions + leakage)")
@@ -226,7 +255,8 @@ def cost_panels(axs, data, x, jrows, jdata, xj):
                                if same_adc else ""), fontsize=10)
 
     ax = axs[1, 2]
-    for model, d, xs in (("Mamba", data, x), ("JiT", jdata, xj)):
+    for model, d, xs in (("Mamba", data, x), ("Mamba, NeuroSim-style", ndata, xn),
+                         ("JiT", jdata, xj)):
         if not d:
             continue
         ls = MODEL_STYLE[model.lower()]
@@ -239,28 +269,46 @@ def cost_panels(axs, data, x, jrows, jdata, xj):
     ax.set_title("(f) ADC share of energy and area")
     ax.legend(fontsize=8)
 
+    ax = axs[0, 3]
+    for model, d, xs, mk in models:
+        if not d:
+            continue
+        ax.semilogy(xs, col("latency_ns_per_token", d) * 1e-3, marker=mk,
+                    ls=MODEL_STYLE[model.lower()], color="C6", label=f"{model}")
+    ax.set_ylabel("latency per token (us/token)")
+    ax.set_title("(g) latency per token (the ADCs set the CIM step:\nbits + 1 ns per conversion)",
+                 fontsize=10)
+    ax.legend(fontsize=8)
+    axs[1, 3].axis("off")
+
 
 def fig1(sweeps, out):
     rows, data, jrows, jdata = load_fig1(sweeps)
-    csv_path = write_fig1_csv(out, data, jdata)
+    nrows, ndata = load_neurosim(sweeps)
+    csv_path = write_fig1_csv(out, data, jdata, ndata)
 
     res0 = rows[0]["result"]
     h0 = hw(res0)
     x = np.array([r["adc_bits"] for r in data])
     xj = np.array([r["adc_bits"] for r in jdata])
-    fig, axs = plt.subplots(2, 3, figsize=(16.5, 9.4))
-    fig.suptitle(fig1_title(res0, h0, jrows), fontsize=10)
-    accuracy_panels(axs, data, x, jrows, jdata, xj)
-    cost_panels(axs, data, x, jrows, jdata, xj)
+    xn = np.array([r["adc_bits"] for r in ndata])
+    fig, axs = plt.subplots(2, 4, figsize=(21.5, 9.8))
+    fig.suptitle(fig1_title(res0, h0, jrows, nrows), fontsize=10)
+    accuracy_panels(axs, data, x, jrows, jdata, xj, ndata, xn)
+    cost_panels(axs, data, x, jrows, jdata, xj, ndata, xn)
 
-    ticks = sorted(set(x.tolist()) | set(xj.tolist()))
+    ticks = sorted(set(x.tolist()) | set(xj.tolist()) | set(xn.tolist()))
     for a in axs.flat:
         a.set_xticks(ticks)
         a.set_xlabel("ADC resolution (bits)")
         a.grid(alpha=0.3)
     fig.tight_layout(rect=(0, 0.035, 1, 1))
-    note = "Mamba " + unpriced_note(h0)
+    series = [("Mamba", h0)]
+    if nrows:
+        series.append(("NeuroSim style", hw(nrows[0]["result"])))
     if jrows:
-        note += ";  JiT " + unpriced_note(hw(jrows[0]["result"]))
+        series.append(("JiT", hw(jrows[0]["result"])))
+    notes = [f"{name} {unpriced_note(h)}" for name, h in series if unpriced_note(h)]
+    note = ";  ".join(notes) if notes else "every action of every series is priced"
     footnote(fig, note)
     return [save(fig, out, "fig1_adc_bits"), csv_path]
