@@ -117,6 +117,11 @@ int run_main(const std::vector<std::string>& args) {
                                                  : std::vector<std::string>{};
 
   const RunConfig config = load_run_config(config_file, overrides);
+  // An empty or comment-only file is valid (every key takes its default), but rarely meant.
+  if (config_file && !values["quiet"].as<bool>() && read_yaml_file(*config_file).entries().empty())
+    std::cerr << "cimba: note: " << config_file->string()
+              << " has no keys (empty or only comments): every key takes its default "
+                 "(docs/config.md)\n";
   if (values["print-config"].as<bool>()) {
     std::cout << render_config_yaml(config);
     return 0;

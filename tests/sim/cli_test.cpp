@@ -52,6 +52,23 @@ TEST(CimbaBinary, RunHelpExplainsOptionsAndExamples) {
   }
 }
 
+// An empty or comment-only config runs all defaults, and says so (on stderr; --quiet silences it).
+TEST(CimbaBinary, EmptyConfigIsAcceptedWithANote) {
+  ScratchDir dir;
+  const auto empty = dir.write("empty.yaml", "# nothing but a comment\n");
+  const auto one = dir.write("one.yaml", "seed: 3\n");
+  const Outcome printed = run_cimba(dir, "run '" + empty.string() + "' --print-config");
+  EXPECT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_NE(printed.err.find("empty.yaml has no keys (empty or only comments): every key takes "
+                             "its default"),
+            std::string::npos)
+      << printed.err;
+  EXPECT_NE(printed.out.find("seed: 1"), std::string::npos);
+  const Outcome quiet = run_cimba(dir, "run '" + empty.string() + "' --print-config --quiet");
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_EQ(run_cimba(dir, "run '" + one.string() + "' --print-config").err, "");
+}
+
 TEST(CimbaBinary, NoCommandIsAUsageError) {
   ScratchDir dir;
   const Outcome none = run_cimba(dir, "");
