@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "hw/timing.hpp"
 #include "models/common/error.hpp"
 #include "models/cost/dac.hpp"
 #include "models/cost/tech.hpp"
@@ -320,7 +321,7 @@ void check_cim_costable(const HwParams& hw) {
   }
   if (hw.cim.input_cycles_per_slice > 0) {
     const double need_ns = cost::cim_input_drive_ns(cim_macro_geometry(hw));
-    const std::int64_t need = hw.ns_to_cycles(need_ns);
+    const std::int64_t need = cim_own_drive_cycles(hw);
     if (hw.cim.input_cycles_per_slice < need)
       throw ConfigError(
           "hw.cim.input_cycles_per_slice: " + std::to_string(hw.cim.input_cycles_per_slice) +

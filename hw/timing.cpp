@@ -25,10 +25,14 @@ std::int64_t adc_conversion_cycles(const HwParams& hw) {
   return hw.ns_to_cycles(hw.cim.adc.conversion_time_ns());
 }
 
-std::int64_t cim_drive_cycles(const HwParams& hw) {
-  if (hw.cim.input_cycles_per_slice > 0) return hw.cim.input_cycles_per_slice;
+std::int64_t cim_own_drive_cycles(const HwParams& hw) {
   return std::max<std::int64_t>(1,
                                 hw.ns_to_cycles(cost::cim_input_drive_ns(cim_macro_geometry(hw))));
+}
+
+std::int64_t cim_drive_cycles(const HwParams& hw) {
+  if (hw.cim.input_cycles_per_slice > 0) return hw.cim.input_cycles_per_slice;
+  return cim_own_drive_cycles(hw);
 }
 
 std::int64_t cim_step_cycles(const HwParams& hw) {

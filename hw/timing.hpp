@@ -23,9 +23,12 @@ std::int64_t dram_cycles(std::int64_t bytes, double bandwidth_gbps, double laten
 /// One ADC conversion in cycles: ceil(conversion_ns x clock_MHz / 1000).
 std::int64_t adc_conversion_cycles(const HwParams& hw);
 
-/// Driving one input slice onto the rows: hw.cim.input_cycles_per_slice, or when 0 the drive's
-/// own time (cost::cim_input_drive_ns of cim_macro_geometry: one pulse bit-serial, 2^b - 1 pulses
-/// pulse count, the DAC's settling amplitude) in whole cycles (at least 1).
+/// The drive's own time for one input slice (cost::cim_input_drive_ns of cim_macro_geometry: one
+/// pulse bit-serial, 2^b - 1 pulses pulse count, the DAC's settling amplitude) in whole cycles
+/// (at least 1).
+std::int64_t cim_own_drive_cycles(const HwParams& hw);
+/// Driving one input slice onto the rows: hw.cim.input_cycles_per_slice, or when 0
+/// cim_own_drive_cycles.
 std::int64_t cim_drive_cycles(const HwParams& hw);
 
 /// A CIM step (one input slice of one token on every macro of a round):

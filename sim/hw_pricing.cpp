@@ -205,36 +205,35 @@ void EnergyTableBuilder::price_digital() {
   //               id bits); no comparisons.
   guarded("scale_lookup", [&] {
     const int hg = std::max(2, hw.index.head_groups), dg = std::max(2, hw.index.dim_groups);
-    const int id_bits = hw::lut_id_bits(hw.index.head_groups, hw.index.dim_groups);
+    const int id_bits = hw::lut_id_bits(hw.index.head_groups, hw.index.dim_groups);  // >= 1
     double e = 0.0;
     std::string what;
     switch (hw.index.impl) {
       case hw::IndexImpl::Parallel:
         e = cost::thermometer_encoder(hg, tech).energy_pJ +
             cost::thermometer_encoder(dg, tech).energy_pJ +
-            cost::int_adder(std::max(1, id_bits), tech).energy_pJ +
-            2.0 * cost::register_bits(32 + std::max(1, id_bits), tech).energy_pJ;
+            cost::int_adder(id_bits, tech).energy_pJ +
+            2.0 * cost::register_bits(32 + id_bits, tech).energy_pJ;
         what =
             "thermometer_encoder(HG) + thermometer_encoder(DG) + int_adder(id bits) + 2 x "
             "register_bits(32 + id bits)";
         break;
       case hw::IndexImpl::Sequential:
         e = cost::logic_gates(8, tech).energy_pJ + cost::register_bits(2, tech).energy_pJ +
-            cost::register_bits(std::max(1, id_bits), tech).energy_pJ;
+            cost::register_bits(id_bits, tech).energy_pJ;
         what = "FSM: logic_gates(8) + register_bits(2) + register_bits(id bits)";
         break;
       case hw::IndexImpl::Lut:
-        e = cost::register_bits(std::max(1, id_bits), tech).energy_pJ;
+        e = cost::register_bits(id_bits, tech).energy_pJ;
         what = "register_bits(id bits)";
         break;
     }
     set("scale_lookup", e,
         std::string(hw::index_impl_name(hw.index.impl)) + " index logic from gate counts: " + what);
     if (hw.index.impl == hw::IndexImpl::Sequential) {
-      const int step_bits = std::max(1, id_bits);
       set("comparison@index",
-          cost::comparator(32, tech).energy_pJ + cost::int_adder(step_bits, tech).energy_pJ +
-              cost::register_bits(step_bits, tech).energy_pJ,
+          cost::comparator(32, tech).energy_pJ + cost::int_adder(id_bits, tech).energy_pJ +
+              cost::register_bits(id_bits, tech).energy_pJ,
           "comparator(32) + the walk's step counter: int_adder(id bits) + register_bits(id "
           "bits)");
     }

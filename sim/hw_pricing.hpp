@@ -14,8 +14,8 @@
 
 namespace cimba::sim {
 
-/// The technology point (node, supply) of the cost models.
-using hw::tech_of;  // node, supply and clock of the cost models (hw/params.hpp)
+/// The technology point (node, supply, clock) of the cost models (hw/params.hpp).
+using hw::tech_of;
 
 /// The CIM macro as the cost model sees it (see hw_pricing.cpp).
 cost::CimMacroParams cim_macro_params(const hw::HwParams& hw);

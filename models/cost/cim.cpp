@@ -172,8 +172,6 @@ CimMacroCost cim_macro_cost(const CimMacroParams& p) {
   if (!(p.cal.adc_energy_factor > 0.0 && p.cal.adc_area_factor > 0.0))
     throw InvalidArgument("cost: CIM ADC calibration factors must be > 0");
 
-  if (p.encoding == InputEncoding::kAmplitude)
-    check_int("amplitude DAC bits", p.dac_bits, 1, kMaxAmplitudeDacBits);
   const double own_drive_ns = cim_input_drive_ns(p);
   if (!(p.drive_ns == 0.0 || p.drive_ns >= own_drive_ns * (1.0 - 1e-12)))
     throw InvalidArgument("cost: CIM drive time " + std::to_string(p.drive_ns) +

@@ -119,8 +119,11 @@ std::int64_t PackedOperand::row_stride() const {
   return static_cast<std::int64_t>(n_tiles) * k_steps * operand_types(kernel).group;
 }
 
-void prepare_slice_input(SliceKernel kernel, std::int64_t rows, std::int64_t k, int tile_rows,
-                         std::int32_t offset, PackedOperand& out) {
+namespace {
+
+// The layout every packed operand shares: shape, tiles of tile_rows along k, groups per tile.
+void set_layout(SliceKernel kernel, std::int64_t rows, std::int64_t k, int tile_rows,
+                std::int32_t offset, PackedOperand& out) {
   const OperandTypes t = operand_types(kernel);
   out.kernel = kernel;
   out.rows = rows;
@@ -129,6 +132,14 @@ void prepare_slice_input(SliceKernel kernel, std::int64_t rows, std::int64_t k, 
   out.n_tiles = static_cast<int>((k + tile_rows - 1) / tile_rows);
   out.k_steps = (tile_rows + t.group - 1) / t.group;
   out.offset = offset;
+}
+
+}  // namespace
+
+void prepare_slice_input(SliceKernel kernel, std::int64_t rows, std::int64_t k, int tile_rows,
+                         std::int32_t offset, PackedOperand& out) {
+  const OperandTypes t = operand_types(kernel);
+  set_layout(kernel, rows, k, tile_rows, offset, out);
   // + one group of slack: a kernel may read a whole group at the end of the last row.
   out.data.resize(static_cast<std::size_t>((rows * out.row_stride() + t.group) * t.elem_bytes));
   out.sums.resize(static_cast<std::size_t>(out.n_tiles * rows));
@@ -172,13 +183,7 @@ PackedOperand pack_slice_weights(SliceKernel kernel, const float* src, std::int6
                                  std::int64_t k, int tile_rows, std::int32_t offset) {
   const OperandTypes t = operand_types(kernel);
   PackedOperand out;
-  out.kernel = kernel;
-  out.rows = rows;
-  out.k = k;
-  out.tile_rows = tile_rows;
-  out.n_tiles = static_cast<int>((k + tile_rows - 1) / tile_rows);
-  out.k_steps = (tile_rows + t.group - 1) / t.group;
-  out.offset = offset;
+  set_layout(kernel, rows, k, tile_rows, offset, out);
   const std::int64_t blocks = (rows + kPanelLanes - 1) / kPanelLanes;
   const std::int64_t tile_elems = blocks * out.k_steps * kPanelLanes * t.group;
   out.data.assign(static_cast<std::size_t>(out.n_tiles * tile_elems * t.elem_bytes), 0);

@@ -337,7 +337,9 @@ TEST(HardwareRun, TheInputDriveTimedIsTheDrivePriced) {
                      1e9 * hwp.cim.cols_per_adc / hwp.cycles_to_ns(hw::cim_step_cycles(hwp)));
     const cost::CimMacroCost m = cost::cim_macro_cost(mp);
     EXPECT_GE(m.activation_latency_ns, mp.drive_ns);
-    if (c.encoding == cost::InputEncoding::kPulseCount) EXPECT_DOUBLE_EQ(mp.drive_ns, 15.0);
+    if (c.encoding == cost::InputEncoding::kPulseCount) {
+      EXPECT_DOUBLE_EQ(mp.drive_ns, 15.0);
+    }
   }
   const json& h = run_of(small_run()).result["hardware"];
   EXPECT_EQ(h["accelerator"]["input_dac"], "pulse_count");

@@ -166,7 +166,7 @@ ProgramNeeds JitBlockExecutor::prepare(const workloads::OpProgram& program,
     if (!hw.cim.holds(cim_linear(op)))
       throw InvalidArgument(
           "run_on_hardware: the executor was built for other hw.cim parameters (w_bits, "
-          "weight digit columns, adc.bits, rows; use hw::apply_hw)");
+          "weight digit columns, adc.bits, rows, slice_bits; use hw::apply_hw)");
   }
   if (on_cim(JitLinearKind::adaLN) != adaLN_on_cim)
     throw InvalidArgument(
